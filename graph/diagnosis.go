@@ -1,0 +1,22 @@
+package graph
+
+// Diagnosis turns a failure into something a person can act on: the wizard
+// step to revisit, the service's code, one plain sentence and the fix.
+type Diagnosis struct {
+	Step    int    `json:"step"`           // 1–6; 0 when no step applies
+	Code    string `json:"code,omitempty"` // e.g. AADSTS7000215, ErrorAccessDenied
+	Message string `json:"message"`        // what is wrong, in one sentence
+	Fix     string `json:"fix,omitempty"`  // what to do about it
+}
+
+// Error makes a Diagnosis usable as an error.
+func (d *Diagnosis) Error() string {
+	s := d.Message
+	if d.Code != "" {
+		s = d.Code + ": " + s
+	}
+	if d.Fix != "" {
+		s += " " + d.Fix
+	}
+	return s
+}
