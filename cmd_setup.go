@@ -11,6 +11,3 @@ func newSetupCmd(a *app) *cobra.Command {
 	}
 	return cmd
 }
-
-// runWizard starts the interactive set-up wizard.
-func (a *app) runWizard(*cobra.Command) error { return notBuilt("the set-up wizard") }

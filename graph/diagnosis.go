@@ -20,3 +20,14 @@ func (d *Diagnosis) Error() string {
 	}
 	return s
 }
+
+// CheckResult is the outcome of one live test, in the shape `invitesync check
+// --json` prints: {"id","ok","step","code","message","fix"}.
+type CheckResult struct {
+	ID string `json:"id"` // e.g. token, calendar, calendarView, probe, idm-health
+	OK bool   `json:"ok"`
+	// Warning marks a passing check with something to act on (e.g. the app
+	// can read every mailbox); Message and Fix say what.
+	Warning bool `json:"warning,omitempty"`
+	Diagnosis
+}
