@@ -1,0 +1,58 @@
+package tui
+
+import (
+	"log/slog"
+	"strings"
+	"unicode"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// common is what every view shares: the terminal size, styles, keys and the
+// logger. The root model owns it and hands it to its children explicitly.
+type common struct {
+	width, height int
+	styles        Styles
+	keys          KeyMap
+	help          help.Model
+	log           *slog.Logger
+}
+
+func newCommon(log *slog.Logger) *common {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st := DefaultStyles()
+	h := help.New()
+	h.Styles.ShortKey = st.Strong
+	h.Styles.ShortDesc = st.Muted
+	h.Styles.ShortSeparator = st.Muted
+	h.Styles.FullKey = st.Strong
+	h.Styles.FullDesc = st.Muted
+	h.Styles.FullSeparator = st.Muted
+	return &common{width: 80, height: 24, styles: st, keys: DefaultKeyMap(), help: h, log: log}
+}
+
+// setSize records a new terminal size.
+func (c *common) setSize(w, h int) {
+	c.width, c.height = w, h
+	c.help.Width = w
+}
+
+// contentWidth is the width inside the screen margins, never below 20.
+func (c *common) contentWidth() int {
+	return max(c.width-c.styles.App.GetHorizontalFrameSize(), 20)
+}
+
+// Sanitize makes untrusted text safe to show or log: terminal escape
+// sequences are removed and other control characters become spaces.
+func Sanitize(s string) string {
+	s = ansi.Strip(s)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,209 @@
+package tui
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// psReadSingleQuoted reads one single-quoted literal the way PowerShell's
+// tokenizer does: any of its five single-quote characters opens and closes
+// it, and two in a row stand for the first one. It returns the value and
+// what follows the literal.
+func psReadSingleQuoted(t *testing.T, s string) (value, rest string) {
+	t.Helper()
+	rs := []rune(s)
+	if len(rs) == 0 || !isPSSingleQuote(rs[0]) {
+		t.Fatalf("%q does not start with a single quote", s)
+	}
+	var b strings.Builder
+	for i := 1; i < len(rs); i++ {
+		if isPSSingleQuote(rs[i]) {
+			if i+1 < len(rs) && isPSSingleQuote(rs[i+1]) {
+				b.WriteRune(rs[i])
+				i++
+				continue
+			}
+			return b.String(), string(rs[i+1:])
+		}
+		b.WriteRune(rs[i])
+	}
+	t.Fatalf("%q never closes", s)
+	return "", ""
+}
+
+func TestQuotePowerShell(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "Salto IDM Production", `'Salto IDM Production'`},
+		{"empty", "", `''`},
+		{"apostrophe", "O'Brien's app", `'O''Brien''s app'`},
+		{"only quotes", "'''", `''''''''`},
+		{"breakout attempt", "x'; Remove-Mailbox -Identity * ; '", `'x''; Remove-Mailbox -Identity * ; '''`},
+		{"double quotes", `say "hi"`, `'say "hi"'`},
+		{"dollar", "$env:USERNAME $(Get-Date) ${x}", `'$env:USERNAME $(Get-Date) ${x}'`},
+		{"backtick", "a`'b`n", "'a`''b`n'"},
+		{"semicolon and pipe", "a; b | c & d", `'a; b | c & d'`},
+		{"non-ASCII", "Zoë Ñandú – 東京 🚀", `'Zoë Ñandú – 東京 🚀'`},
+		{"left single quote", "a\u2018b", "'a\u2018\u2018b'"},
+		{"right single quote", "it\u2019s", "'it\u2019\u2019s'"},
+		{"low-9 quote", "a\u201Ab", "'a\u201A\u201Ab'"},
+		{"reversed-9 quote", "a\u201Bb", "'a\u201B\u201Bb'"},
+		{"unicode quote breakout", "x\u2019; Stop-Computer; \u2018", "'x\u2019\u2019; Stop-Computer; \u2018\u2018'"},
+		{"double curly quotes stay", "\u201Cq\u201D", "'\u201Cq\u201D'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := QuotePowerShell(tt.in)
+			if err != nil {
+				t.Fatalf("QuotePowerShell(%q): %v", tt.in, err)
+			}
+			if got != tt.want {
+				t.Errorf("QuotePowerShell(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+			// Whatever the input, PowerShell reads back exactly it, and the
+			// literal ends where the quoted text ends.
+			value, rest := psReadSingleQuoted(t, got)
+			if value != tt.in || rest != "" {
+				t.Errorf("PowerShell would read %q then %q, want %q and nothing after", value, rest, tt.in)
+			}
+		})
+	}
+}
+
+func TestQuotePowerShellRefusesControlCharacters(t *testing.T) {
+	for _, in := range []string{
+		"line\nRemove-Mailbox x",
+		"cr\rreturn",
+		"tab\there",
+		"nul\x00",
+		"esc\x1b[31m",
+		"del\x7f",
+		"c1\u0085next line",
+		"line separator\u2028x",
+		"paragraph separator\u2029x",
+		"bad utf-8 \xff",
+	} {
+		got, err := QuotePowerShell(in)
+		if !errors.Is(err, ErrUnsafePowerShell) {
+			t.Errorf("QuotePowerShell(%q) = %q, %v; want ErrUnsafePowerShell", in, got, err)
+		}
+	}
+}
+
+func testScriptInput() ScriptInput {
+	return ScriptInput{
+		TenantID:           "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		ClientID:           "3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b",
+		EnterpriseObjectID: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+		AppName:            "Salto-IDM-Calendar-Integration-Production",
+		Mailbox:            "visitors@contoso.com",
+		AutomationName:     "Production calendar",
+		Scope:              ScopeNone,
+	}
+}
+
+func TestExchangeScript(t *testing.T) {
+	in := testScriptInput()
+	script, err := ExchangeScript(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Install-Module -Name ExchangeOnlineManagement",
+		"Import-Module ExchangeOnlineManagement",
+		"\nConnect-ExchangeOnline\n",
+		"New-ServicePrincipal -AppId '3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b' -ObjectId '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a'",
+		"Set-ServicePrincipal -Identity '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -DisplayName 'Salto-IDM-Calendar-Integration-Production'",
+		"Add-MailboxPermission -Identity 'visitors@contoso.com' -User '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -AccessRights FullAccess",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("script lacks %q:\n%s", want, script)
+		}
+	}
+	for _, bad := range []string{"Connect-ExchangeOnline -OrganizationId", "New-ManagementScope", "New-ApplicationAccessPolicy"} {
+		if strings.Contains(script, bad) {
+			t.Errorf("script holds %q:\n%s", bad, script)
+		}
+	}
+}
+
+func TestExchangeScriptHostileDisplayName(t *testing.T) {
+	in := testScriptInput()
+	in.AppName = "Evil' ; Remove-Mailbox -Identity * -Confirm:$false ; `$x \u2019 \u2018 \u201A \u201B ünï"
+	script, err := ExchangeScript(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "-DisplayName "
+	i := strings.Index(script, prefix)
+	if i < 0 {
+		t.Fatalf("no -DisplayName in:\n%s", script)
+	}
+	line := script[i+len(prefix):]
+	line = line[:strings.IndexByte(line, '\n')]
+	value, rest := psReadSingleQuoted(t, line)
+	if value != in.AppName || rest != "" {
+		t.Errorf("the display name reads back as %q followed by %q", value, rest)
+	}
+
+	in.AppName = "two\nlines"
+	if _, err := ExchangeScript(in); !errors.Is(err, ErrUnsafePowerShell) || !strings.Contains(err.Error(), "application name") {
+		t.Errorf("a newline in the display name gave %v, want an error naming the application name", err)
+	}
+}
+
+func TestExchangeScriptScoping(t *testing.T) {
+	in := testScriptInput()
+	in.Scope = ScopeRBAC
+	script, err := ExchangeScript(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`New-ManagementScope -Name 'invitesync Production calendar' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''visitors@contoso.com'''`,
+		`New-ManagementRoleAssignment -App '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -Role 'Application Calendars.ReadWrite' -CustomResourceScope 'invitesync Production calendar'`,
+		`Test-ServicePrincipalAuthorization -Identity '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -Resource 'visitors@contoso.com'`,
+		"remove the\n# Calendars.ReadWrite application permission",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("RBAC script lacks %q:\n%s", want, script)
+		}
+	}
+
+	in.Scope = ScopeAccessPolicy
+	if _, err := ExchangeScript(in); err == nil {
+		t.Error("an access policy without a group was accepted")
+	}
+	in.PolicyGroup = "invitesync-mailboxes@contoso.com"
+	script, err = ExchangeScript(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`New-ApplicationAccessPolicy -AppId '3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b' -PolicyScopeGroupId 'invitesync-mailboxes@contoso.com' -AccessRight RestrictAccess`,
+		`Test-ApplicationAccessPolicy -Identity 'visitors@contoso.com' -AppId '3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b'`,
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("access-policy script lacks %q:\n%s", want, script)
+		}
+	}
+
+	in.Scope = ScopeRBAC
+	in.Mailbox = "o'brien@contoso.com"
+	if _, err := ExchangeScript(in); err == nil {
+		t.Error("a quote in the mailbox went into an OPATH filter")
+	}
+}
+
+func TestPS1File(t *testing.T) {
+	b := PS1File("a\nb\n")
+	if !bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}) {
+		t.Errorf("no UTF-8 byte order mark: % x", b[:3])
+	}
+	if !bytes.HasSuffix(b, []byte("a\r\nb\r\n")) {
+		t.Errorf("line endings: %q", b)
+	}
+}
