@@ -1,0 +1,605 @@
+package sync
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"invitesync/graph"
+)
+
+// Outcome is what a decision did to an event's visits.
+type Outcome string
+
+// Outcomes shown in the activity log and the dashboard.
+const (
+	OutcomeCreated   Outcome = "created"
+	OutcomeUpdated   Outcome = "updated"
+	OutcomeCancelled Outcome = "cancelled"
+	OutcomeSkipped   Outcome = "skipped"
+	OutcomeFailed    Outcome = "failed"
+	OutcomeUnchanged Outcome = "unchanged"
+)
+
+// Host is the result of looking up an event's organizer in IDM.
+type Host struct {
+	Email      string // lower-cased
+	Name       string
+	EmployeeID string // empty when the organizer is not an employee
+}
+
+// Visit is one visitor's visit as planned: what IDM should hold under Ref.
+type Visit struct {
+	Ref            string    `json:"ref"`
+	VisitorEmail   string    `json:"visitorEmail"`
+	VisitorName    string    `json:"visitorName,omitempty"`
+	HostEmail      string    `json:"hostEmail"`
+	HostEmployeeID string    `json:"hostEmployeeId"`
+	Arrival        time.Time `json:"arrival"`
+	Departure      time.Time `json:"departure"`
+	Subject        string    `json:"subject,omitempty"`
+	Location       string    `json:"location,omitempty"`
+	EventID        string    `json:"eventId"`
+	ICalUID        string    `json:"iCalUId,omitempty"`
+	// Hash is BodyHash as last planned; the store keeps it.
+	Hash string `json:"-"`
+}
+
+// BodyHash is a digest of everything the visit sends to IDM: equal hashes
+// mean an unchanged visit that needs no new PUT.
+func (v Visit) BodyHash() string {
+	b, _ := json.Marshal(struct {
+		Ref, Email, Name, HostEmail, HostID, Subject, Location, EventID, ICalUID string
+		Arrival, Departure                                                       string
+	}{v.Ref, v.VisitorEmail, v.VisitorName, v.HostEmail, v.HostEmployeeID, v.Subject, v.Location, v.EventID, v.ICalUID,
+		v.Arrival.Format(time.RFC3339), v.Departure.Format(time.RFC3339)})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// Known is what the store knows of an event from earlier pages and rounds.
+type Known struct {
+	EventID string
+	ICalUID string
+	// Visits are the visits the event should have as last planned (whether
+	// or not the outbox has delivered them yet).
+	Visits []Visit
+	// Outcome and Reason are the last decision recorded for the event.
+	Outcome Outcome
+	Reason  string
+	// Reply is the signature of the last reply queued ("" when none).
+	Reply string
+}
+
+// OpKind names an outbox operation.
+type OpKind string
+
+// Outbox operations.
+const (
+	OpPut    OpKind = "put"    // create or replace a visit in IDM
+	OpDelete OpKind = "delete" // cancel a visit in IDM
+	OpReply  OpKind = "reply"  // answer the organizer through Graph
+)
+
+// ReplyKind is the mailbox's answer to a meeting request.
+type ReplyKind string
+
+// Replies to the organizer.
+const (
+	ReplyAccept    ReplyKind = "accept"
+	ReplyTentative ReplyKind = "tentative"
+	ReplyDecline   ReplyKind = "decline"
+)
+
+// Reply is an answer to the organizer of the event EventID.
+type Reply struct {
+	EventID string    `json:"eventId"`
+	Kind    ReplyKind `json:"kind"`
+	Comment string    `json:"comment"`
+}
+
+// Op is one operation the outbox must run. Ref is the visit's reference for
+// puts and deletes, and the event's id for replies.
+type Op struct {
+	Kind  OpKind `json:"kind"`
+	Ref   string `json:"ref"`
+	Visit *Visit `json:"visit,omitempty"`
+	Reply *Reply `json:"reply,omitempty"`
+}
+
+// PlanInput is everything a decision about one event depends on.
+type PlanInput struct {
+	Event  graph.Event
+	Known  *Known // nil when the event was never seen
+	Host   Host   // the organizer's lookup; see Rules.HostToLookUp
+	Window Window // the round's look-ahead window
+	Now    time.Time
+}
+
+// Plan is the decision about one event: the visits it should have, the
+// operations that take IDM there, and why.
+type Plan struct {
+	EventID string
+	// Key is the event's meeting identity (iCalUId, else id): the ordering
+	// key of its operations and the base of its visit references.
+	Key     string
+	Subject string // sanitized
+	Host    string // the organizer's address, sanitized
+	Outcome Outcome
+	Reason  string
+	// Visits replaces Known.Visits in the store.
+	Visits []Visit
+	Ops    []Op
+	// Reply replaces Known.Reply in the store.
+	Reply string
+	// Forget means the event is gone from the calendar: drop it from the store.
+	Forget bool
+}
+
+// note says why an attendee is not a visitor.
+type note struct {
+	addr, why string
+	// routine marks the mailbox and the organizer: always left out, only
+	// worth saying when nobody is left.
+	routine bool
+}
+
+// candidate is a visitor that passed the filters.
+type candidate struct {
+	email, name string
+}
+
+// screen decides whether an event can have visits at all. It returns the
+// reason when it cannot, else the visitors and the notes on those left out.
+func (r Rules) screen(ev graph.Event, win Window, now time.Time) (skip string, visitors []candidate, notes []note) {
+	switch {
+	case ev.IsCancelled:
+		return "the meeting was cancelled by its organizer", nil, nil
+	case ev.Type == graph.TypeSeriesMaster:
+		return "series master: each occurrence is handled on its own", nil, nil
+	case ev.IsOrganizer:
+		return "organized by the watched mailbox itself, so there is no host", nil, nil
+	case !ev.End.After(ev.Start):
+		return "it ends before it starts", nil, nil
+	case !ev.End.After(now):
+		return "the meeting has already ended", nil, nil
+	case !ev.Start.Before(win.End):
+		return fmt.Sprintf("it starts after the %d-day look-ahead window", r.LookAheadDays), nil, nil
+	}
+	organizer := strings.ToLower(strings.TrimSpace(ev.Organizer.Email))
+	if organizer == "" {
+		return "it has no organizer to be the host", nil, nil
+	}
+	// seen maps an address to its visitor's index, or -1 when left out.
+	seen := map[string]int{}
+	for _, a := range ev.Attendees {
+		addr := strings.ToLower(strings.TrimSpace(a.Email))
+		if i, dup := seen[addr]; dup && addr != "" {
+			if i >= 0 && visitors[i].name == "" {
+				visitors[i].name = clean(a.Name)
+			}
+			continue // duplicates fold into the first
+		}
+		shown := clean(addr)
+		var why string
+		switch {
+		case addr == "":
+			why = fmt.Sprintf("%q has no address", clean(a.Name))
+		case !validAddress(addr):
+			why = fmt.Sprintf("%q is not an email address", shown)
+		case addr == r.Mailbox:
+			why = shown + " is the watched mailbox"
+		case addr == organizer:
+			why = shown + " is the organizer (the host)"
+		case a.Type == graph.AttendeeResource:
+			why = shown + " is a room or resource"
+		case r.isInternal(addr):
+			why = shown + " is internal"
+		case r.Exclude[addr]:
+			why = shown + " is excluded"
+		case a.Response == graph.ResponseDeclined:
+			why = shown + " declined"
+		}
+		if why != "" {
+			seen[addr] = -1
+			notes = append(notes, note{addr, why, addr == r.Mailbox || addr == organizer})
+			continue
+		}
+		seen[addr] = len(visitors)
+		visitors = append(visitors, candidate{email: addr, name: clean(a.Name)})
+	}
+	if len(visitors) == 0 {
+		if len(notes) == 0 {
+			return "no visitors: the meeting has no other attendees", nil, nil
+		}
+		whys := make([]string, len(notes))
+		for i, n := range notes {
+			whys[i] = n.why
+		}
+		return "no visitors: " + strings.Join(whys, ", "), nil, nil
+	}
+	return "", visitors, notes
+}
+
+// validAddress is a loose check: something@something.
+func validAddress(addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	return at > 0 && at < len(addr)-1 && !strings.ContainsAny(addr, " \t\r\n")
+}
+
+// HostToLookUp returns the organizer's address when the decision about ev
+// depends on whether the organizer is an employee, else "". The engine looks
+// it up (I/O, cached) and passes the answer to Plan.
+func (r Rules) HostToLookUp(ev graph.Event, win Window, now time.Time) string {
+	if ev.Removed {
+		return ""
+	}
+	if skip, _, _ := r.screen(ev, win, now); skip != "" {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(ev.Organizer.Email))
+}
+
+// Plan decides what IDM should hold for one event and how to get there. It
+// is pure: every input is in the arguments.
+func (r Rules) Plan(in PlanInput) Plan {
+	ev, known := in.Event, in.Known
+	p := Plan{EventID: ev.ID, Key: eventKey(ev, known), Subject: clean(ev.Subject), Host: clean(strings.ToLower(ev.Organizer.Email))}
+	if known != nil {
+		p.Reply = known.Reply
+	}
+	if ev.Removed {
+		if known == nil {
+			return p.unchanged(nil, "removed from the calendar before it was ever seen")
+		}
+		p.Forget = true
+		p.Subject = ""
+		return p.retire(known, in.Now, "the meeting was deleted from the calendar")
+	}
+	if !ev.End.After(in.Now) {
+		// Ended (cancelled or not): its visits are history, left as they are.
+		p.Visits = knownVisits(known)
+		return p.decide(known, OutcomeSkipped, "the meeting has already ended")
+	}
+	skip, visitors, notes := r.screen(ev, in.Window, in.Now)
+	if skip != "" {
+		return p.retire(known, in.Now, skip)
+	}
+	host := in.Host
+	if host.EmployeeID == "" {
+		reason := fmt.Sprintf("the organizer %s is not an employee in Salto IDM", p.Host)
+		p = p.retire(known, in.Now, reason)
+		p.reply(r, ev, ReplyTentative, "tentative:host-not-employee",
+			fmt.Sprintf("No visitor was registered: the organizer %s is not an employee in Salto IDM. "+
+				"Once an administrator adds them as an employee, update the meeting and its visitors will be registered.", p.Host))
+		return p
+	}
+	desired := r.desiredVisits(ev, p.Key, host, visitors, in.Window, in.Now)
+	p.diff(known, desired, in.Now)
+	changes := len(p.Ops)
+	switch {
+	case changes == 0 && len(desired) == 0:
+		p = p.decide(known, OutcomeSkipped, "every day of the meeting is over or beyond the look-ahead window")
+	case changes == 0:
+		p = p.decide(known, knownOutcome(known), knownReason(known))
+	default:
+		p.Outcome, p.Reason = OutcomeUpdated, p.changeSummary(known, notes)
+		if known == nil || allGone(known.Visits, in.Now) {
+			p.Outcome = OutcomeCreated
+		}
+	}
+	if len(desired) > 0 {
+		names := make([]string, len(visitors))
+		emails := make([]string, len(visitors))
+		for i, v := range visitors {
+			emails[i], names[i] = v.email, v.email
+			if v.name != "" {
+				names[i] = v.name + " (" + v.email + ")"
+			}
+		}
+		p.reply(r, ev, ReplyAccept, "accept:"+strings.Join(sorted(emails), ","),
+			"Registered in Salto IDM as visitors of "+hostName(host)+": "+strings.Join(names, ", ")+".")
+	}
+	return p
+}
+
+// retire plans the cancellation of every visit of the event that has not
+// ended yet; visits already over are history and stay.
+func (p Plan) retire(known *Known, now time.Time, reason string) Plan {
+	p.diff(known, nil, now)
+	if !p.Forget {
+		p.Visits = pastVisits(knownVisits(known), now)
+	}
+	deleted := 0
+	for _, op := range p.Ops {
+		if op.Kind == OpDelete {
+			deleted++
+		}
+	}
+	if deleted == 0 {
+		if p.Forget {
+			return p.unchanged(known, reason)
+		}
+		return p.decide(known, OutcomeSkipped, reason)
+	}
+	p.Outcome = OutcomeCancelled
+	p.Reason = fmt.Sprintf("%s; %s cancelled", reason, count(deleted, "visit"))
+	return p
+}
+
+// decide records outcome and reason, or "unchanged" when nothing differs
+// from the last decision.
+func (p Plan) decide(known *Known, outcome Outcome, reason string) Plan {
+	if len(p.Ops) == 0 && known != nil && known.Outcome == outcome && known.Reason == reason {
+		return p.unchanged(known, reason)
+	}
+	p.Outcome, p.Reason = outcome, reason
+	return p
+}
+
+// unchanged is a decision that changes nothing, not even the log.
+func (p Plan) unchanged(known *Known, reason string) Plan {
+	p.Outcome, p.Reason = OutcomeUnchanged, reason
+	if p.Visits == nil && !p.Forget {
+		p.Visits = knownVisits(known)
+	}
+	return p
+}
+
+// reply queues an answer to the organizer, once per change of outcome.
+func (p *Plan) reply(r Rules, ev graph.Event, kind ReplyKind, signature, comment string) {
+	if !r.Replies || !ev.ResponseRequested || ev.IsOrganizer || signature == p.Reply {
+		return
+	}
+	p.Reply = signature
+	p.Ops = append(p.Ops, Op{Kind: OpReply, Ref: ev.ID, Reply: &Reply{EventID: ev.ID, Kind: kind, Comment: comment}})
+}
+
+// diff plans the puts and deletes that take known's visits to desired, and
+// sets p.Visits. Visits that are over are never cancelled.
+func (p *Plan) diff(known *Known, desired []Visit, now time.Time) {
+	old := knownVisits(known)
+	byRef := make(map[string]Visit, len(old))
+	for _, v := range old {
+		byRef[v.Ref] = v
+	}
+	want := make(map[string]bool, len(desired))
+	for _, v := range desired {
+		want[v.Ref] = true
+		if prev, ok := byRef[v.Ref]; ok && prev.Hash == v.Hash {
+			continue
+		}
+		p.Ops = append(p.Ops, Op{Kind: OpPut, Ref: v.Ref, Visit: &v})
+	}
+	p.Visits = append([]Visit(nil), desired...)
+	for _, v := range old {
+		if want[v.Ref] {
+			continue
+		}
+		if !v.Departure.After(now) {
+			p.Visits = append(p.Visits, v) // history: kept as it is
+			continue
+		}
+		p.Ops = append(p.Ops, Op{Kind: OpDelete, Ref: v.Ref, Visit: &v})
+	}
+}
+
+// desiredVisits builds one visit per visitor, or for an all-day event one
+// per visitor and covered day.
+//
+// All-day events become one visit per covered day, from the day start to the
+// day end, each under its own reference (the event key plus the date). A
+// single visit from the first morning to the last evening would be simpler,
+// but it would leave the visitor expected — and their credential valid —
+// through every night in between; per-day visits keep access to the
+// configured hours, and days roll into the look-ahead window like any event.
+func (r Rules) desiredVisits(ev graph.Event, key string, host Host, visitors []candidate, win Window, now time.Time) []Visit {
+	type span struct {
+		key                string
+		arrival, departure time.Time
+	}
+	var spans []span
+	if ev.IsAllDay {
+		first := time.Date(ev.Start.Year(), ev.Start.Month(), ev.Start.Day(), 0, 0, 0, 0, time.UTC)
+		last := time.Date(ev.End.Year(), ev.End.Month(), ev.End.Day(), 0, 0, 0, 0, time.UTC)
+		for d := first; d.Before(last) || d.Equal(first); d = d.AddDate(0, 0, 1) {
+			day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, r.Location)
+			s := span{key + "/" + d.Format(time.DateOnly), clockOn(day, r.DayStart), clockOn(day, r.DayEnd)}
+			if s.departure.After(now) && s.arrival.Before(win.End) {
+				spans = append(spans, s)
+			}
+		}
+	} else {
+		spans = []span{{key, ev.Start.In(r.Location), ev.End.In(r.Location)}}
+	}
+	visits := make([]Visit, 0, len(spans)*len(visitors))
+	for _, s := range spans {
+		for _, c := range visitors {
+			visits = append(visits, Visit{
+				Ref:            visitRef(r.Mailbox, s.key, c.email),
+				VisitorEmail:   c.email,
+				VisitorName:    c.name,
+				HostEmail:      host.Email,
+				HostEmployeeID: host.EmployeeID,
+				Arrival:        s.arrival,
+				Departure:      s.departure,
+				Subject:        clean(ev.Subject),
+				Location:       clean(ev.Location),
+				EventID:        ev.ID,
+				ICalUID:        ev.ICalUID,
+			})
+			visits[len(visits)-1].Hash = visits[len(visits)-1].BodyHash()
+		}
+	}
+	return visits
+}
+
+// clockOn is the wall-clock time offset after midnight on day, DST-safe:
+// time.Date normalizes a time in a spring-forward gap.
+func clockOn(day time.Time, offset time.Duration) time.Time {
+	h, m := int(offset/time.Hour), int(offset%time.Hour/time.Minute)
+	return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, day.Location())
+}
+
+// changeSummary says in a few words what the plan's operations change.
+func (p Plan) changeSummary(known *Known, notes []note) string {
+	old := map[string]Visit{}
+	for _, v := range knownVisits(known) {
+		old[v.Ref] = v
+	}
+	var added, cancelled []string
+	changed := map[string]bool{}
+	for _, op := range p.Ops {
+		switch op.Kind {
+		case OpPut:
+			prev, ok := old[op.Ref]
+			if !ok {
+				added = appendOnce(added, op.Visit.VisitorEmail)
+				continue
+			}
+			if !prev.Arrival.Equal(op.Visit.Arrival) || !prev.Departure.Equal(op.Visit.Departure) {
+				changed["time"] = true
+			}
+			if prev.Location != op.Visit.Location {
+				changed["location"] = true
+			}
+			if prev.Subject != op.Visit.Subject {
+				changed["subject"] = true
+			}
+			if prev.HostEmail != op.Visit.HostEmail || prev.HostEmployeeID != op.Visit.HostEmployeeID {
+				changed["host"] = true
+			}
+			if prev.VisitorName != op.Visit.VisitorName {
+				changed["visitor name"] = true
+			}
+		case OpDelete:
+			who := op.Visit.VisitorEmail
+			for _, n := range notes {
+				if n.addr == who {
+					who = n.why
+				}
+			}
+			cancelled = appendOnce(cancelled, who)
+		}
+	}
+	var parts []string
+	if known == nil || len(known.Visits) == 0 {
+		parts = append(parts, fmt.Sprintf("%s for %s, host %s", count(len(p.Ops)-replies(p.Ops), "visit"), strings.Join(added, ", "), p.Host))
+	} else {
+		if len(added) > 0 {
+			parts = append(parts, "added "+strings.Join(added, ", "))
+		}
+		if len(cancelled) > 0 {
+			parts = append(parts, "cancelled "+strings.Join(cancelled, ", "))
+		}
+		var what []string
+		for _, k := range []string{"time", "location", "subject", "host", "visitor name"} {
+			if changed[k] {
+				what = append(what, k)
+			}
+		}
+		if len(what) > 0 {
+			parts = append(parts, strings.Join(what, ", ")+" changed")
+		}
+	}
+	if known == nil || len(known.Visits) == 0 {
+		var whys []string
+		for _, n := range notes {
+			if !n.routine {
+				whys = append(whys, n.why)
+			}
+		}
+		if len(whys) > 0 {
+			parts = append(parts, "not visitors: "+strings.Join(whys, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// eventKey is the meeting identity of ev: iCalUId, else id (also for a
+// removal, which carries only the id, through what the store knows).
+func eventKey(ev graph.Event, known *Known) string {
+	switch {
+	case ev.ICalUID != "":
+		return ev.ICalUID
+	case known != nil && known.ICalUID != "":
+		return known.ICalUID
+	}
+	return ev.ID
+}
+
+func knownVisits(k *Known) []Visit {
+	if k == nil {
+		return nil
+	}
+	return append([]Visit(nil), k.Visits...)
+}
+
+func knownOutcome(k *Known) Outcome {
+	if k == nil {
+		return OutcomeUnchanged
+	}
+	return k.Outcome
+}
+
+func knownReason(k *Known) string {
+	if k == nil {
+		return ""
+	}
+	return k.Reason
+}
+
+// pastVisits keeps the visits that are over.
+func pastVisits(vs []Visit, now time.Time) []Visit {
+	var out []Visit
+	for _, v := range vs {
+		if !v.Departure.After(now) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// allGone reports whether every visit is over.
+func allGone(vs []Visit, now time.Time) bool { return len(pastVisits(vs, now)) == len(vs) }
+
+func hostName(h Host) string {
+	if h.Name != "" {
+		return clean(h.Name)
+	}
+	return clean(h.Email)
+}
+
+func replies(ops []Op) int {
+	n := 0
+	for _, op := range ops {
+		if op.Kind == OpReply {
+			n++
+		}
+	}
+	return n
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}

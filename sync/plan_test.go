@@ -1,0 +1,634 @@
+package sync
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"invitesync/config"
+	"invitesync/graph"
+)
+
+const (
+	mailbox   = "visitors@contoso.com"
+	hostEmail = "hanna.host@contoso.com"
+)
+
+var (
+	madrid   = mustZone("Europe/Madrid")
+	employee = Host{Email: hostEmail, Name: "Hanna Host", EmployeeID: "emp-7"}
+	// planNow is a Friday morning in Madrid, before the spring DST change.
+	planNow = time.Date(2026, 3, 20, 8, 0, 0, 0, time.UTC)
+)
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func testAutomation() config.Automation {
+	return config.Automation{
+		Name: "Reception", Mailbox: mailbox, TimeZone: "Europe/Madrid",
+		LookAheadDays: 30, Replies: true, Exclude: []string{"Auditor@Partner.example"},
+	}
+}
+
+func testRules(t *testing.T, edit ...func(*config.Automation)) Rules {
+	t.Helper()
+	a := testAutomation()
+	for _, e := range edit {
+		e(&a)
+	}
+	r, err := NewRules(a)
+	if err != nil {
+		t.Fatalf("NewRules: %v", err)
+	}
+	return r
+}
+
+func guest(name, addr string) graph.Attendee {
+	return graph.Attendee{Address: graph.Address{Name: name, Email: addr}, Type: "required", Response: "none"}
+}
+
+func withType(a graph.Attendee, typ string) graph.Attendee { a.Type = typ; return a }
+
+func withResponse(a graph.Attendee, resp string) graph.Attendee { a.Response = resp; return a }
+
+var (
+	ann       = guest("Ann Guest", "ann.guest@fabrikam.com")
+	bob       = guest("Bob Visitor", "bob.visitor@fabrikam.com")
+	reception = withType(guest("Visitors Reception", mailbox), "optional")
+)
+
+// meeting is an invitation in the watched mailbox: 09:00–11:00 UTC on day.
+func meeting(id string, day time.Time, attendees ...graph.Attendee) graph.Event {
+	return graph.Event{
+		ID: id, ICalUID: "uid-" + id, ChangeKey: "ck1", Subject: "Supplier visit", Location: "Building A",
+		Organizer: graph.Address{Name: "Hanna Host", Email: "Hanna.Host@contoso.com"},
+		Attendees: attendees,
+		Start:     day.Add(9 * time.Hour), End: day.Add(11 * time.Hour),
+		ResponseRequested: true, Type: graph.TypeSingleInstance,
+	}
+}
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// plan runs Rules.Plan at planNow with the window of planNow.
+func plan(r Rules, ev graph.Event, known *Known, host Host) Plan {
+	return planAt(r, ev, known, host, planNow)
+}
+
+func planAt(r Rules, ev graph.Event, known *Known, host Host, now time.Time) Plan {
+	return r.Plan(PlanInput{Event: ev, Known: known, Host: host, Window: r.Window(now), Now: now})
+}
+
+// remember is what the store keeps of a plan.
+func remember(ev graph.Event, p Plan) *Known {
+	if p.Forget {
+		return nil
+	}
+	return &Known{EventID: ev.ID, ICalUID: p.Key, Visits: p.Visits, Outcome: p.Outcome, Reason: p.Reason, Reply: p.Reply}
+}
+
+// opsOf lists the operations as "kind:visitor" (or "reply:kind").
+func opsOf(p Plan) []string {
+	var out []string
+	for _, op := range p.Ops {
+		switch op.Kind {
+		case OpReply:
+			out = append(out, "reply:"+string(op.Reply.Kind))
+		default:
+			out = append(out, string(op.Kind)+":"+op.Visit.VisitorEmail)
+		}
+	}
+	return out
+}
+
+func visitorsOf(vs []Visit) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.VisitorEmail)
+	}
+	return out
+}
+
+func TestPlanNewMeetingTwoGuests(t *testing.T) {
+	r := testRules(t)
+	ev := meeting("e1", day(2026, 3, 24), ann, bob, reception)
+	p := plan(r, ev, nil, employee)
+	if p.Outcome != OutcomeCreated {
+		t.Fatalf("outcome = %s (%s), want created", p.Outcome, p.Reason)
+	}
+	if got, want := opsOf(p), []string{"put:ann.guest@fabrikam.com", "put:bob.visitor@fabrikam.com", "reply:accept"}; !slices.Equal(got, want) {
+		t.Fatalf("ops = %v, want %v", got, want)
+	}
+	for _, v := range p.Visits {
+		if v.HostEmployeeID != "emp-7" || v.HostEmail != hostEmail {
+			t.Errorf("visit %s host = %s/%s, want emp-7/%s", v.VisitorEmail, v.HostEmployeeID, v.HostEmail, hostEmail)
+		}
+		if got := v.Arrival.Format(time.RFC3339); got != "2026-03-24T10:00:00+01:00" {
+			t.Errorf("arrival = %s, want 2026-03-24T10:00:00+01:00 (Madrid)", got)
+		}
+		if got := v.Departure.Format(time.RFC3339); got != "2026-03-24T12:00:00+01:00" {
+			t.Errorf("departure = %s, want 2026-03-24T12:00:00+01:00", got)
+		}
+		if v.Arrival.Location().String() != madrid.String() {
+			t.Errorf("arrival zone = %v, want Europe/Madrid", v.Arrival.Location())
+		}
+		if v.Subject != "Supplier visit" || v.Location != "Building A" || v.EventID != "e1" || v.ICalUID != "uid-e1" {
+			t.Errorf("visit details = %+v", v)
+		}
+	}
+	if p.Visits[0].Ref == p.Visits[1].Ref {
+		t.Errorf("two visitors share ref %s", p.Visits[0].Ref)
+	}
+	if !strings.Contains(p.Reason, "2 visits") || !strings.Contains(p.Reason, "ann.guest@fabrikam.com") {
+		t.Errorf("reason = %q, want the visits and visitors named", p.Reason)
+	}
+	reply := p.Ops[2].Reply
+	if reply.EventID != "e1" || !strings.Contains(reply.Comment, "Ann Guest (ann.guest@fabrikam.com)") ||
+		!strings.Contains(reply.Comment, "Bob Visitor") || !strings.Contains(reply.Comment, "Hanna Host") {
+		t.Errorf("reply = %+v, want an accept for e1 listing both visitors and the host", reply)
+	}
+}
+
+func TestPlanVisitorFiltering(t *testing.T) {
+	r := testRules(t)
+	ev := meeting("e1", day(2026, 3, 24),
+		guest("Hanna Host", hostEmail), // the organizer
+		withType(guest("Room 1", "room1@rooms.example"), "resource"),
+		guest("Colleague", "colleague@contoso.com"), // internal
+		guest("Sub", "someone@eu.contoso.com"),      // internal subdomain
+		guest("Auditor", "auditor@partner.example"), // excluded (case-insensitive)
+		withResponse(guest("Dan", "dan@fabrikam.com"), "declined"),
+		guest("", "not-an-address"),
+		reception,
+		guest("Ann Guest", "ann.guest@fabrikam.com"),
+		guest("ANN", "Ann.Guest@Fabrikam.com"), // duplicate, folded
+		guest("", "carl@northwind.example"),
+		guest("Carl North", "CARL@northwind.example"), // duplicate supplies the name
+	)
+	p := plan(r, ev, nil, employee)
+	if got, want := visitorsOf(p.Visits), []string{"ann.guest@fabrikam.com", "carl@northwind.example"}; !slices.Equal(got, want) {
+		t.Fatalf("visitors = %v, want %v", got, want)
+	}
+	if p.Visits[1].VisitorName != "Carl North" {
+		t.Errorf("folded duplicate name = %q, want Carl North", p.Visits[1].VisitorName)
+	}
+	for _, want := range []string{
+		"room1@rooms.example is a room or resource",
+		"colleague@contoso.com is internal", "someone@eu.contoso.com is internal",
+		"auditor@partner.example is excluded", "dan@fabrikam.com declined",
+		`"not-an-address" is not an email address`,
+	} {
+		if !strings.Contains(p.Reason, want) {
+			t.Errorf("reason %q lacks %q", p.Reason, want)
+		}
+	}
+	// The organizer and the mailbox go unmentioned unless nobody is left.
+	if strings.Contains(p.Reason, "organizer") || strings.Contains(p.Reason, "watched mailbox") {
+		t.Errorf("reason %q mentions the routine exclusions", p.Reason)
+	}
+	alone := plan(r, meeting("e2", day(2026, 3, 24), guest("Hanna Host", hostEmail), reception), nil, employee)
+	if want := "no visitors: hanna.host@contoso.com is the organizer (the host), visitors@contoso.com is the watched mailbox"; alone.Reason != want {
+		t.Errorf("reason = %q, want %q", alone.Reason, want)
+	}
+}
+
+func TestPlanInternalOnlyMeetingIsSkipped(t *testing.T) {
+	r := testRules(t)
+	ev := meeting("e1", day(2026, 3, 24), guest("Colleague", "colleague@contoso.com"), reception)
+	p := plan(r, ev, nil, employee)
+	if p.Outcome != OutcomeSkipped || len(p.Ops) != 0 {
+		t.Fatalf("plan = %s %v, want skipped with no operations", p.Outcome, opsOf(p))
+	}
+	if want := "no visitors: colleague@contoso.com is internal, visitors@contoso.com is the watched mailbox"; p.Reason != want {
+		t.Errorf("reason = %q, want %q", p.Reason, want)
+	}
+	if host := r.HostToLookUp(ev, r.Window(planNow), planNow); host != "" {
+		t.Errorf("HostToLookUp = %q, want no lookup for a meeting without visitors", host)
+	}
+	// Seen again unchanged: nothing to log.
+	if again := plan(r, ev, remember(ev, p), Host{}); again.Outcome != OutcomeUnchanged {
+		t.Errorf("replay outcome = %s, want unchanged", again.Outcome)
+	}
+	// Configured internal domains replace the default.
+	r2 := testRules(t, func(a *config.Automation) { a.InternalDomains = []string{"fabrikam.com"} })
+	p2 := plan(r2, meeting("e2", day(2026, 3, 24), ann, guest("Colleague", "colleague@contoso.com")), nil, employee)
+	if got := visitorsOf(p2.Visits); !slices.Equal(got, []string{"colleague@contoso.com"}) {
+		t.Errorf("with internal domain fabrikam.com, visitors = %v, want colleague@contoso.com", got)
+	}
+}
+
+func TestPlanDistributionListInvitation(t *testing.T) {
+	r := testRules(t)
+	// The mailbox was reached through a list: it is not among the attendees.
+	ev := meeting("e1", day(2026, 3, 24), ann, guest("Visitors list", "visitors-list@contoso.com"))
+	if host := r.HostToLookUp(ev, r.Window(planNow), planNow); host != hostEmail {
+		t.Fatalf("HostToLookUp = %q, want %s", host, hostEmail)
+	}
+	p := plan(r, ev, nil, employee)
+	if p.Outcome != OutcomeCreated || !slices.Equal(visitorsOf(p.Visits), []string{"ann.guest@fabrikam.com"}) {
+		t.Fatalf("plan = %s %v, want a visit for Ann", p.Outcome, visitorsOf(p.Visits))
+	}
+}
+
+func TestPlanChanges(t *testing.T) {
+	r := testRules(t)
+	ev := meeting("e1", day(2026, 3, 24), ann, bob, reception)
+	first := plan(r, ev, nil, employee)
+	known := remember(ev, first)
+	refs := map[string]string{}
+	for _, v := range first.Visits {
+		refs[v.VisitorEmail] = v.Ref
+	}
+
+	t.Run("replay", func(t *testing.T) {
+		ev := ev
+		ev.ChangeKey = "ck2" // e.g. our own reply changed the mailbox copy
+		p := plan(r, ev, known, employee)
+		if p.Outcome != OutcomeUnchanged || len(p.Ops) != 0 {
+			t.Fatalf("plan = %s %v, want unchanged, no operations", p.Outcome, opsOf(p))
+		}
+	})
+	t.Run("time", func(t *testing.T) {
+		ev := ev
+		ev.Start, ev.End = ev.Start.Add(time.Hour), ev.End.Add(2*time.Hour)
+		p := plan(r, ev, known, employee)
+		if p.Outcome != OutcomeUpdated || !slices.Equal(opsOf(p), []string{"put:ann.guest@fabrikam.com", "put:bob.visitor@fabrikam.com"}) {
+			t.Fatalf("plan = %s %v, want updated with two puts and no new reply", p.Outcome, opsOf(p))
+		}
+		for _, op := range p.Ops {
+			if op.Ref != refs[op.Visit.VisitorEmail] {
+				t.Errorf("%s: ref %s, want the same ref %s", op.Visit.VisitorEmail, op.Ref, refs[op.Visit.VisitorEmail])
+			}
+			if got := op.Visit.Departure.Format(time.RFC3339); got != "2026-03-24T14:00:00+01:00" {
+				t.Errorf("departure = %s, want 2026-03-24T14:00:00+01:00", got)
+			}
+		}
+		if p.Reason != "time changed" {
+			t.Errorf("reason = %q, want %q", p.Reason, "time changed")
+		}
+	})
+	t.Run("location and subject", func(t *testing.T) {
+		ev := ev
+		ev.Location, ev.Subject = "Building B", "Quarterly review"
+		p := plan(r, ev, known, employee)
+		if p.Outcome != OutcomeUpdated || len(p.Ops) != 2 || p.Reason != "location, subject changed" {
+			t.Fatalf("plan = %s %v %q, want updated: location, subject changed", p.Outcome, opsOf(p), p.Reason)
+		}
+	})
+	t.Run("guest removed", func(t *testing.T) {
+		ev := ev
+		ev.Attendees = []graph.Attendee{ann, reception}
+		p := plan(r, ev, known, employee)
+		if !slices.Equal(opsOf(p), []string{"delete:bob.visitor@fabrikam.com", "reply:accept"}) || p.Outcome != OutcomeUpdated {
+			t.Fatalf("plan = %s %v, want Bob's visit cancelled and a new accept", p.Outcome, opsOf(p))
+		}
+		if p.Ops[0].Ref != refs["bob.visitor@fabrikam.com"] || p.Reason != "cancelled bob.visitor@fabrikam.com" {
+			t.Errorf("delete ref %s reason %q", p.Ops[0].Ref, p.Reason)
+		}
+		if strings.Contains(p.Ops[1].Reply.Comment, "Bob") {
+			t.Errorf("new reply %q still lists Bob", p.Ops[1].Reply.Comment)
+		}
+	})
+	t.Run("guest declined", func(t *testing.T) {
+		ev := ev
+		ev.Attendees = []graph.Attendee{ann, withResponse(bob, "declined"), reception}
+		p := plan(r, ev, known, employee)
+		if !slices.Equal(opsOf(p), []string{"delete:bob.visitor@fabrikam.com", "reply:accept"}) {
+			t.Fatalf("ops = %v, want Bob's visit cancelled", opsOf(p))
+		}
+		if p.Reason != "cancelled bob.visitor@fabrikam.com declined" {
+			t.Errorf("reason = %q, want the decline named", p.Reason)
+		}
+	})
+	t.Run("guest added", func(t *testing.T) {
+		ev := ev
+		ev.Attendees = append(slices.Clone(ev.Attendees), guest("Carl", "carl@northwind.example"))
+		p := plan(r, ev, known, employee)
+		if !slices.Equal(opsOf(p), []string{"put:carl@northwind.example", "reply:accept"}) || p.Reason != "added carl@northwind.example" {
+			t.Fatalf("plan = %v %q, want Carl added", opsOf(p), p.Reason)
+		}
+	})
+	t.Run("every guest gone", func(t *testing.T) {
+		ev := ev
+		ev.Attendees = []graph.Attendee{reception}
+		p := plan(r, ev, known, employee)
+		if p.Outcome != OutcomeCancelled || len(p.Ops) != 2 || len(p.Visits) != 0 {
+			t.Fatalf("plan = %s %v, want both visits cancelled", p.Outcome, opsOf(p))
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ev := ev
+		ev.IsCancelled, ev.Subject = true, "Canceled: Supplier visit"
+		p := plan(r, ev, known, employee)
+		if p.Outcome != OutcomeCancelled || !slices.Equal(opsOf(p), []string{"delete:ann.guest@fabrikam.com", "delete:bob.visitor@fabrikam.com"}) {
+			t.Fatalf("plan = %s %v, want every visit cancelled and no reply", p.Outcome, opsOf(p))
+		}
+		if p.Reason != "the meeting was cancelled by its organizer; 2 visits cancelled" {
+			t.Errorf("reason = %q", p.Reason)
+		}
+		if r.HostToLookUp(ev, r.Window(planNow), planNow) != "" {
+			t.Errorf("a cancelled meeting needs no host lookup")
+		}
+	})
+	t.Run("deleted", func(t *testing.T) {
+		p := plan(r, graph.Event{ID: "e1", Removed: true, RemovedReason: "deleted"}, known, Host{})
+		if p.Outcome != OutcomeCancelled || !p.Forget || len(p.Ops) != 2 {
+			t.Fatalf("plan = %s forget=%v %v, want both visits cancelled and the event forgotten", p.Outcome, p.Forget, opsOf(p))
+		}
+		for _, op := range p.Ops {
+			if op.Ref != refs[op.Visit.VisitorEmail] {
+				t.Errorf("delete ref %s, want %s", op.Ref, refs[op.Visit.VisitorEmail])
+			}
+		}
+		if p.Key != "uid-e1" {
+			t.Errorf("key = %q, want the known iCalUId", p.Key)
+		}
+	})
+	t.Run("host no longer an employee", func(t *testing.T) {
+		p := plan(r, ev, known, Host{Email: hostEmail})
+		if p.Outcome != OutcomeCancelled || !slices.Equal(opsOf(p)[:2], []string{"delete:ann.guest@fabrikam.com", "delete:bob.visitor@fabrikam.com"}) {
+			t.Fatalf("plan = %s %v, want visits cancelled", p.Outcome, opsOf(p))
+		}
+	})
+}
+
+func TestPlanRemovedUnknownIsIgnored(t *testing.T) {
+	p := plan(testRules(t), graph.Event{ID: "never-seen", Removed: true}, nil, Host{})
+	if p.Outcome != OutcomeUnchanged || len(p.Ops) != 0 || p.Forget {
+		t.Fatalf("plan = %s %v forget=%v, want nothing at all", p.Outcome, opsOf(p), p.Forget)
+	}
+}
+
+func TestPlanEndedAndOutOfWindow(t *testing.T) {
+	r := testRules(t)
+	ended := meeting("old", day(2026, 3, 19), ann)
+	p := plan(r, ended, nil, employee)
+	if p.Outcome != OutcomeSkipped || len(p.Ops) != 0 || p.Reason != "the meeting has already ended" {
+		t.Fatalf("ended: %s %v %q", p.Outcome, opsOf(p), p.Reason)
+	}
+	// An ended meeting's visits are history: even a cancellation leaves them.
+	ev := meeting("e1", day(2026, 3, 24), ann)
+	known := remember(ev, plan(r, ev, nil, employee))
+	later := time.Date(2026, 3, 25, 0, 0, 0, 0, time.UTC)
+	ev.IsCancelled = true
+	if p := planAt(r, ev, known, employee, later); len(p.Ops) != 0 || len(p.Visits) != 1 {
+		t.Fatalf("ended and cancelled: %v visits=%d, want no operation and the visit kept", opsOf(p), len(p.Visits))
+	}
+	if p := planAt(r, graph.Event{ID: "e1", Removed: true}, known, employee, later); len(p.Ops) != 0 || !p.Forget {
+		t.Fatalf("ended and deleted: %v forget=%v, want no operation", opsOf(p), p.Forget)
+	}
+
+	far := meeting("far", day(2026, 4, 19), ann) // the window ends at midnight of 19 April, Madrid
+	if p := plan(r, far, nil, employee); p.Outcome != OutcomeSkipped || p.Reason != "it starts after the 30-day look-ahead window" {
+		t.Fatalf("beyond window: %s %q", p.Outcome, p.Reason)
+	}
+	near := meeting("near", day(2026, 4, 18), ann)
+	if p := plan(r, near, nil, employee); p.Outcome != OutcomeCreated {
+		t.Fatalf("last day of the window: %s %q, want created", p.Outcome, p.Reason)
+	}
+	// A meeting in progress is still handled.
+	running := meeting("now", day(2026, 3, 20), ann) // 09:00–11:00 UTC, planNow is 08:00 UTC
+	if p := planAt(r, running, nil, employee, planNow.Add(90*time.Minute)); p.Outcome != OutcomeCreated {
+		t.Fatalf("in progress: %s %q, want created", p.Outcome, p.Reason)
+	}
+}
+
+func TestPlanRecurringOccurrences(t *testing.T) {
+	r := testRules(t)
+	refs := map[string]bool{}
+	for week := 0; week < 4; week++ {
+		ev := meeting("occ", day(2026, 3, 23).AddDate(0, 0, 7*week), ann)
+		ev.ID, ev.ICalUID = ev.ID+string(rune('0'+week)), ev.ICalUID+string(rune('0'+week))
+		ev.Type, ev.SeriesMasterID = graph.TypeOccurrence, "master"
+		p := plan(r, ev, nil, employee)
+		if p.Outcome != OutcomeCreated || len(p.Visits) != 1 {
+			t.Fatalf("week %d: %s %q", week, p.Outcome, p.Reason)
+		}
+		refs[p.Visits[0].Ref] = true
+	}
+	if len(refs) != 4 {
+		t.Errorf("4 occurrences gave %d distinct refs, want 4", len(refs))
+	}
+	master := meeting("master", day(2026, 3, 23), ann)
+	master.Type = graph.TypeSeriesMaster
+	if p := plan(r, master, nil, employee); p.Outcome != OutcomeSkipped || len(p.Ops) != 0 {
+		t.Errorf("series master: %s %v, want skipped", p.Outcome, opsOf(p))
+	}
+}
+
+func allDay(id string, from, to time.Time, attendees ...graph.Attendee) graph.Event {
+	ev := meeting(id, from, attendees...)
+	ev.IsAllDay, ev.Start, ev.End = true, from, to
+	return ev
+}
+
+func TestPlanAllDay(t *testing.T) {
+	r := testRules(t, func(a *config.Automation) { a.DayStart, a.DayEnd = "08:30", "17:00" })
+	// Graph reports all-day events midnight to midnight.
+	ev := allDay("fair", time.Date(2026, 3, 25, 0, 0, 0, 0, madrid), time.Date(2026, 3, 27, 0, 0, 0, 0, madrid), ann, bob)
+	p := plan(r, ev, nil, employee)
+	if p.Outcome != OutcomeCreated || len(p.Visits) != 4 {
+		t.Fatalf("plan = %s, %d visits, want 2 days × 2 visitors", p.Outcome, len(p.Visits))
+	}
+	var spans []string
+	refs := map[string]bool{}
+	for _, v := range p.Visits {
+		if v.VisitorEmail == ann.Email {
+			spans = append(spans, v.Arrival.Format(time.RFC3339)+" "+v.Departure.Format(time.RFC3339))
+		}
+		refs[v.Ref] = true
+	}
+	want := []string{"2026-03-25T08:30:00+01:00 2026-03-25T17:00:00+01:00", "2026-03-26T08:30:00+01:00 2026-03-26T17:00:00+01:00"}
+	if !slices.Equal(spans, want) {
+		t.Errorf("Ann's visits = %v, want %v", spans, want)
+	}
+	if len(refs) != 4 {
+		t.Errorf("%d distinct refs, want one per visitor and day", len(refs))
+	}
+	// Default hours, reported in UTC by Graph: the dates count, not the instants.
+	r2 := testRules(t)
+	single := allDay("one", day(2026, 3, 24), day(2026, 3, 25), ann)
+	p2 := plan(r2, single, nil, employee)
+	if len(p2.Visits) != 1 || p2.Visits[0].Arrival.Format(time.RFC3339) != "2026-03-24T08:00:00+01:00" ||
+		p2.Visits[0].Departure.Format(time.RFC3339) != "2026-03-24T18:00:00+01:00" {
+		t.Fatalf("default all-day hours: %+v", p2.Visits)
+	}
+	// Days that are over are never cancelled; the remaining ones are.
+	known := remember(ev, p)
+	secondMorning := time.Date(2026, 3, 26, 7, 0, 0, 0, time.UTC)
+	gone := planAt(r, graph.Event{ID: "fair", Removed: true}, known, Host{}, secondMorning)
+	if got := opsOf(gone); !slices.Equal(got, []string{"delete:ann.guest@fabrikam.com", "delete:bob.visitor@fabrikam.com"}) {
+		t.Fatalf("deleted on day two: ops %v, want only day two's visits cancelled", got)
+	}
+	for _, op := range gone.Ops {
+		if op.Visit.Arrival.Day() != 26 {
+			t.Errorf("cancelled the visit of day %d, want only day 26", op.Visit.Arrival.Day())
+		}
+	}
+	// Replanned on day two, day one is kept as history and day two is unchanged.
+	if p := planAt(r, ev, known, employee, secondMorning); p.Outcome != OutcomeUnchanged || len(p.Visits) != 4 {
+		t.Errorf("replanned on day two: %s %v, %d visits, want unchanged with all 4 kept", p.Outcome, opsOf(p), len(p.Visits))
+	}
+}
+
+func TestPlanDaylightSavingTime(t *testing.T) {
+	r := testRules(t)
+	cases := []struct {
+		name               string
+		ev                 graph.Event
+		arrival, departure string
+	}{
+		{"before spring change", meeting("a", day(2026, 3, 27), ann), "2026-03-27T10:00:00+01:00", "2026-03-27T12:00:00+01:00"},
+		{"after spring change", meeting("b", day(2026, 3, 30), ann), "2026-03-30T11:00:00+02:00", "2026-03-30T13:00:00+02:00"},
+		{"across the spring change", func() graph.Event {
+			e := meeting("c", day(2026, 3, 29), ann)
+			e.Start, e.End = time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
+			return e
+		}(), "2026-03-29T01:30:00+01:00", "2026-03-29T03:30:00+02:00"},
+		{"all day on the spring change", allDay("d", day(2026, 3, 29), day(2026, 3, 30), ann), "2026-03-29T08:00:00+02:00", "2026-03-29T18:00:00+02:00"},
+		{"before autumn change", meeting("e", day(2026, 10, 24), ann), "2026-10-24T11:00:00+02:00", "2026-10-24T13:00:00+02:00"},
+		{"all day on the autumn change", allDay("f", day(2026, 10, 25), day(2026, 10, 26), ann), "2026-10-25T08:00:00+01:00", "2026-10-25T18:00:00+01:00"},
+		{"after autumn change", meeting("g", day(2026, 10, 26), ann), "2026-10-26T10:00:00+01:00", "2026-10-26T12:00:00+01:00"},
+		{"zone given by Graph", func() graph.Event {
+			e := meeting("h", day(2026, 10, 26), ann)
+			ny := mustZone("America/New_York")
+			e.Start, e.End = time.Date(2026, 10, 26, 9, 0, 0, 0, ny), time.Date(2026, 10, 26, 10, 0, 0, 0, ny)
+			return e
+		}(), "2026-10-26T14:00:00+01:00", "2026-10-26T15:00:00+01:00"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			now := c.ev.Start.AddDate(0, 0, -3)
+			p := planAt(r, c.ev, nil, employee, now)
+			if len(p.Visits) != 1 {
+				t.Fatalf("plan = %s %q, want one visit", p.Outcome, p.Reason)
+			}
+			v := p.Visits[0]
+			if got := v.Arrival.Format(time.RFC3339); got != c.arrival {
+				t.Errorf("arrival = %s, want %s", got, c.arrival)
+			}
+			if got := v.Departure.Format(time.RFC3339); got != c.departure {
+				t.Errorf("departure = %s, want %s", got, c.departure)
+			}
+		})
+	}
+}
+
+func TestPlanHostNotEmployee(t *testing.T) {
+	r := testRules(t)
+	ev := meeting("e1", day(2026, 3, 24), ann, reception)
+	ev.Organizer = graph.Address{Name: "Olga Outsider", Email: "olga@contoso.com"}
+	if got := r.HostToLookUp(ev, r.Window(planNow), planNow); got != "olga@contoso.com" {
+		t.Fatalf("HostToLookUp = %q", got)
+	}
+	p := plan(r, ev, nil, Host{Email: "olga@contoso.com"})
+	if p.Outcome != OutcomeSkipped || len(p.Visits) != 0 {
+		t.Fatalf("plan = %s, %d visits, want skipped with none", p.Outcome, len(p.Visits))
+	}
+	if p.Reason != "the organizer olga@contoso.com is not an employee in Salto IDM" {
+		t.Errorf("reason = %q", p.Reason)
+	}
+	if !slices.Equal(opsOf(p), []string{"reply:tentative"}) || !strings.Contains(p.Ops[0].Reply.Comment, "olga@contoso.com is not an employee") {
+		t.Fatalf("ops = %v, want a tentative reply saying why", opsOf(p))
+	}
+	// Seen again: no second reply, nothing to log.
+	again := plan(r, ev, remember(ev, p), Host{Email: "olga@contoso.com"})
+	if again.Outcome != OutcomeUnchanged || len(again.Ops) != 0 {
+		t.Fatalf("replay = %s %v, want unchanged without a reply", again.Outcome, opsOf(again))
+	}
+	// Olga becomes an employee and the meeting changes: visits, and an accept.
+	ev.Subject = "Updated"
+	now := plan(r, ev, remember(ev, p), Host{Email: "olga@contoso.com", EmployeeID: "emp-9"})
+	if now.Outcome != OutcomeCreated || !slices.Equal(opsOf(now), []string{"put:ann.guest@fabrikam.com", "reply:accept"}) {
+		t.Fatalf("after registration: %s %v", now.Outcome, opsOf(now))
+	}
+}
+
+func TestPlanReplyConditions(t *testing.T) {
+	cases := []struct {
+		name  string
+		rules func(*config.Automation)
+		edit  func(*graph.Event)
+		reply bool
+	}{
+		{"requested", nil, nil, true},
+		{"replies off", func(a *config.Automation) { a.Replies = false }, nil, false},
+		{"no response requested", nil, func(e *graph.Event) { e.ResponseRequested = false }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var edits []func(*config.Automation)
+			if c.rules != nil {
+				edits = append(edits, c.rules)
+			}
+			r := testRules(t, edits...)
+			ev := meeting("e1", day(2026, 3, 24), ann)
+			if c.edit != nil {
+				c.edit(&ev)
+			}
+			p := plan(r, ev, nil, employee)
+			if got := slices.Contains(opsOf(p), "reply:accept"); got != c.reply {
+				t.Errorf("reply = %v, want %v (ops %v)", got, c.reply, opsOf(p))
+			}
+		})
+	}
+	// Organized by the mailbox itself: no host, no visits, no reply.
+	r := testRules(t)
+	ev := meeting("e1", day(2026, 3, 24), ann)
+	ev.IsOrganizer, ev.Organizer = true, graph.Address{Email: mailbox}
+	if p := plan(r, ev, nil, Host{}); p.Outcome != OutcomeSkipped || len(p.Ops) != 0 {
+		t.Errorf("organized by the mailbox: %s %v", p.Outcome, opsOf(p))
+	}
+}
+
+func TestPlanSanitizesCalendarText(t *testing.T) {
+	r := testRules(t)
+	ev := meeting("e1", day(2026, 3, 24), guest("Ann\x1b[31m Guest", "ann.guest@fabrikam.com"))
+	ev.Subject = "Visit\x1b]0;pwned\x07 today\r\nreally"
+	ev.Location = "Hall\x00 B"
+	p := plan(r, ev, nil, employee)
+	v := p.Visits[0]
+	for _, s := range []string{v.Subject, v.Location, v.VisitorName, p.Subject, p.Reason, p.Ops[1].Reply.Comment} {
+		if strings.ContainsAny(s, "\x1b\x07\x00\r\n") {
+			t.Errorf("%q still holds control characters", s)
+		}
+	}
+	if v.Subject != "Visit today really" || v.VisitorName != "Ann Guest" {
+		t.Errorf("subject %q name %q", v.Subject, v.VisitorName)
+	}
+}
+
+func TestNewRules(t *testing.T) {
+	r := testRules(t)
+	if !slices.Equal(r.InternalDomains, []string{"contoso.com"}) || r.DayStart != 8*time.Hour || r.DayEnd != 18*time.Hour || !r.Exclude["auditor@partner.example"] {
+		t.Errorf("defaults: %+v", r)
+	}
+	w := r.Window(time.Date(2026, 3, 20, 23, 30, 0, 0, time.UTC)) // already the 21st in Madrid
+	if w.Start.Format(time.RFC3339) != "2026-03-21T00:00:00+01:00" || w.End.Format(time.RFC3339) != "2026-04-20T00:00:00+02:00" {
+		t.Errorf("window = %s – %s", w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))
+	}
+	bad := []struct {
+		edit  func(*config.Automation)
+		field string
+	}{
+		{func(a *config.Automation) { a.TimeZone = "Mars/Olympus" }, "time_zone"},
+		{func(a *config.Automation) { a.TimeZone = "" }, "time_zone"},
+		{func(a *config.Automation) { a.Mailbox = "nobody" }, "mailbox"},
+		{func(a *config.Automation) { a.DayStart = "8am" }, "day_start"},
+		{func(a *config.Automation) { a.DayStart, a.DayEnd = "18:00", "08:00" }, "day_end"},
+	}
+	for _, b := range bad {
+		a := testAutomation()
+		b.edit(&a)
+		if _, err := NewRules(a); err == nil || !strings.HasPrefix(err.Error(), b.field+":") {
+			t.Errorf("error = %v, want one naming %s", err, b.field)
+		}
+	}
+}
