@@ -3,7 +3,10 @@
 // Secrets never live here; see SecretStore.
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Protocol names a calendar protocol. Outlook (Microsoft Graph) is the only one.
 const ProtocolOutlook = "outlook"
@@ -43,18 +46,89 @@ type Automation struct {
 	TenantID string `toml:"tenant_id"`
 	ClientID string `toml:"client_id"`
 
-	AppName            string `toml:"app_name"`
-	EnterpriseObjectID string `toml:"enterprise_object_id"`
+	AppName            string `toml:"app_name,omitempty"`
+	EnterpriseObjectID string `toml:"enterprise_object_id,omitempty"`
 	// SecretExpires is the client secret's expiry date, YYYY-MM-DD.
-	SecretExpires Date `toml:"secret_expires"`
+	SecretExpires Date `toml:"secret_expires,omitempty"`
 
 	// InternalDomains are never visitors; empty means the mailbox's domain.
-	InternalDomains []string `toml:"internal_domains"`
-	Exclude         []string `toml:"exclude"`
+	InternalDomains []string `toml:"internal_domains,omitempty"`
+	Exclude         []string `toml:"exclude,omitempty"`
 	LookAheadDays   int      `toml:"lookahead_days"`
 	// DayStart and DayEnd (HH:MM, local) bound visits for all-day events.
 	DayStart string `toml:"day_start"`
 	DayEnd   string `toml:"day_end"`
 	// Replies: answer the organizer (accept, or decline with the reason).
 	Replies bool `toml:"replies"`
+}
+
+// NewAutomation returns an automation named name with every default applied.
+func NewAutomation(name string) Automation {
+	return Automation{
+		Name:          name,
+		Enabled:       true,
+		Interval:      DefaultInterval,
+		Protocol:      ProtocolOutlook,
+		LookAheadDays: DefaultLookAheadDays,
+		DayStart:      DefaultDayStart,
+		DayEnd:        DefaultDayEnd,
+		Replies:       true,
+	}
+}
+
+// applyDefaults fills the fields a file may leave out. Enabled and Replies
+// are handled by the loader, which knows whether they were written.
+func (a *Automation) applyDefaults() {
+	if a.Interval == 0 {
+		a.Interval = DefaultInterval
+	}
+	if a.Protocol == "" {
+		a.Protocol = ProtocolOutlook
+	}
+	if a.LookAheadDays == 0 {
+		a.LookAheadDays = DefaultLookAheadDays
+	}
+	if a.DayStart == "" {
+		a.DayStart = DefaultDayStart
+	}
+	if a.DayEnd == "" {
+		a.DayEnd = DefaultDayEnd
+	}
+}
+
+// Internal returns the domains whose addresses are never visitors: the
+// configured internal domains, or the mailbox's own domain when none are
+// configured. Domains are lower-case.
+func (a Automation) Internal() []string {
+	if len(a.InternalDomains) > 0 {
+		out := make([]string, len(a.InternalDomains))
+		for i, d := range a.InternalDomains {
+			out[i] = strings.ToLower(d)
+		}
+		return out
+	}
+	if _, domain, ok := strings.Cut(a.Mailbox, "@"); ok && domain != "" {
+		return []string{strings.ToLower(domain)}
+	}
+	return nil
+}
+
+// Automation returns the automation called name and whether there is one.
+// The pointer refers into c, so changes through it are kept.
+func (c *Config) Automation(name string) (*Automation, bool) {
+	for i := range c.Automations {
+		if c.Automations[i].Name == name {
+			return &c.Automations[i], true
+		}
+	}
+	return nil, false
+}
+
+// Upsert replaces the automation with a's name, or appends a when there is none.
+func (c *Config) Upsert(a Automation) {
+	if cur, ok := c.Automation(a.Name); ok {
+		*cur = a
+		return
+	}
+	c.Automations = append(c.Automations, a)
 }

@@ -59,3 +59,19 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// UnmarshalTOML accepts a quoted "YYYY-MM-DD" or a bare TOML local date.
+func (d *Date) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case string:
+		return d.UnmarshalText([]byte(v))
+	case time.Time:
+		if v.Hour() != 0 || v.Minute() != 0 || v.Second() != 0 || v.Nanosecond() != 0 {
+			return fmt.Errorf("%s is not a date: expected YYYY-MM-DD", v.Format(time.RFC3339))
+		}
+		*d = Date{v.Year(), v.Month(), v.Day()}
+		return nil
+	default:
+		return fmt.Errorf("%v is not a date: expected YYYY-MM-DD", v)
+	}
+}

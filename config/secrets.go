@@ -1,0 +1,175 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+)
+
+// SecretStore keeps secrets by key: the OS keyring (Keyring) in production,
+// MemoryStore in the demo and in unit tests.
+type SecretStore interface {
+	// Get returns the secret stored under key; an error matching
+	// ErrSecretNotFound when there is none.
+	Get(key string) (string, error)
+	// Set stores value under key, replacing any previous value.
+	Set(key, value string) error
+	// Delete removes the secret under key; an error matching
+	// ErrSecretNotFound when there was none.
+	Delete(key string) error
+}
+
+// Environment variables that give secrets to a service; when set they win
+// over the keyring. The _FILE forms name a file holding the secret (a
+// systemd credential, for example).
+const (
+	EnvClientSecret     = "INVITESYNC_CLIENT_SECRET"
+	EnvClientSecretFile = "INVITESYNC_CLIENT_SECRET_FILE"
+	EnvIDMAPIKey        = "INVITESYNC_IDM_API_KEY"
+	EnvIDMAPIKeyFile    = "INVITESYNC_IDM_API_KEY_FILE"
+)
+
+// IDMAPIKeyKey is the store key of the Salto IDM API key.
+const IDMAPIKeyKey = "idm-api-key"
+
+// ClientSecretKey is the store key of an automation's client secret.
+func ClientSecretKey(automation string) string { return "client-secret/" + automation }
+
+// ErrSecretNotFound means the store works but holds no such secret.
+var ErrSecretNotFound = errors.New("secret not found")
+
+// Secret describes one secret: where it is kept, how else it can be given,
+// and what to call it in messages. Its value is never part of it.
+type Secret struct {
+	Key     string // store key
+	Label   string // e.g. `the client secret of automation "Front desk"`
+	Env     string // variable holding the value
+	FileEnv string // variable naming a file that holds the value
+	Hint    string // how to store it, e.g. the setup command
+}
+
+// ClientSecret describes the Entra client secret of the named automation.
+func ClientSecret(automation string) Secret {
+	return Secret{
+		Key:     ClientSecretKey(automation),
+		Label:   fmt.Sprintf("the client secret of automation %q", automation),
+		Env:     EnvClientSecret,
+		FileEnv: EnvClientSecretFile,
+		Hint:    fmt.Sprintf("invitesync setup --no-input --name %q --client-secret-file PATH", automation),
+	}
+}
+
+// IDMAPIKey describes the Salto IDM API key.
+func IDMAPIKey() Secret {
+	return Secret{
+		Key:     IDMAPIKeyKey,
+		Label:   "the Salto IDM API key",
+		Env:     EnvIDMAPIKey,
+		FileEnv: EnvIDMAPIKeyFile,
+		Hint:    "invitesync setup --no-input --name NAME --idm-api-key-file PATH",
+	}
+}
+
+// SecretError says which secret could not be had, why, and what to do.
+// It never contains the secret.
+type SecretError struct {
+	Secret Secret
+	Err    error // matches ErrSecretNotFound or ErrKeyringUnavailable, or a file error
+}
+
+// Error explains the failure and the ways to provide the secret.
+func (e *SecretError) Error() string {
+	s := e.Secret
+	orEnv := fmt.Sprintf("set %s (a file holding it) or %s", s.FileEnv, s.Env)
+	var ku *KeyringUnavailableError
+	switch {
+	case errors.Is(e.Err, ErrSecretNotFound):
+		return fmt.Sprintf("%s is not in the keyring: store it with %q, or %s", s.Label, s.Hint, orEnv)
+	case errors.As(e.Err, &ku):
+		return fmt.Sprintf("cannot read %s: no OS keyring is available: %s; %s, or %s (%v)", s.Label, ku.Reason, ku.Fix, orEnv, ku.Err)
+	default:
+		return fmt.Sprintf("cannot read %s: %v", s.Label, e.Err)
+	}
+}
+
+// Unwrap returns the cause.
+func (e *SecretError) Unwrap() error { return e.Err }
+
+// Resolve returns the secret's value and where it came from: the file named
+// by FileEnv, else the variable Env, else the store (from is "keyring").
+// A file's trailing newline is dropped. Errors are *SecretError.
+func (s Secret) Resolve(store SecretStore) (value, from string, err error) {
+	if path := os.Getenv(s.FileEnv); path != "" {
+		v, err := ReadSecretFile(path)
+		if err != nil {
+			return "", "", &SecretError{Secret: s, Err: fmt.Errorf("%s: %w", s.FileEnv, err)}
+		}
+		return v, s.FileEnv, nil
+	}
+	if v := os.Getenv(s.Env); v != "" {
+		return v, s.Env, nil
+	}
+	v, err := store.Get(s.Key)
+	if err != nil {
+		return "", "", &SecretError{Secret: s, Err: err}
+	}
+	return v, "keyring", nil
+}
+
+// ReadSecretFile reads a secret from a file, dropping one trailing newline
+// (LF or CRLF). An empty secret is an error. The error never holds the
+// file's content.
+func ReadSecretFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	v := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+	if v == "" {
+		return "", fmt.Errorf("%s is empty: expected the secret on one line", path)
+	}
+	return v, nil
+}
+
+// MemoryStore is a SecretStore in memory, for the demo and unit tests.
+type MemoryStore struct {
+	mu      sync.Mutex
+	secrets map[string]string
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{secrets: map[string]string{}} }
+
+// Get implements SecretStore.
+func (m *MemoryStore) Get(key string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.secrets[key]
+	if !ok {
+		return "", fmt.Errorf("%q: %w", key, ErrSecretNotFound)
+	}
+	return v, nil
+}
+
+// Set implements SecretStore.
+func (m *MemoryStore) Set(key, value string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.secrets[key] = value
+	return nil
+}
+
+// Delete implements SecretStore.
+func (m *MemoryStore) Delete(key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.secrets[key]; !ok {
+		return fmt.Errorf("%q: %w", key, ErrSecretNotFound)
+	}
+	delete(m.secrets, key)
+	return nil
+}
+
+var _ SecretStore = (*MemoryStore)(nil)

@@ -1,0 +1,314 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// Limits on the free-text fields.
+const (
+	MaxNameLength    = 64
+	MaxAppNameLength = 256
+	MaxInterval      = 24 * time.Hour
+	MaxLookAheadDays = 365
+)
+
+// FieldError is one invalid field: which one, and what is wrong with it in
+// words that say what was expected.
+type FieldError struct {
+	// Automation names the automation the field belongs to (or "#N" for one
+	// without a name); empty for fields outside any automation.
+	Automation string
+	// Field is the key in the file: "tenant_id", "idm.url", ….
+	Field   string
+	Message string
+}
+
+// Error returns `automation "Front desk": tenant_id: <message>`.
+func (e *FieldError) Error() string {
+	if e.Automation != "" {
+		return fmt.Sprintf("automation %s: %s: %s", e.Automation, e.Field, e.Message)
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Errors lists every invalid field of a configuration, in file order.
+type Errors []*FieldError
+
+// Error returns one line per field.
+func (e Errors) Error() string {
+	lines := make([]string, len(e))
+	for i, fe := range e {
+		lines[i] = fe.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the field errors, for errors.As.
+func (e Errors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, fe := range e {
+		out[i] = fe
+	}
+	return out
+}
+
+// Validate checks every field of c and returns all problems at once as
+// Errors, or nil.
+func (c *Config) Validate() error {
+	var errs Errors
+	add := func(automation, field string, err error) {
+		if err != nil {
+			errs = append(errs, &FieldError{Automation: automation, Field: field, Message: err.Error()})
+		}
+	}
+	add("", "idm.url", ValidateIDMURL(c.IDM.URL))
+	seen := map[string]string{}
+	for i, a := range c.Automations {
+		label := strconv.Quote(a.Name)
+		if a.Name == "" {
+			label = fmt.Sprintf("#%d", i+1)
+		}
+		nameErr := ValidateName(a.Name)
+		if other, dup := seen[strings.ToLower(a.Name)]; dup && nameErr == nil {
+			nameErr = fmt.Errorf("%q is already the name of automation %q: names must be unique", a.Name, other)
+		}
+		seen[strings.ToLower(a.Name)] = a.Name
+		add(label, "name", nameErr)
+		add(label, "environment", ValidateEnvironment(a.Environment))
+		add(label, "interval", ValidateInterval(a.Interval))
+		add(label, "protocol", ValidateProtocol(a.Protocol))
+		add(label, "mailbox", ValidateMailbox(a.Mailbox))
+		add(label, "time_zone", ValidateTimeZone(a.TimeZone))
+		add(label, "tenant_id", ValidateGUID(a.TenantID))
+		add(label, "client_id", ValidateGUID(a.ClientID))
+		add(label, "app_name", ValidateAppName(a.AppName))
+		if a.EnterpriseObjectID != "" {
+			add(label, "enterprise_object_id", ValidateGUID(a.EnterpriseObjectID))
+		}
+		for j, d := range a.InternalDomains {
+			if err := ValidateDomain(d); err != nil {
+				add(label, "internal_domains", fmt.Errorf("entry %d: %w", j+1, err))
+			}
+		}
+		for j, addr := range a.Exclude {
+			if err := ValidateAddress(addr); err != nil {
+				add(label, "exclude", fmt.Errorf("entry %d: %w", j+1, err))
+			}
+		}
+		add(label, "lookahead_days", ValidateLookAhead(a.LookAheadDays))
+		startErr, endErr := ValidateDayTime(a.DayStart), ValidateDayTime(a.DayEnd)
+		add(label, "day_start", startErr)
+		add(label, "day_end", endErr)
+		if startErr == nil && endErr == nil && a.DayStart >= a.DayEnd {
+			add(label, "day_end", fmt.Errorf("%q must be later than day_start %q", a.DayEnd, a.DayStart))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// ValidateName checks an automation's name: required, at most 64
+// characters, printable.
+func ValidateName(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("required: a short name such as \"Front desk\"")
+	}
+	if s != strings.TrimSpace(s) {
+		return fmt.Errorf("%q starts or ends with spaces: expected a name without them", s)
+	}
+	return checkText(s, MaxNameLength)
+}
+
+// ValidateEnvironment checks the optional environment label (e.g. Production).
+func ValidateEnvironment(s string) error { return checkText(s, MaxNameLength) }
+
+// ValidateAppName checks the optional Entra app display name.
+func ValidateAppName(s string) error { return checkText(s, MaxAppNameLength) }
+
+// checkText rejects control characters and over-long text.
+func checkText(s string, max int) error {
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8 text")
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Errorf("is %d characters long: expected at most %d", n, max)
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%q contains control characters: expected plain text", s)
+	}
+	return nil
+}
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// ValidateGUID checks a directory, application or object ID.
+func ValidateGUID(s string) error {
+	switch {
+	case s == "":
+		return errors.New("required: a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+	case !guidPattern.MatchString(s):
+		return fmt.Errorf("%q is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
+	case strings.Trim(s, "0-") == "":
+		return errors.New("the all-zero GUID is a placeholder: expected the real ID from the Azure portal")
+	}
+	return nil
+}
+
+// ValidateMailbox checks the watched mailbox's address: required, bare.
+func ValidateMailbox(s string) error {
+	if s == "" {
+		return errors.New("required: the address users will invite, such as visitors@contoso.com")
+	}
+	return ValidateAddress(s)
+}
+
+// ValidateAddress checks a bare email address (no display name, no angle
+// brackets) with a valid domain.
+func ValidateAddress(s string) error {
+	addr, err := mail.ParseAddress(s)
+	if err != nil {
+		return fmt.Errorf("%q is not an email address: expected one such as visitors@contoso.com", s)
+	}
+	if addr.Name != "" || addr.Address != s {
+		return fmt.Errorf("%q is not a bare address: expected only the address, such as %s", s, addr.Address)
+	}
+	at := strings.LastIndexByte(s, '@')
+	if err := ValidateDomain(s[at+1:]); err != nil {
+		return fmt.Errorf("%q: its domain %w", s, err)
+	}
+	return nil
+}
+
+var domainProfile = idna.New(idna.MapForLookup(), idna.VerifyDNSLength(true), idna.BidiRule())
+
+// ValidateDomain checks a DNS domain name such as contoso.com.
+func ValidateDomain(s string) error {
+	if strings.HasPrefix(s, "@") {
+		return fmt.Errorf("%q is not a domain: expected it without the @, such as %s", s, s[1:])
+	}
+	ascii, err := domainProfile.ToASCII(s)
+	if err != nil || !strings.Contains(strings.Trim(ascii, "."), ".") || strings.HasSuffix(ascii, ".") {
+		return fmt.Errorf("%q is not a domain: expected a name such as contoso.com", s)
+	}
+	return nil
+}
+
+// ParseInterval reads a poll interval as typed by a person: a Go duration
+// ("5m", "1h30m") or a whole number of minutes ("5").
+func ParseInterval(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil {
+		return time.Duration(n) * time.Minute, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration: expected minutes such as 5m or 1h", s)
+	}
+	return d, nil
+}
+
+// ValidateInterval checks the poll interval: 1 minute to 24 hours.
+func ValidateInterval(d time.Duration) error {
+	switch {
+	case d < MinInterval:
+		return fmt.Errorf("%s is too short: expected at least %s", formatDuration(d), formatDuration(MinInterval))
+	case d > MaxInterval:
+		return fmt.Errorf("%s is too long: expected at most %s", formatDuration(d), formatDuration(MaxInterval))
+	}
+	return nil
+}
+
+// formatDuration writes 1m rather than 1m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// ValidateProtocol checks the calendar protocol; outlook is the only one.
+func ValidateProtocol(s string) error {
+	if s != ProtocolOutlook {
+		return fmt.Errorf("%q is not supported: expected %q", s, ProtocolOutlook)
+	}
+	return nil
+}
+
+// ValidateTimeZone checks a time-zone name, IANA or Windows.
+func ValidateTimeZone(s string) error {
+	_, err := NormalizeTimeZone(s)
+	return err
+}
+
+// ValidateIDMURL checks the Salto IDM API base URL: required, https, or
+// http to a loopback address only.
+func ValidateIDMURL(s string) error {
+	const expected = "expected the API base such as https://idm.example.com/api/v1"
+	if s == "" {
+		return errors.New("required: " + expected)
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%q is not a URL: %s", s, expected)
+	}
+	if u.User != nil {
+		return errors.New("contains a user name or password: expected none, the API key is kept with the secrets")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q has a query or fragment: %s", s, expected)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return fmt.Errorf("%q uses http: expected https (http is accepted only for loopback addresses)", s)
+		}
+	default:
+		return fmt.Errorf("%q is not an http(s) URL: %s", s, expected)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+var dayTimePattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+// ValidateDayTime checks a local time of day written HH:MM.
+func ValidateDayTime(s string) error {
+	if !dayTimePattern.MatchString(s) {
+		return fmt.Errorf("%q is not a time of day: expected HH:MM between 00:00 and 23:59", s)
+	}
+	return nil
+}
+
+// ValidateLookAhead checks the look-ahead window in days: 1 to 365.
+func ValidateLookAhead(days int) error {
+	if days < 1 || days > MaxLookAheadDays {
+		return fmt.Errorf("%d days is out of range: expected 1 to %d", days, MaxLookAheadDays)
+	}
+	return nil
+}
