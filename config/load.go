@@ -107,7 +107,7 @@ func parse(path string, data []byte) (*Config, error) {
 
 // lineInMessage finds the line number in the decoder's type errors, which
 // carry it only in their text ("toml: line 7 (last key …): …").
-var lineInMessage = regexp.MustCompile(`^toml: line (\d+)(?: \(last key "[^"]*"\))?: `)
+var lineInMessage = regexp.MustCompile(`^toml: line (\d+)(?: \(last key ("[^"]*")\))?: `)
 
 func decodeError(path string, err error) error {
 	var pe toml.ParseError
@@ -121,7 +121,10 @@ func decodeError(path string, err error) error {
 	fe := &FileError{Path: path, Msg: strings.TrimPrefix(err.Error(), "toml: "), Err: err}
 	if m := lineInMessage.FindStringSubmatch(err.Error()); m != nil {
 		fe.Line, _ = strconv.Atoi(m[1])
-		fe.Msg = err.Error()[len("toml: "):]
+		fe.Msg = err.Error()[len(m[0]):]
+		if m[2] != "" {
+			fe.Msg += " (key " + m[2] + ")"
+		}
 	}
 	return fe
 }
