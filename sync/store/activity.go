@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AddActivity appends a line to the activity log and counts its outcome. A
+// zero At means now.
+func (tx *Tx) AddActivity(a Activity) (int64, error) {
+	if err := required("activity.automation", a.Automation); err != nil {
+		return 0, err
+	}
+	if err := oneOf("activity.outcome", a.Outcome, Outcomes...); err != nil {
+		return 0, err
+	}
+	at := a.At
+	if at.IsZero() {
+		at = tx.now
+	}
+	res, err := tx.exec(`
+INSERT INTO activity (automation, at, event_id, subject, host, visitors, outcome, reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.Automation, nanos(at), a.EventID, a.Subject, a.Host, a.Visitors, a.Outcome, a.Reason)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.exec(`
+INSERT INTO outcome_counts (automation, outcome, n) VALUES (?, ?, 1)
+ON CONFLICT (automation, outcome) DO UPDATE SET n = n + 1`, a.Automation, a.Outcome)
+	return id, err
+}
+
+// SetLoopStatus stores what the poll loop reports about itself.
+func (tx *Tx) SetLoopStatus(ls LoopStatus) error {
+	if err := required("loop.automation", ls.Automation); err != nil {
+		return err
+	}
+	if err := required("loop.state", string(ls.State)); err != nil {
+		return err
+	}
+	_, err := tx.exec(`
+INSERT INTO loop_status (automation, state, last_poll, last_success, next_poll, throttled_until, last_error, updated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (automation) DO UPDATE SET state = excluded.state, last_poll = excluded.last_poll,
+	last_success = excluded.last_success, next_poll = excluded.next_poll,
+	throttled_until = excluded.throttled_until, last_error = excluded.last_error, updated = excluded.updated`,
+		ls.Automation, ls.State, nanos(ls.LastPoll), nanos(ls.LastSuccess), nanos(ls.NextPoll),
+		nanos(ls.ThrottledUntil), ls.LastError, nanos(tx.now))
+	return err
+}
+
+// SetLoopStatus is Tx.SetLoopStatus in a transaction of its own.
+func (s *Store) SetLoopStatus(ctx context.Context, ls LoopStatus) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.SetLoopStatus(ls) })
+}
+
+const activityColumns = `id, automation, at, event_id, subject, host, visitors, outcome, reason`
+
+func scanActivity(r scanner) (Activity, error) {
+	var a Activity
+	var at int64
+	err := r.Scan(&a.ID, &a.Automation, &at, &a.EventID, &a.Subject, &a.Host, &a.Visitors, &a.Outcome, &a.Reason)
+	a.At = fromNanos(at)
+	return a, err
+}
+
+// Activity returns rows of the activity log, newest first.
+func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	if q.Offset < 0 {
+		q.Offset = 0
+	}
+	// Fields are joined with a newline so a filter never matches across two.
+	rows, err := queryAll(ctx, s.r, scanActivity, `SELECT `+activityColumns+` FROM activity
+WHERE automation = ?1 AND (?2 = '' OR instr(lower(subject || char(10) || host || char(10) || visitors
+	|| char(10) || outcome || char(10) || reason || char(10) || event_id), lower(?2)) > 0)
+ORDER BY id DESC LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offset)
+	return rows, s.fail(err)
+}
+
+// Status returns the automation's loop status, counts, outbox counts and
+// lease, from one snapshot. An automation the store never heard of has a
+// zero Status, not an error.
+func (s *Store) Status(ctx context.Context, automation string) (Status, error) {
+	st := Status{Automation: automation}
+	err := s.View(ctx, func(tx *Tx) error {
+		var err error
+		if st.Loop, err = tx.loopStatus(automation); err != nil {
+			return err
+		}
+		if st.Counts, err = tx.counts(automation); err != nil {
+			return err
+		}
+		if err = tx.tx.QueryRowContext(ctx, outboxCountsSQL, automation).Scan(&st.Pending, &st.Failed); err != nil {
+			return s.fail(err)
+		}
+		st.Lease, st.Leased, err = tx.lease(automation)
+		return err
+	})
+	return st, err
+}
+
+func (tx *Tx) loopStatus(automation string) (LoopStatus, error) {
+	ls := LoopStatus{Automation: automation}
+	var last, success, next, throttled, up int64
+	err := tx.tx.QueryRowContext(tx.ctx, `
+SELECT state, last_poll, last_success, next_poll, throttled_until, last_error, updated
+FROM loop_status WHERE automation = ?`, automation).Scan(&ls.State, &last, &success, &next, &throttled, &ls.LastError, &up)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ls, nil
+	}
+	ls.LastPoll, ls.LastSuccess, ls.NextPoll = fromNanos(last), fromNanos(success), fromNanos(next)
+	ls.ThrottledUntil, ls.Updated = fromNanos(throttled), fromNanos(up)
+	return ls, tx.s.fail(err)
+}
+
+func (tx *Tx) counts(automation string) (Counts, error) {
+	var c Counts
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT outcome, n FROM outcome_counts WHERE automation = ?`, automation)
+	if err != nil {
+		return c, tx.s.fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o Outcome
+		var n int
+		if err := rows.Scan(&o, &n); err != nil {
+			return c, tx.s.fail(err)
+		}
+		switch o {
+		case OutcomeCreated:
+			c.Created = n
+		case OutcomeUpdated:
+			c.Updated = n
+		case OutcomeCancelled:
+			c.Cancelled = n
+		case OutcomeSkipped:
+			c.Skipped = n
+		case OutcomeFailed:
+			c.Failed = n
+		}
+	}
+	return c, tx.s.fail(rows.Err())
+}
+
+// EventDetails returns one event with its visits, its outbox operations
+// (with IDM's answers and errors), its activity and its last reply, from one
+// snapshot. ErrNotFound when the automation never saw the event.
+func (s *Store) EventDetails(ctx context.Context, automation, eventID string) (EventDetails, error) {
+	var d EventDetails
+	err := s.View(ctx, func(tx *Tx) error {
+		e, ok, err := tx.Event(automation, eventID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("event %q of automation %q: %w", eventID, automation, ErrNotFound)
+		}
+		d.Event = e
+		if d.Visits, err = tx.Visits(automation, eventID); err != nil {
+			return err
+		}
+		if d.Ops, err = queryAll(ctx, tx.tx, scanOp, `SELECT `+opColumns+` FROM outbox
+WHERE automation = ? AND event_id = ? ORDER BY id`, automation, eventID); err != nil {
+			return s.fail(err)
+		}
+		if d.Activity, err = queryAll(ctx, tx.tx, scanActivity, `SELECT `+activityColumns+` FROM activity
+WHERE automation = ? AND event_id = ? ORDER BY id DESC LIMIT 50`, automation, eventID); err != nil {
+			return s.fail(err)
+		}
+		d.Reply, err = tx.Reply(automation, eventID)
+		return err
+	})
+	return d, err
+}
+
+// Prune deletes history older than before: activity lines, finished
+// operations (done or superseded), and events that ended before it with
+// nothing left to run, with their visits and replies. Counts are kept.
+func (s *Store) Prune(ctx context.Context, before time.Time) error {
+	b := nanos(before)
+	return s.Update(ctx, func(tx *Tx) error {
+		for _, q := range []string{
+			`DELETE FROM activity WHERE at < ?1`,
+			`DELETE FROM outbox WHERE state IN ('done', 'superseded') AND updated < ?1`,
+			`DELETE FROM events WHERE ends <> 0 AND ends < ?1 AND NOT EXISTS (SELECT 1 FROM outbox o
+				WHERE o.automation = events.automation AND o.event_id = events.event_id)`,
+		} {
+			if _, err := tx.exec(q, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

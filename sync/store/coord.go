@@ -1,0 +1,173 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Leases keep two loops — in one process or in two — from running the same
+// automation: a loop acquires the lease before it starts, renews it well
+// within its TTL, and releases it when it stops. A lease that is not renewed
+// expires, so a killed process blocks no one for longer than the TTL.
+
+// Acquire takes the automation's lease for owner (e.g. "run pid 4242 on
+// host") for ttl. It fails with a *LeaseHeldError (ErrLeaseHeld) while
+// another owner holds a live lease. Acquiring a lease one already holds
+// extends it.
+func (s *Store) Acquire(ctx context.Context, automation, owner string, ttl time.Duration) (Lease, error) {
+	return s.take(ctx, automation, owner, ttl, func(held Lease) error { return &LeaseHeldError{Lease: held} })
+}
+
+// Renew extends owner's lease by ttl from now. It fails with ErrLeaseLost when
+// the lease expired and another owner took it; the loop must then stop.
+func (s *Store) Renew(ctx context.Context, automation, owner string, ttl time.Duration) (Lease, error) {
+	return s.take(ctx, automation, owner, ttl, func(held Lease) error {
+		return fmt.Errorf("automation %q: %w (now held by %s)", automation, ErrLeaseLost, held.Owner)
+	})
+}
+
+func (s *Store) take(ctx context.Context, automation, owner string, ttl time.Duration, held func(Lease) error) (Lease, error) {
+	if err := required("lease.automation", automation); err != nil {
+		return Lease{}, err
+	}
+	if err := required("lease.owner", owner); err != nil {
+		return Lease{}, err
+	}
+	if ttl <= 0 {
+		return Lease{}, &InvalidError{Field: "lease.ttl", Want: "a positive duration", Got: ttl.String()}
+	}
+	var l Lease
+	err := s.Update(ctx, func(tx *Tx) error {
+		cur, live, err := tx.lease(automation)
+		if err != nil {
+			return err
+		}
+		if live && cur.Owner != owner {
+			return held(cur)
+		}
+		l = Lease{Automation: automation, Owner: owner, Acquired: tx.now, Expires: tx.now.Add(ttl)}
+		if live {
+			l.Acquired = cur.Acquired
+		}
+		_, err = tx.exec(`
+INSERT INTO leases (automation, owner, acquired, expires) VALUES (?, ?, ?, ?)
+ON CONFLICT (automation) DO UPDATE SET owner = excluded.owner, acquired = excluded.acquired,
+	expires = excluded.expires`, automation, owner, nanos(l.Acquired), nanos(l.Expires))
+		return err
+	})
+	return l, err
+}
+
+// Release gives up owner's lease on the automation; releasing a lease one
+// does not hold does nothing.
+func (s *Store) Release(ctx context.Context, automation, owner string) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`DELETE FROM leases WHERE automation = ? AND owner = ?`, automation, owner)
+		return err
+	})
+}
+
+// Lease returns the automation's live lease; ok is false when no process
+// holds one (none was taken, it was released, or it expired).
+func (s *Store) Lease(ctx context.Context, automation string) (l Lease, ok bool, err error) {
+	err = s.View(ctx, func(tx *Tx) error {
+		l, ok, err = tx.lease(automation)
+		return err
+	})
+	if !ok {
+		l = Lease{}
+	}
+	return l, ok, err
+}
+
+// lease reads the automation's lease row and whether it is live.
+func (tx *Tx) lease(automation string) (l Lease, live bool, err error) {
+	var acq, exp int64
+	err = tx.tx.QueryRowContext(tx.ctx, `SELECT owner, acquired, expires FROM leases WHERE automation = ?`,
+		automation).Scan(&l.Owner, &acq, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lease{}, false, nil
+	}
+	if err != nil {
+		return Lease{}, false, tx.s.fail(err)
+	}
+	l.Automation, l.Acquired, l.Expires = automation, fromNanos(acq), fromNanos(exp)
+	return l, l.Expires.After(tx.now), nil
+}
+
+// Request queues an operator command for the loop that runs the automation.
+// It waits in the database until that loop takes it.
+func (s *Store) Request(ctx context.Context, automation string, cmd Command) error {
+	if err := required("automation", automation); err != nil {
+		return err
+	}
+	if err := oneOf("command", cmd, CmdPollNow, CmdPause, CmdResume, CmdRetryFailed); err != nil {
+		return err
+	}
+	return s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`INSERT INTO control (automation, command, requested) VALUES (?, ?, ?)`,
+			automation, cmd, nanos(tx.now))
+		return err
+	})
+}
+
+// Take returns the automation's queued commands, oldest first, and removes
+// them. It is cheap when the queue is empty (one read, no write lock), so a
+// loop may call it every second or so.
+func (s *Store) Take(ctx context.Context, automation string) ([]Command, error) {
+	var waiting bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM control WHERE automation = ?)`, automation).Scan(&waiting)
+	if err != nil || !waiting {
+		return nil, s.fail(err)
+	}
+	type queued struct {
+		id  int64
+		cmd Command
+	}
+	var got []queued
+	err = s.Update(ctx, func(tx *Tx) error {
+		var err error
+		got, err = queryAll(ctx, tx.tx, func(r scanner) (queued, error) {
+			var q queued
+			return q, r.Scan(&q.id, &q.cmd)
+		}, `DELETE FROM control WHERE automation = ? RETURNING id, command`, automation)
+		return tx.s.fail(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(got, func(a, b queued) int { return cmp.Compare(a.id, b.id) })
+	cmds := make([]Command, len(got))
+	for i, q := range got {
+		cmds[i] = q.cmd
+	}
+	return cmds, nil
+}
+
+// ChangeMarker returns a number that changes whenever a transaction is
+// committed to the database by any connection, in this process or another
+// (SQLite's PRAGMA data_version, read on a connection of its own). A reader
+// compares it with the value it last saw to know when to refresh.
+func (s *Store) ChangeMarker(ctx context.Context) (int64, error) {
+	s.markerMu.Lock()
+	defer s.markerMu.Unlock()
+	if s.marker == nil {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			return 0, s.fail(err)
+		}
+		s.marker = c
+	}
+	var v int64
+	if err := s.marker.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		s.marker.Close()
+		s.marker = nil
+		return 0, s.fail(err)
+	}
+	return v, nil
+}

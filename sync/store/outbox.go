@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+const opColumns = `id, automation, ref, event_id, kind, payload, state, attempts, next_attempt, last_error,
+	result_code, result_id, result_status, result_message, created, updated`
+
+func scanOp(r scanner) (Op, error) {
+	var o Op
+	var payload []byte
+	var next, created, up int64
+	err := r.Scan(&o.ID, &o.Automation, &o.Ref, &o.EventID, &o.Kind, &payload, &o.State, &o.Attempts, &next,
+		&o.LastError, &o.Result.Code, &o.Result.VisitID, &o.Result.Status, &o.Result.Message, &created, &up)
+	o.Payload = json.RawMessage(payload)
+	o.NextAttempt, o.Created, o.Updated = fromNanos(next), fromNanos(created), fromNanos(up)
+	return o, err
+}
+
+// supersedeSQL retires failed operations that a newer operation for the same
+// ref makes obsolete: running them later would undo the newer one.
+const supersedeSQL = `
+UPDATE outbox SET state = 'superseded', updated = ?
+WHERE automation = ? AND state = 'failed' AND (? = '' OR ref = ?)
+	AND EXISTS (SELECT 1 FROM outbox n WHERE n.automation = outbox.automation
+		AND n.ref = outbox.ref AND n.id > outbox.id AND n.state <> 'superseded')`
+
+// supersede applies supersedeSQL to one ref, or to every ref when ref is "".
+func (tx *Tx) supersede(automation, ref string) error {
+	_, err := tx.exec(supersedeSQL, nanos(tx.now), automation, ref, ref)
+	return err
+}
+
+// Enqueue adds a pending operation and returns its id. A zero NextAttempt
+// means now. Failed operations of the same ref become superseded.
+func (tx *Tx) Enqueue(op Op) (int64, error) {
+	if err := required("op.automation", op.Automation); err != nil {
+		return 0, err
+	}
+	if err := required("op.ref", op.Ref); err != nil {
+		return 0, err
+	}
+	if err := oneOf("op.kind", op.Kind, OpPut, OpDelete, OpReply); err != nil {
+		return 0, err
+	}
+	if !json.Valid(op.Payload) {
+		return 0, &InvalidError{Field: "op.payload", Want: "a JSON document", Got: truncate(string(op.Payload), 40)}
+	}
+	next := op.NextAttempt
+	if next.IsZero() {
+		next = tx.now
+	}
+	res, err := tx.exec(`
+INSERT INTO outbox (automation, ref, event_id, kind, payload, state, attempts, next_attempt, created, updated)
+VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+		op.Automation, op.Ref, op.EventID, op.Kind, string(op.Payload), nanos(next), nanos(tx.now), nanos(tx.now))
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, tx.supersede(op.Automation, op.Ref)
+}
+
+// Op returns one operation by id.
+func (tx *Tx) Op(id int64) (Op, error) {
+	ops, err := queryAll(tx.ctx, tx.tx, scanOp, `SELECT `+opColumns+` FROM outbox WHERE id = ?`, id)
+	if err != nil {
+		return Op{}, tx.s.fail(err)
+	}
+	if len(ops) == 0 {
+		return Op{}, fmt.Errorf("outbox operation %d: %w", id, ErrNotFound)
+	}
+	return ops[0], nil
+}
+
+// MarkDone records that a pending operation succeeded, with IDM's answer.
+func (tx *Tx) MarkDone(id int64, r Result) error {
+	res, err := tx.exec(`
+UPDATE outbox SET state = 'done', attempts = attempts + 1, result_code = ?, result_id = ?,
+	result_status = ?, result_message = ?, updated = ?
+WHERE id = ? AND state = 'pending'`, r.Code, r.VisitID, r.Status, r.Message, nanos(tx.now), id)
+	return affected(res, err, pendingOp(id))
+}
+
+// MarkRetry records a retryable failure: one more attempt, the error, and
+// when to try again.
+func (tx *Tx) MarkRetry(id int64, next time.Time, lastErr string) error {
+	res, err := tx.exec(`
+UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?, updated = ?
+WHERE id = ? AND state = 'pending'`, nanos(next), lastErr, nanos(tx.now), id)
+	return affected(res, err, pendingOp(id))
+}
+
+// MarkFailed records a permanent failure with its reason. The operation waits
+// for an operator's RetryFailed, unless a newer operation for its ref makes it
+// obsolete (it is then superseded).
+func (tx *Tx) MarkFailed(id int64, reason string) error {
+	op, err := tx.Op(id)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(`
+UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated = ?
+WHERE id = ? AND state = 'pending'`, reason, nanos(tx.now), id)
+	if err := affected(res, err, pendingOp(id)); err != nil {
+		return err
+	}
+	return tx.supersede(op.Automation, op.Ref)
+}
+
+// RetryFailed puts the automation's failed operations back to pending, due
+// now, and returns how many it requeued.
+func (tx *Tx) RetryFailed(automation string) (int, error) {
+	if err := tx.supersede(automation, ""); err != nil {
+		return 0, err
+	}
+	res, err := tx.exec(`
+UPDATE outbox SET state = 'pending', attempts = 0, next_attempt = ?, updated = ?
+WHERE automation = ? AND state = 'failed'`, nanos(tx.now), nanos(tx.now), automation)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func pendingOp(id int64) string { return fmt.Sprintf("pending outbox operation %d", id) }
+
+// headSQL keeps the oldest pending operation of each ref.
+const headSQL = `o.automation = ? AND o.state = 'pending'
+	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.automation = o.automation AND p.ref = o.ref
+		AND p.state = 'pending' AND p.id < o.id)`
+
+// Due returns up to limit operations to run now, oldest first: pending, due by
+// the store's clock, and each the oldest pending operation of its ref, so the
+// operations of one ref run in order.
+func (s *Store) Due(ctx context.Context, automation string, limit int) ([]Op, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	ops, err := queryAll(ctx, s.r, scanOp, `SELECT `+opColumns+` FROM outbox o WHERE `+headSQL+`
+	AND o.next_attempt <= ? ORDER BY o.id LIMIT ?`, automation, nanos(s.now()), limit)
+	return ops, s.fail(err)
+}
+
+// NextDue returns when the automation's next operation becomes due; ok is
+// false when nothing is pending.
+func (s *Store) NextDue(ctx context.Context, automation string) (at time.Time, ok bool, err error) {
+	var next *int64
+	err = s.r.QueryRowContext(ctx, `SELECT min(o.next_attempt) FROM outbox o WHERE `+headSQL, automation).Scan(&next)
+	if err != nil || next == nil {
+		return time.Time{}, false, s.fail(err)
+	}
+	return fromNanos(*next), true, nil
+}
+
+const outboxCountsSQL = `
+SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'failed')
+FROM outbox WHERE automation = ? AND state IN ('pending', 'failed')`
+
+// OutboxCounts returns how many of the automation's operations are pending
+// and how many failed permanently.
+func (s *Store) OutboxCounts(ctx context.Context, automation string) (pending, failed int, err error) {
+	err = s.r.QueryRowContext(ctx, outboxCountsSQL, automation).Scan(&pending, &failed)
+	return pending, failed, s.fail(err)
+}
+
+// FailedOps returns up to limit of the automation's failed operations, newest first.
+func (s *Store) FailedOps(ctx context.Context, automation string, limit int) ([]Op, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	ops, err := queryAll(ctx, s.r, scanOp, `SELECT `+opColumns+` FROM outbox
+WHERE automation = ? AND state = 'failed' ORDER BY id DESC LIMIT ?`, automation, limit)
+	return ops, s.fail(err)
+}
+
+// MarkDone is Tx.MarkDone in a transaction of its own.
+func (s *Store) MarkDone(ctx context.Context, id int64, r Result) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.MarkDone(id, r) })
+}
+
+// MarkRetry is Tx.MarkRetry in a transaction of its own.
+func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.MarkRetry(id, next, lastErr) })
+}
+
+// MarkFailed is Tx.MarkFailed in a transaction of its own.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.MarkFailed(id, reason) })
+}
+
+// RetryFailed is Tx.RetryFailed in a transaction of its own.
+func (s *Store) RetryFailed(ctx context.Context, automation string) (n int, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		n, err = tx.RetryFailed(automation)
+		return err
+	})
+	return n, err
+}
+
+// truncate shortens s to at most n runes for an error message.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
