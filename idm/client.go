@@ -1,0 +1,290 @@
+// Package idm is the client of the Salto IDM visitor API (contract:
+// idm-api.md): health, environments, employee lookup and idempotent visits
+// keyed by a client-chosen reference.
+package idm
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"invitesync/internal/text"
+)
+
+// DefaultTimeout bounds every request when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Limits on what the client reads from an answer.
+const (
+	maxBody      = 4 << 20
+	maxErrorBody = 64 << 10
+	maxMessage   = 300 // runes of a server message kept in an Error
+	maxRedirects = 3
+)
+
+// Options tunes a Client. The zero value is ready to use.
+type Options struct {
+	// HTTPClient carries the requests (its transport, proxy and TLS trust);
+	// nil means http.DefaultClient. The client never changes it: it works on
+	// a copy whose redirect policy refuses other hosts.
+	HTTPClient *http.Client
+	// Timeout bounds each request, connection and answer included;
+	// zero means DefaultTimeout.
+	Timeout time.Duration
+	// Logger receives one debug record per request (method, path, status,
+	// duration); nil discards them. The API key is never logged.
+	Logger *slog.Logger
+}
+
+// Client talks to one IDM API base URL with one API key. It is safe for
+// concurrent use.
+type Client struct {
+	base    *url.URL
+	key     secret
+	http    *http.Client
+	timeout time.Duration
+	log     *slog.Logger
+}
+
+// New returns a client for the API at baseURL (e.g.
+// https://idm.example.com/api/v1) authenticating with apiKey. The URL must
+// use https, except for loopback hosts, and carry no user, query or
+// fragment; surrounding white space is trimmed from the key.
+func New(baseURL, apiKey string, opts Options) (*Client, error) {
+	base, err := ParseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	key, err := checkKey(apiKey)
+	if err != nil {
+		return nil, err
+	}
+	hc := http.DefaultClient
+	if opts.HTTPClient != nil {
+		hc = opts.HTTPClient
+	}
+	own := *hc
+	c := &Client{base: base, key: key, http: &own, timeout: opts.Timeout, log: opts.Logger}
+	own.CheckRedirect = c.checkRedirect
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// URL returns the API base URL the client talks to.
+func (c *Client) URL() string { return c.base.String() }
+
+// ParseURL checks an IDM API base URL: absolute, https (plain http only for
+// localhost and loopback addresses), with a host and without user
+// information, query or fragment. A trailing slash is dropped.
+func ParseURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, fmt.Errorf("%w: the IDM URL is empty; expected e.g. https://idm.example.com/api/v1", ErrInvalidURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("%w %q: expected an absolute URL such as https://idm.example.com/api/v1", ErrInvalidURL, text.Clean(raw, 200))
+	}
+	shown := text.Clean(u.Redacted(), 200)
+	switch {
+	case u.User != nil:
+		return nil, fmt.Errorf("%w %q: must not contain a user name or password; the API key is configured separately", ErrInvalidURL, shown)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, fmt.Errorf("%w %q: must not contain a query (?) or fragment (#)", ErrInvalidURL, shown)
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http":
+		return nil, fmt.Errorf("%w %q: must use https (plain http is allowed only for localhost)", ErrInvalidURL, shown)
+	default:
+		return nil, fmt.Errorf("%w %q: the scheme must be https", ErrInvalidURL, shown)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// isLoopback reports whether host is localhost or a loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// secret holds the API key. It formats and logs as [redacted], so printing
+// a Client cannot reveal it.
+type secret string
+
+const redacted = "[redacted]"
+
+// Format implements fmt.Formatter.
+func (secret) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+
+// LogValue implements slog.LogValuer.
+func (secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// checkKey trims the API key and checks that it can travel in a header.
+func checkKey(k string) (secret, error) {
+	k = strings.TrimSpace(k)
+	if k == "" {
+		return "", fmt.Errorf("%w: the API key is empty", ErrInvalidKey)
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' {
+			return "", fmt.Errorf("%w: it contains a space, control or non-ASCII character, which cannot travel in an HTTP header", ErrInvalidKey)
+		}
+	}
+	return secret(k), nil
+}
+
+// redact removes the key from text that came from elsewhere.
+func (c *Client) redact(s string) string {
+	return strings.ReplaceAll(s, string(c.key), redacted)
+}
+
+// checkRedirect follows a redirect only for GET, only to the base URL's
+// scheme and host, and only a few times; the key goes nowhere else.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	switch {
+	case req.URL.Scheme != c.base.Scheme || !strings.EqualFold(req.URL.Host, c.base.Host):
+		return fmt.Errorf("%w to another host (%s://%s); the API key is sent only to %s",
+			ErrRedirect, req.URL.Scheme, text.Clean(req.URL.Host, 100), c.base.Host)
+	case via[0].Method != http.MethodGet:
+		return fmt.Errorf("%w of a %s request; check the IDM URL", ErrRedirect, via[0].Method)
+	case len(via) > maxRedirects:
+		return fmt.Errorf("%w: more than %d redirects; check the IDM URL", ErrRedirect, maxRedirects)
+	}
+	return nil
+}
+
+// do sends one request to the path below the base URL and decodes a
+// successful JSON answer into out (when out is not nil). It returns the
+// status of a successful answer; every failure is an *Error.
+func (c *Client) do(ctx context.Context, method string, path []string, query url.Values, in, out any) (int, error) {
+	op := method + " /" + strings.Join(path, "/")
+	u := c.base.JoinPath(path...)
+	u.RawQuery = query.Encode()
+
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return 0, &Error{Op: op, Code: CodeInvalidRequest, Message: "encoding the body: " + err.Error()}
+		}
+		body = bytes.NewReader(data)
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, method, u.String(), body)
+	if err != nil {
+		return 0, &Error{Op: op, Code: CodeInvalidRequest, Message: err.Error()}
+	}
+	req.Header.Set("Authorization", "Bearer "+string(c.key))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "invitesync")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		e := c.transportError(op, ctx, err)
+		c.log.LogAttrs(ctx, slog.LevelDebug, "idm request", slog.String("op", op),
+			slog.Duration("duration", time.Since(start)), slog.String("error", e.Error()))
+		return 0, e
+	}
+	defer resp.Body.Close()
+	e := c.answer(op, resp, out)
+	attrs := []slog.Attr{slog.String("op", op), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start))}
+	if e != nil {
+		attrs = append(attrs, slog.String("error", e.Error()))
+		c.log.LogAttrs(ctx, slog.LevelDebug, "idm request", attrs...)
+		return resp.StatusCode, e
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "idm request", attrs...)
+	return resp.StatusCode, nil
+}
+
+// answer reads a response: the JSON of a success into out, or an *Error.
+func (c *Client) answer(op string, resp *http.Response, out any) *Error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		if out == nil || resp.StatusCode == http.StatusNoContent {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+			return nil
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		if err == nil {
+			err = json.Unmarshal(data, out)
+		}
+		if err != nil {
+			ct := text.Clean(resp.Header.Get("Content-Type"), 60)
+			return &Error{Op: op, Status: resp.StatusCode, Code: "bad_response",
+				Message: fmt.Sprintf("the answer is not the IDM API's JSON (content type %q); check the IDM URL", ct)}
+		}
+		return nil
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var eb ErrorBody
+	_ = json.Unmarshal(data, &eb)
+	e := &Error{
+		Op:        op,
+		Status:    resp.StatusCode,
+		Code:      text.Clean(eb.Error.Code, 60),
+		Message:   c.redact(text.Clean(eb.Error.Message, maxMessage)),
+		Retryable: retryableStatus(resp.StatusCode),
+	}
+	if e.Code == "" {
+		e.Code = codeFor(resp.StatusCode)
+	}
+	if e.Message == "" {
+		e.Message = strings.ToLower(http.StatusText(resp.StatusCode))
+	}
+	if e.Retryable {
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return e
+}
+
+// transportError describes a request that got no answer. ctx is the
+// caller's context, which tells our timeout from the caller's.
+func (c *Client) transportError(op string, ctx context.Context, err error) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.Is(err, ErrRedirect):
+		return &Error{Op: op, Code: "redirect", Err: err}
+	case errors.As(err, &certErr) || errors.As(err, &unknownCA) ||
+		errors.As(err, &hostErr) || errors.As(err, &invalid):
+		return &Error{Op: op, Code: "tls", Err: fmt.Errorf("the IDM server's certificate is not trusted: %w", err)}
+	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		return &Error{Op: op, Code: "timeout", Retryable: true,
+			Err: fmt.Errorf("no answer within %s: %w", c.timeout, err)}
+	case ctx.Err() != nil:
+		return &Error{Op: op, Code: "canceled", Retryable: true, Err: err}
+	}
+	return &Error{Op: op, Code: "network", Retryable: true, Err: err}
+}
