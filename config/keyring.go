@@ -33,7 +33,7 @@ type KeyringUnavailableError struct {
 
 // Error returns the reason, the fix and the detail.
 func (e *KeyringUnavailableError) Error() string {
-	return fmt.Sprintf("no OS keyring is available: %s; %s (%v)", e.Reason, e.Fix, e.Err)
+	return fmt.Sprintf("no OS keyring is available: %s; %s (detail: %v)", e.Reason, e.Fix, e.Err)
 }
 
 // Unwrap returns the underlying error.
@@ -134,7 +134,7 @@ func classify(err error) *KeyringUnavailableError {
 		e.Reason = "no Secret Service runs on the D-Bus session bus"
 	case strings.Contains(err.Error(), "unlock"):
 		e.Reason = "the keyring is locked"
-		e.Fix = "unlock it: log in to the desktop session, or start gnome-keyring-daemon with --unlock"
+		e.Fix = "unlock it by logging in to the desktop session or by starting gnome-keyring-daemon with --unlock"
 	default:
 		e.Reason = "the Secret Service failed"
 		e.Fix = "check that gnome-keyring (or another Secret Service) is running and unlocked"

@@ -82,13 +82,13 @@ type SecretError struct {
 // Error explains the failure and the ways to provide the secret.
 func (e *SecretError) Error() string {
 	s := e.Secret
-	orEnv := fmt.Sprintf("set %s (a file holding it) or %s", s.FileEnv, s.Env)
+	orEnv := fmt.Sprintf("set %s to a file holding it (or %s to the value)", s.FileEnv, s.Env)
 	var ku *KeyringUnavailableError
 	switch {
 	case errors.Is(e.Err, ErrSecretNotFound):
 		return fmt.Sprintf("%s is not in the keyring: store it with %q, or %s", s.Label, s.Hint, orEnv)
 	case errors.As(e.Err, &ku):
-		return fmt.Sprintf("cannot read %s: no OS keyring is available: %s; %s, or %s (%v)", s.Label, ku.Reason, ku.Fix, orEnv, ku.Err)
+		return fmt.Sprintf("cannot read %s: no OS keyring is available: %s; %s, or %s (detail: %v)", s.Label, ku.Reason, ku.Fix, orEnv, ku.Err)
 	default:
 		return fmt.Sprintf("cannot read %s: %v", s.Label, e.Err)
 	}

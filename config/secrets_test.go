@@ -1,0 +1,119 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"invitesync/config"
+)
+
+const knownSecret = "Xq8~kT3.vNw_7Lr2-Hs9pQz4YbC6mJd1Fg0eRt5U"
+
+func TestMemoryStore(t *testing.T) {
+	s := config.NewMemoryStore()
+	if _, err := s.Get("a"); !errors.Is(err, config.ErrSecretNotFound) {
+		t.Fatalf("Get on empty store: %v", err)
+	}
+	s.Set("a", "one")
+	s.Set("a", "two")
+	if v, err := s.Get("a"); v != "two" || err != nil {
+		t.Fatalf("Get = %q, %v", v, err)
+	}
+	if err := s.Delete("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete("a"); !errors.Is(err, config.ErrSecretNotFound) {
+		t.Fatalf("second Delete: %v", err)
+	}
+}
+
+func TestKeysAreDistinct(t *testing.T) {
+	keys := map[string]bool{config.IDMAPIKeyKey: true}
+	for _, name := range []string{"Front desk", "Back office", "idm-api-key"} {
+		k := config.ClientSecretKey(name)
+		if keys[k] {
+			t.Fatalf("key %q used twice", k)
+		}
+		keys[k] = true
+	}
+}
+
+func TestResolvePrefersEnvironment(t *testing.T) {
+	store := config.NewMemoryStore()
+	store.Set(config.ClientSecretKey("Front desk"), "from-store")
+	secret := config.ClientSecret("Front desk")
+
+	t.Setenv(config.EnvClientSecret, "")
+	t.Setenv(config.EnvClientSecretFile, "")
+	if v, from, err := secret.Resolve(store); v != "from-store" || from != "keyring" || err != nil {
+		t.Fatalf("no variables: %q from %q, %v", v, from, err)
+	}
+
+	t.Setenv(config.EnvClientSecret, "from-env")
+	if v, from, err := secret.Resolve(store); v != "from-env" || from != config.EnvClientSecret || err != nil {
+		t.Fatalf("variable set: %q from %q, %v", v, from, err)
+	}
+
+	file := filepath.Join(t.TempDir(), "client-secret")
+	os.WriteFile(file, []byte(knownSecret+"\r\n"), 0o600)
+	t.Setenv(config.EnvClientSecretFile, file)
+	if v, from, err := secret.Resolve(store); v != knownSecret || from != config.EnvClientSecretFile || err != nil {
+		t.Fatalf("file set: %q from %q, %v", v, from, err)
+	}
+
+	// The IDM key has its own variables.
+	t.Setenv(config.EnvIDMAPIKey, "idm-key")
+	if v, _, err := config.IDMAPIKey().Resolve(store); v != "idm-key" || err != nil {
+		t.Fatalf("IDM key = %q, %v", v, err)
+	}
+}
+
+func TestResolveFileErrorsHideTheSecret(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	for name, path := range map[string]string{"missing": filepath.Join(dir, "nope"), "empty": empty} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(config.EnvIDMAPIKeyFile, path)
+			_, _, err := config.IDMAPIKey().Resolve(config.NewMemoryStore())
+			var se *config.SecretError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v", err)
+			}
+			for _, want := range []string{"the Salto IDM API key", config.EnvIDMAPIKeyFile, path} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%q lacks %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestResolveNotFoundSaysHowToSetIt(t *testing.T) {
+	t.Setenv(config.EnvClientSecret, "")
+	t.Setenv(config.EnvClientSecretFile, "")
+	_, _, err := config.ClientSecret("Front desk").Resolve(config.NewMemoryStore())
+	if !errors.Is(err, config.ErrSecretNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+	want := `the client secret of automation "Front desk" is not in the keyring: store it with ` +
+		`"invitesync setup --no-input --name \"Front desk\" --client-secret-file PATH", ` +
+		`or set INVITESYNC_CLIENT_SECRET_FILE to a file holding it (or INVITESYNC_CLIENT_SECRET to the value)`
+	if err.Error() != want {
+		t.Fatalf("message\n got %s\nwant %s", err, want)
+	}
+}
+
+func TestReadSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	for content, want := range map[string]string{"abc\n": "abc", "abc": "abc", "abc\r\n": "abc", "a b\n\n": "a b\n"} {
+		p := filepath.Join(dir, "s")
+		os.WriteFile(p, []byte(content), 0o600)
+		if got, err := config.ReadSecretFile(p); got != want || err != nil {
+			t.Errorf("ReadSecretFile(%q) = %q, %v; want %q", content, got, err, want)
+		}
+	}
+}
