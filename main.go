@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"invitesync/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -36,6 +38,7 @@ type app struct {
 	stdin      io.Reader
 	stdout     io.Writer
 	stderr     io.Writer
+	secrets    config.SecretStore // nil: the OS keyring (see secretStore)
 }
 
 // exitError carries the process exit code with the error to print.

@@ -44,7 +44,9 @@ func save(path string, c *Config, replaceCorrupt bool) error {
 	}
 	var buf bytes.Buffer
 	buf.WriteString(header)
-	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
+	enc := toml.NewEncoder(&buf)
+	enc.Indent = ""
+	if err := enc.Encode(c); err != nil {
 		return fmt.Errorf("encode configuration: %w", err)
 	}
 	return writeAtomic(path, buf.Bytes())

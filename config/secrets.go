@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // SecretStore keeps secrets by key: the OS keyring (Keyring) in production,
@@ -101,6 +102,19 @@ func (e *SecretError) Unwrap() error { return e.Err }
 // by FileEnv, else the variable Env, else the store (from is "keyring").
 // A file's trailing newline is dropped. Errors are *SecretError.
 func (s Secret) Resolve(store SecretStore) (value, from string, err error) {
+	if v, from, err := s.FromEnvironment(); v != "" || err != nil {
+		return v, from, err
+	}
+	v, err := store.Get(s.Key)
+	if err != nil {
+		return "", "", &SecretError{Secret: s, Err: err}
+	}
+	return v, "keyring", nil
+}
+
+// FromEnvironment returns the secret from the file named by FileEnv, else
+// from the variable Env, and which one it used; "" when neither is set.
+func (s Secret) FromEnvironment() (value, from string, err error) {
 	if path := os.Getenv(s.FileEnv); path != "" {
 		v, err := ReadSecretFile(path)
 		if err != nil {
@@ -111,11 +125,34 @@ func (s Secret) Resolve(store SecretStore) (value, from string, err error) {
 	if v := os.Getenv(s.Env); v != "" {
 		return v, s.Env, nil
 	}
-	v, err := store.Get(s.Key)
-	if err != nil {
-		return "", "", &SecretError{Secret: s, Err: err}
+	return "", "", nil
+}
+
+// ValidateClientSecret checks that v looks like an Entra client secret's
+// Value: one line, no spaces, and not the Secret ID (a GUID) that the portal
+// shows beside it. The message never repeats the secret.
+func ValidateClientSecret(v string) error {
+	switch {
+	case v == "":
+		return errors.New("required: the client secret's Value from Certificates & secrets")
+	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return errors.New("contains spaces, line breaks or control characters: expected the secret's Value on one line")
+	case guidPattern.MatchString(v):
+		return errors.New("looks like the Secret ID (a GUID): expected the secret's Value, shown once next to it")
 	}
-	return v, "keyring", nil
+	return nil
+}
+
+// ValidateAPIKey checks that v can be an IDM API key: one line, printable.
+// The message never repeats the key.
+func ValidateAPIKey(v string) error {
+	switch {
+	case v == "":
+		return errors.New("required: the Salto IDM API key")
+	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return errors.New("contains spaces, line breaks or control characters: expected the key on one line")
+	}
+	return nil
 }
 
 // ReadSecretFile reads a secret from a file, dropping one trailing newline

@@ -117,3 +117,25 @@ func TestReadSecretFile(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateClientSecret(t *testing.T) {
+	if err := config.ValidateClientSecret(knownSecret); err != nil {
+		t.Fatalf("a real-looking secret: %v", err)
+	}
+	for in, want := range map[string]string{
+		"":                                     "required: the client secret's Value from Certificates & secrets",
+		"abc def":                              "contains spaces, line breaks or control characters: expected the secret's Value on one line",
+		"9b2c1f0e-1234-4abc-8def-0123456789ab": "looks like the Secret ID (a GUID): expected the secret's Value, shown once next to it",
+	} {
+		err := config.ValidateClientSecret(in)
+		if err == nil || err.Error() != want {
+			t.Errorf("ValidateClientSecret(%q) = %v; want %q", in, err, want)
+		}
+		if in != "" && err != nil && strings.Contains(err.Error(), in) {
+			t.Errorf("the message repeats the secret: %v", err)
+		}
+	}
+	if err := config.ValidateAPIKey("key with\nnewline"); err == nil || strings.Contains(err.Error(), "newline") {
+		t.Errorf("ValidateAPIKey = %v", err)
+	}
+}

@@ -225,15 +225,15 @@ func ParseInterval(s string) (time.Duration, error) {
 func ValidateInterval(d time.Duration) error {
 	switch {
 	case d < MinInterval:
-		return fmt.Errorf("%s is too short: expected at least %s", formatDuration(d), formatDuration(MinInterval))
+		return fmt.Errorf("%s is too short: expected at least %s", FormatDuration(d), FormatDuration(MinInterval))
 	case d > MaxInterval:
-		return fmt.Errorf("%s is too long: expected at most %s", formatDuration(d), formatDuration(MaxInterval))
+		return fmt.Errorf("%s is too long: expected at most %s", FormatDuration(d), FormatDuration(MaxInterval))
 	}
 	return nil
 }
 
-// formatDuration writes 1m rather than 1m0s.
-func formatDuration(d time.Duration) string {
+// FormatDuration writes a duration as people do: 5m rather than 5m0s.
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
