@@ -190,14 +190,22 @@ func TestLoadNormalisesWindowsTimeZone(t *testing.T) {
 	if err := config.Save(path, c); err != nil {
 		t.Fatal(err)
 	}
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), `time_zone = "Europe/Berlin"`) {
+		t.Errorf("the file does not hold the IANA name:\n%s", data)
+	}
+	if c.Automations[0].TimeZone != "W. Europe Standard Time" {
+		t.Error("Save changed the caller's configuration")
+	}
+	// A hand-written Windows name is normalised on load.
+	os.WriteFile(path, []byte(strings.Replace(string(must(os.ReadFile(path))), "Europe/Berlin", "Romance Standard Time", 1)), 0o600)
 	got, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tz := got.Automations[0].TimeZone; tz != "Europe/Berlin" {
-		t.Fatalf("time_zone = %q, want Europe/Berlin", tz)
+	if tz := got.Automations[0].TimeZone; tz != "Europe/Paris" {
+		t.Fatalf("time_zone = %q, want Europe/Paris", tz)
 	}
-	if loc := got.Automations[0].Location(); loc.String() != "Europe/Berlin" {
+	if loc := got.Automations[0].Location(); loc.String() != "Europe/Paris" {
 		t.Fatalf("Location() = %v", loc)
 	}
 }
@@ -249,4 +257,11 @@ func TestAutomationAndUpsert(t *testing.T) {
 	if len(c.Automations) != 2 || c.Automations[0].LookAheadDays != 7 || c.Automations[1].Name != "Second" {
 		t.Fatalf("after Upsert: %+v", c.Automations)
 	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -42,11 +42,17 @@ func save(path string, c *Config, replaceCorrupt bool) error {
 			return fmt.Errorf("not overwriting %s: %w", path, err)
 		}
 	}
+	// The file always holds IANA names, whatever the caller was given.
+	out := *c
+	out.Automations = append([]Automation(nil), c.Automations...)
+	for i := range out.Automations {
+		out.Automations[i].TimeZone, _ = NormalizeTimeZone(out.Automations[i].TimeZone)
+	}
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	enc := toml.NewEncoder(&buf)
 	enc.Indent = ""
-	if err := enc.Encode(c); err != nil {
+	if err := enc.Encode(&out); err != nil {
 		return fmt.Errorf("encode configuration: %w", err)
 	}
 	return writeAtomic(path, buf.Bytes())
