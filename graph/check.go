@@ -1,0 +1,172 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"invitesync/config"
+)
+
+// The ids of the results Check returns, in order.
+const (
+	CheckToken        = "token"
+	CheckCalendar     = "calendar"
+	CheckCalendarView = "calendarView"
+	CheckProbe        = "probe"
+)
+
+// CheckAutomation builds the client of automation a and runs Check; settings
+// New refuses become a failed token check.
+func CheckAutomation(ctx context.Context, a config.Automation, clientSecret string, opts Options, probeMailbox string) []CheckResult {
+	c, err := New(a, clientSecret, opts)
+	if err != nil {
+		return notRun([]CheckResult{failed(CheckToken, Diagnose(err))}, "the settings are not usable", probeMailbox)
+	}
+	return c.Check(ctx, probeMailbox)
+}
+
+// Check is the live test behind the wizard's Save and `invitesync check`: a
+// token by client credentials, the mailbox's calendar, a one-event
+// calendarView read and, when probeMailbox is set, a least-privilege probe
+// (reading that other mailbox's calendar should be refused). It uses only
+// what Calendars.ReadWrite (application) permits and stops at the first
+// failure; the checks after it are reported as not run.
+func (c *Client) Check(ctx context.Context, probeMailbox string) []CheckResult {
+	roles, err := c.roles(ctx)
+	if err != nil {
+		return notRun([]CheckResult{failed(CheckToken, c.Diagnose(ctx, err))}, "there is no access token", probeMailbox)
+	}
+	token := passed(CheckToken, fmt.Sprintf("Signed in to tenant %s as application %s.", c.a.TenantID, c.a.ClientID))
+	if len(roles) > 0 {
+		token.Message = strings.TrimSuffix(token.Message, ".") + "; application permissions: " + strings.Join(roles, ", ") + "."
+	}
+	results := []CheckResult{token}
+
+	if err := c.readCalendar(ctx, c.a.Mailbox); err != nil {
+		results = append(results, failed(CheckCalendar, c.Diagnose(ctx, err)))
+		return notRun(results, "the calendar could not be read", probeMailbox)
+	}
+	results = append(results, passed(CheckCalendar, "The calendar of "+c.a.Mailbox+" is readable."))
+
+	n, err := c.peek(ctx)
+	if err != nil {
+		results = append(results, failed(CheckCalendarView, c.Diagnose(ctx, err)))
+		return notRun(results, "the calendar view could not be read", probeMailbox)
+	}
+	results = append(results, passed(CheckCalendarView, fmt.Sprintf("The calendar view answers (%d event(s) in the next 24 hours on the first page).", n)))
+
+	if probeMailbox != "" {
+		results = append(results, c.probe(ctx, probeMailbox))
+	}
+	return results
+}
+
+func passed(id, message string) CheckResult {
+	return CheckResult{ID: id, OK: true, Diagnosis: Diagnosis{Message: message}}
+}
+
+func failed(id string, d *Diagnosis) CheckResult {
+	return CheckResult{ID: id, Diagnosis: *d}
+}
+
+// notRun appends the checks that follow the last one in results as not run.
+func notRun(results []CheckResult, because, probeMailbox string) []CheckResult {
+	order := []string{CheckToken, CheckCalendar, CheckCalendarView}
+	if probeMailbox != "" {
+		order = append(order, CheckProbe)
+	}
+	for _, id := range order[len(results):] {
+		results = append(results, CheckResult{ID: id, Diagnosis: Diagnosis{Message: "Not run: " + because + "."}})
+	}
+	return results
+}
+
+// readCalendar reads GET /users/{mailbox}/calendar.
+func (c *Client) readCalendar(ctx context.Context, mailbox string) error {
+	cfg := &users.ItemCalendarRequestBuilderGetRequestConfiguration{Headers: c.preferHeaders()}
+	return c.call(ctx, "calendar", func(ctx context.Context) error {
+		_, err := c.graph.Users().ByUserId(mailbox).Calendar().Get(ctx, cfg)
+		return err
+	})
+}
+
+// peek reads one event of the next 24 hours' calendar view.
+func (c *Client) peek(ctx context.Context) (int, error) {
+	now := time.Now().UTC()
+	start, end := now.Format(time.RFC3339), now.Add(24*time.Hour).Format(time.RFC3339)
+	top := int32(1)
+	cfg := &users.ItemCalendarViewRequestBuilderGetRequestConfiguration{
+		Headers:         c.preferHeaders(),
+		QueryParameters: &users.ItemCalendarViewRequestBuilderGetQueryParameters{StartDateTime: &start, EndDateTime: &end, Top: &top},
+	}
+	var n int
+	err := c.call(ctx, "calendarView", func(ctx context.Context) error {
+		resp, err := c.graph.Users().ByUserId(c.a.Mailbox).CalendarView().Get(ctx, cfg)
+		if err == nil && resp != nil {
+			n = len(resp.GetValue())
+		}
+		return err
+	})
+	return n, err
+}
+
+// probe tries to read another mailbox's calendar: a refusal is the good outcome.
+func (c *Client) probe(ctx context.Context, mailbox string) CheckResult {
+	if strings.EqualFold(mailbox, c.a.Mailbox) {
+		return failed(CheckProbe, &Diagnosis{Message: "The probe mailbox is the watched mailbox itself.",
+			Fix: "Name a different mailbox of the tenant, one the app must not read."})
+	}
+	err := c.readCalendar(ctx, mailbox)
+	var ge *GraphError
+	switch {
+	case err == nil:
+		return CheckResult{ID: CheckProbe, OK: true, Warning: true, Diagnosis: Diagnosis{Step: 5,
+			Message: fmt.Sprintf("The app could read the calendar of %s: it can read every mailbox's calendar in the tenant, not only %s.", mailbox, c.a.Mailbox),
+			Fix:     scopeFix(facts{mailbox: c.a.Mailbox, clientID: c.a.ClientID, objectID: c.a.EnterpriseObjectID})}}
+	case errors.As(err, &ge) && ge.Status == http.StatusForbidden:
+		return passed(CheckProbe, fmt.Sprintf("Reading the calendar of %s was refused, as it should be: the app is limited to its mailbox.", mailbox))
+	case errors.As(err, &ge) && ge.Status == http.StatusNotFound:
+		return CheckResult{ID: CheckProbe, OK: true, Warning: true, Diagnosis: Diagnosis{Code: ge.Code,
+			Message: fmt.Sprintf("The probe mailbox %s does not exist, so the app's reach could not be tested.", mailbox),
+			Fix:     "Name an existing mailbox of the tenant with --probe-mailbox."}}
+	}
+	return failed(CheckProbe, c.Diagnose(ctx, err))
+}
+
+// scopeFix says how to limit the app to the watched mailbox, with the
+// Exchange Online commands filled in when the values are plain enough to be
+// quoted by wrapping them in single quotes.
+func scopeFix(f facts) string {
+	mailbox, client := f.or(f.mailbox, "the mailbox"), f.clientID
+	app := f.or(f.objectID, client)
+	general := fmt.Sprintf("Limit the app to %s in Exchange Online PowerShell: RBAC for Applications (a management scope for the mailbox and a role assignment of \"Application Calendars.ReadWrite\", then remove the Entra Calendars.ReadWrite permission), or an application access policy on a mail-enabled security group holding the mailbox. Step 5 of the set-up generates the script.", mailbox)
+	if !plain(f.mailbox) || !plain(client) || !plain(app) {
+		return general
+	}
+	scope := "invitesync " + f.mailbox
+	var b strings.Builder
+	fmt.Fprintf(&b, "Limit the app to %s with RBAC for Applications (Exchange Online PowerShell):\n", f.mailbox)
+	fmt.Fprintf(&b, "  New-ManagementScope -Name '%s' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''%s'''\n", scope, f.mailbox)
+	fmt.Fprintf(&b, "  New-ManagementRoleAssignment -App '%s' -Role 'Application Calendars.ReadWrite' -CustomResourceScope '%s'\n", app, scope)
+	fmt.Fprintf(&b, "  Test-ServicePrincipalAuthorization -Identity '%s' -Resource '%s'   # InScope must say True\n", app, f.mailbox)
+	b.WriteString("then remove the Calendars.ReadWrite application permission and its admin consent from the app registration: RBAC adds to what Entra grants and cannot take it away.\n")
+	b.WriteString("Or, the older way, an application access policy (the mailbox must be in a mail-enabled security group):\n")
+	fmt.Fprintf(&b, "  New-ApplicationAccessPolicy -AppId '%s' -PolicyScopeGroupId '<group address>' -AccessRight RestrictAccess -Description 'invitesync'\n", client)
+	fmt.Fprintf(&b, "  Test-ApplicationAccessPolicy -Identity '%s' -AppId '%s'   # must say Granted; Graph can take an hour to follow", f.mailbox, client)
+	return b.String()
+}
+
+// plain reports whether v is non-empty and safe inside PowerShell single
+// quotes as it is: no quote of any kind and no control character.
+func plain(v string) bool {
+	return v != "" && !strings.ContainsFunc(v, func(r rune) bool {
+		return unicode.IsControl(r) || strings.ContainsRune("'\"`\u2018\u2019\u201A\u201B\u201C\u201D\u201E", r) || r == '\u2028' || r == '\u2029'
+	})
+}

@@ -1,0 +1,307 @@
+package graph
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"invitesync/internal/text"
+)
+
+// ErrResyncRequired is matched (errors.Is) by a *ResyncError: the delta link
+// is no longer valid, so the caller must drop it and start a fresh round.
+var ErrResyncRequired = errors.New("delta state is no longer valid: start a fresh round")
+
+// ErrMalformed marks an answer from Graph that cannot be understood.
+var ErrMalformed = errors.New("malformed answer from Microsoft Graph")
+
+// ResyncError is a delta request refused because its token expired (410 Gone,
+// syncStateNotFound or resyncRequired).
+type ResyncError struct {
+	Status int
+	Code   string
+}
+
+func (e *ResyncError) Error() string {
+	return fmt.Sprintf("Graph answered %d %s: %v", e.Status, e.Code, ErrResyncRequired)
+}
+
+// Is makes errors.Is(err, ErrResyncRequired) true.
+func (e *ResyncError) Is(target error) bool { return target == ErrResyncRequired }
+
+// ThrottledError is a request still refused with 429, 503 or 504 after the
+// retries, or whose Retry-After is longer than the client waits in place.
+type ThrottledError struct {
+	Until  time.Time // when Graph said to come back
+	Status int
+	Code   string
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("Microsoft Graph is throttling requests (%d %s) until %s",
+		e.Status, e.Code, e.Until.Format(time.DateTime))
+}
+
+// GraphError is any other error answer from Graph. Message is sanitized.
+type GraphError struct {
+	Status    int
+	Code      string
+	Message   string
+	RequestID string
+}
+
+func (e *GraphError) Error() string {
+	return fmt.Sprintf("Microsoft Graph answered %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// AuthError is a refusal from Entra ID's metadata or token endpoint.
+type AuthError struct {
+	Status      int
+	Kind        string // OAuth error, e.g. invalid_client
+	Code        int    // first AADSTS code, e.g. 7000215; 0 when none
+	Description string // first sentence of error_description, sanitized
+	Endpoint    string // "metadata" or "token"
+}
+
+func (e *AuthError) Error() string {
+	if e.Code != 0 {
+		return fmt.Sprintf("sign-in failed (%s, HTTP %d): AADSTS%d: %s", e.Kind, e.Status, e.Code, e.Description)
+	}
+	return fmt.Sprintf("sign-in failed (%s, HTTP %d): %s", e.Kind, e.Status, e.Description)
+}
+
+// AADSTS returns the code as Microsoft writes it, e.g. AADSTS7000215.
+func (e *AuthError) AADSTS() string {
+	if e.Code == 0 {
+		return e.Kind
+	}
+	return fmt.Sprintf("AADSTS%d", e.Code)
+}
+
+// NetworkError is a host that could not be reached: DNS, connection or TLS.
+type NetworkError struct {
+	Host string
+	Err  error
+}
+
+func (e *NetworkError) Error() string { return "cannot reach " + e.Host + ": " + e.Reason() }
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// NonRetriable tells azcore's retry policy not to retry: a host that cannot
+// be reached now will not be reached in the next second either.
+func (e *NetworkError) NonRetriable() {}
+
+// UnknownAuthority reports whether the host's certificate chains to a CA this
+// machine does not trust.
+func (e *NetworkError) UnknownAuthority() bool {
+	var ua x509.UnknownAuthorityError
+	return errors.As(e.Err, &ua)
+}
+
+// DNS reports whether the host name could not be resolved.
+func (e *NetworkError) DNS() bool {
+	var dns *net.DNSError
+	return errors.As(e.Err, &dns)
+}
+
+// Reason says in a few words why the host could not be reached.
+func (e *NetworkError) Reason() string {
+	var dns *net.DNSError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(e.Err, &dns) && dns.IsNotFound:
+		return "the name does not resolve (DNS: no such host)"
+	case errors.As(e.Err, &dns):
+		return "DNS lookup failed: " + dns.Err
+	case e.UnknownAuthority():
+		return "its TLS certificate is signed by an authority this machine does not trust"
+	case errors.As(e.Err, &host):
+		return "its TLS certificate is not valid for this host name"
+	case errors.As(e.Err, &invalid):
+		return "its TLS certificate is not valid (" + cleanText(invalid.Error()) + ")"
+	case errors.Is(e.Err, syscall.ECONNREFUSED):
+		return "the connection was refused"
+	case errors.Is(e.Err, syscall.ECONNRESET):
+		return "the connection was reset"
+	case errors.Is(e.Err, syscall.ENETUNREACH), errors.Is(e.Err, syscall.EHOSTUNREACH):
+		return "the network is unreachable"
+	case errors.Is(e.Err, context.DeadlineExceeded) || isTimeout(e.Err):
+		return "it did not answer in time"
+	}
+	return cleanText(e.Err.Error())
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// TimeoutError is a call that did not finish within the client's timeout.
+type TimeoutError struct {
+	Host  string
+	After time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s did not answer within %s", e.Host, e.After)
+}
+
+// netTransport turns transport failures into *NetworkError and remembers the
+// last one: azidentity flattens the errors of its token requests to text.
+type netTransport struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	last *NetworkError
+	at   time.Time
+}
+
+func (t *netTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil || req.Context().Err() != nil {
+		return resp, err
+	}
+	ne := &NetworkError{Host: req.URL.Hostname(), Err: err}
+	t.mu.Lock()
+	t.last, t.at = ne, time.Now()
+	t.mu.Unlock()
+	return nil, ne
+}
+
+// lastSince returns the last network failure on host since start.
+func (t *netTransport) lastSince(host string, start time.Time) *NetworkError {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.last == nil || t.at.Before(start) || !strings.EqualFold(t.last.Host, host) {
+		return nil
+	}
+	return t.last
+}
+
+// classify turns an error from azidentity or the Graph SDK into this
+// package's typed errors. timedOut says the call's own deadline passed.
+func (c *Client) classify(err error, start time.Time, timedOut bool) error {
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) {
+		if afe.RawResponse != nil {
+			return authErrorFrom(afe.RawResponse)
+		}
+		if ne := c.net.lastSince(c.authority.Hostname(), start); ne != nil {
+			return ne
+		}
+		if timedOut {
+			return &TimeoutError{Host: c.authority.Hostname(), After: c.opts.Timeout}
+		}
+		return &AuthError{Kind: "sign-in", Description: cleanText(err.Error())}
+	}
+	var ne *NetworkError
+	if errors.As(err, &ne) {
+		return ne
+	}
+	if timedOut && errors.Is(err, context.DeadlineExceeded) {
+		return &TimeoutError{Host: c.graphBase.Hostname(), After: c.opts.Timeout}
+	}
+	return classifyGraph(err, time.Now())
+}
+
+// classifyGraph turns the Graph SDK's error values into typed errors; other
+// errors pass through unchanged.
+func classifyGraph(err error, now time.Time) error {
+	var oe *odataerrors.ODataError
+	var ae *abs.ApiError
+	var status int
+	var code, message, requestID string
+	var headers *abs.ResponseHeaders
+	switch {
+	case errors.As(err, &oe):
+		status, headers = oe.ResponseStatusCode, oe.GetResponseHeaders()
+		if main := oe.GetErrorEscaped(); main != nil {
+			code, message = deref(main.GetCode()), deref(main.GetMessage())
+			if inner := main.GetInnerError(); inner != nil {
+				requestID = deref(inner.GetRequestId())
+			}
+		}
+	case errors.As(err, &ae):
+		status, headers, message = ae.ResponseStatusCode, ae.ResponseHeaders, "no error details in the answer"
+	default:
+		return err
+	}
+	switch {
+	case status == http.StatusGone || strings.EqualFold(code, "syncStateNotFound") || strings.EqualFold(code, "resyncRequired"):
+		return &ResyncError{Status: status, Code: code}
+	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
+		wait := time.Minute
+		if headers != nil {
+			if v := headers.Get("Retry-After"); len(v) > 0 {
+				if d, ok := parseRetryAfter(v[0], now); ok {
+					wait = d
+				}
+			}
+		}
+		return &ThrottledError{Until: now.Add(wait), Status: status, Code: code}
+	}
+	return &GraphError{Status: status, Code: code, Message: cleanText(message), RequestID: requestID}
+}
+
+// authErrorFrom reads Entra's error body: {"error","error_description","error_codes"}.
+func authErrorFrom(resp *http.Response) *AuthError {
+	ae := &AuthError{Status: resp.StatusCode, Endpoint: "token"}
+	if resp.Request != nil && strings.Contains(resp.Request.URL.Path, "openid-configuration") {
+		ae.Endpoint = "metadata"
+	}
+	var body struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		Codes       []int  `json:"error_codes"`
+	}
+	payload, err := runtime.Payload(resp)
+	if err != nil || json.Unmarshal(payload, &body) != nil {
+		ae.Kind, ae.Description = "unreadable", fmt.Sprintf("Entra ID answered HTTP %d with a body that is not an error description", resp.StatusCode)
+		return ae
+	}
+	ae.Kind = body.Error
+	if len(body.Codes) > 0 {
+		ae.Code = body.Codes[0]
+	}
+	ae.Description = firstSentence(body.Description)
+	return ae
+}
+
+// firstSentence keeps what Entra says before its trace and correlation ids,
+// without the AADSTS prefix.
+func firstSentence(s string) string {
+	if i := strings.Index(s, " Trace ID:"); i >= 0 {
+		s = s[:i]
+	}
+	if strings.HasPrefix(s, "AADSTS") {
+		if _, rest, ok := strings.Cut(s, ": "); ok {
+			s = rest
+		}
+	}
+	return cleanText(s)
+}
+
+// cleanText makes service-provided text safe for a terminal or a log.
+func cleanText(s string) string { return text.Clean(s, 400) }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,336 @@
+package graphtest
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Reply is an accept, tentativelyAccept or decline the server received.
+type Reply struct {
+	Time         time.Time
+	Mailbox      string
+	EventID      string // immutable id
+	Action       string // accept, tentativelyAccept or decline
+	Comment      string
+	SendResponse bool
+	Gzip         bool     // the body came gzip-compressed
+	Keys         []string // the body's keys as sent, e.g. Comment, SendResponse
+}
+
+// Replies returns the replies received so far, oldest first.
+func (s *Server) Replies() []Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Reply(nil), s.replies...)
+}
+
+// serveGraph authenticates a Graph request, applies the switches and routes it.
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	latency := s.latency
+	s.mu.Unlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	roles, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/")
+	if len(segs) < 2 || segs[0] != "users" || segs[1] == "" {
+		graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", segs[0]), 0)
+		return
+	}
+	user, rest := segs[1], strings.Join(segs[2:], "/")
+	if f, ok := s.takeFault(user, r.URL.Path); ok {
+		writeFault(w, f)
+		return
+	}
+	if rest == "" {
+		// Reading a user object needs directory permissions this app lacks.
+		graphError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", 0)
+		return
+	}
+	write := r.Method != http.MethodGet
+	if !slices.Contains(roles, Role) && (write || !slices.Contains(roles, "Calendars.Read")) {
+		graphError(w, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.", 0)
+		return
+	}
+	if !s.checkMailbox(w, user) {
+		return
+	}
+	p := parsePrefer(r.Header.Values("Prefer"))
+	switch {
+	case r.Method == http.MethodGet && rest == "calendar":
+		s.serveCalendar(w, user)
+	case r.Method == http.MethodGet && rest == "calendarView":
+		s.serveCalendarView(w, r, user, p)
+	case r.Method == http.MethodGet && (rest == "calendarView/delta" || rest == "calendarView/delta()"):
+		s.serveDelta(w, r, user, p)
+	case r.Method == http.MethodPost && len(segs) == 5 && segs[2] == "events":
+		s.serveReply(w, r, user, segs[3], segs[4])
+	default:
+		graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", segs[len(segs)-1]), 0)
+	}
+}
+
+// authenticate checks the bearer token and returns its roles.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) ([]string, bool) {
+	auth := r.Header.Get("Authorization")
+	token, found := strings.CutPrefix(auth, "Bearer ")
+	if !found || token == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.", 0)
+		return nil, false
+	}
+	s.mu.Lock()
+	at, known := s.accessTokens[token]
+	s.mu.Unlock()
+	switch {
+	case !known:
+		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", 0)
+		return nil, false
+	case time.Now().After(at.expires):
+		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.", 0)
+		return nil, false
+	}
+	return at.roles, true
+}
+
+// checkMailbox answers the errors for a user that is unknown, has no mailbox,
+// or is outside the application access policy.
+func (s *Server) checkMailbox(w http.ResponseWriter, user string) bool {
+	key := strings.ToLower(user)
+	s.mu.Lock()
+	_, exists := s.mailboxes[key]
+	noMailbox := s.noMailbox[key]
+	blocked := s.policy != nil && !s.policy[key]
+	s.mu.Unlock()
+	switch {
+	case noMailbox:
+		graphError(w, http.StatusNotFound, "MailboxNotEnabledForRESTAPI", "REST API is not yet supported for this mailbox.", 0)
+	case !exists:
+		graphError(w, http.StatusNotFound, "ErrorInvalidUser", fmt.Sprintf("The requested user '%s' is invalid.", user), 0)
+	case blocked:
+		graphError(w, http.StatusForbidden, "ErrorAccessDenied", "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.", 0)
+	default:
+		return true
+	}
+	return false
+}
+
+func (s *Server) serveCalendar(w http.ResponseWriter, user string) {
+	s.mu.Lock()
+	mb, _ := s.mailbox(user)
+	cal := wireCalendar{
+		ODataContext:                  s.srv.URL + "/v1.0/$metadata#users('" + user + "')/calendar/$entity",
+		ID:                            mb.calendarID,
+		Name:                          "Calendar",
+		Color:                         "auto",
+		IsDefaultCalendar:             true,
+		ChangeKey:                     "fJKVL07sbkmIfHqjbDnRgQAAAAACOA==",
+		CanShare:                      true,
+		CanViewPrivateItems:           true,
+		CanEdit:                       true,
+		AllowedOnlineMeetingProviders: []string{"teamsForBusiness"},
+		DefaultOnlineMeetingProvider:  "teamsForBusiness",
+		IsTallyingResponses:           true,
+		Owner:                         wireEmailAddress{Name: mb.address, Address: mb.address},
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, cal)
+}
+
+// serveCalendarView answers GET /users/{id}/calendarView: the events
+// overlapping startDateTime–endDateTime, $top per page, $skip to go on.
+func (s *Server) serveCalendarView(w http.ResponseWriter, r *http.Request, user string, p prefer) {
+	q := r.URL.Query()
+	start, end, ok := parseWindow(w, q.Get("startDateTime"), q.Get("endDateTime"))
+	if !ok {
+		return
+	}
+	top, skip := p.pageSize, 0
+	if v := q.Get("$top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid $top value.", 0)
+			return
+		}
+		top = n
+	}
+	if v := q.Get("$skip"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid $skip value.", 0)
+			return
+		}
+		skip = n
+	}
+	s.mu.Lock()
+	mb, _ := s.mailbox(user)
+	ids := s.windowIDs(mb, start, end)
+	page := wirePage{ODataContext: s.srv.URL + "/v1.0/$metadata#users('" + user + "')/calendarView", Value: []any{}}
+	for i := skip; i < len(ids) && i < skip+top; i++ {
+		page.Value = append(page.Value, s.render(mb.items[ids[i]], p))
+	}
+	if skip+top < len(ids) {
+		next := q
+		next.Set("$top", strconv.Itoa(top))
+		next.Set("$skip", strconv.Itoa(skip+top))
+		page.ODataNextLink = s.srv.URL + "/v1.0/users/" + user + "/calendarView?" + next.Encode()
+	}
+	s.mu.Unlock()
+	p.applied(w)
+	writeJSON(w, http.StatusOK, page)
+}
+
+// serveReply answers POST /users/{id}/events/{id}/{accept|tentativelyAccept|decline}.
+func (s *Server) serveReply(w http.ResponseWriter, r *http.Request, user, eventID, action string) {
+	response, ok := map[string]string{
+		"accept": "accepted", "tentativelyAccept": "tentativelyAccepted", "decline": "declined",
+	}[action]
+	if !ok {
+		graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", action), 0)
+		return
+	}
+	var body io.Reader = r.Body
+	gzipped := strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip")
+	if gzipped {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			graphError(w, http.StatusBadRequest, "BadRequest", "The request body is not valid gzip.", 0)
+			return
+		}
+		body = zr
+	}
+	fields := map[string]json.RawMessage{}
+	if err := json.NewDecoder(body).Decode(&fields); err != nil {
+		graphError(w, http.StatusBadRequest, "BadRequest", "Empty Payload. JSON content expected.", 0)
+		return
+	}
+	reply := Reply{Time: time.Now(), Mailbox: user, Action: action, SendResponse: true, Gzip: gzipped}
+	for key, raw := range fields {
+		reply.Keys = append(reply.Keys, key)
+		var err error
+		switch strings.ToLower(key) {
+		case "comment":
+			err = json.Unmarshal(raw, &reply.Comment)
+		case "sendresponse":
+			err = json.Unmarshal(raw, &reply.SendResponse)
+		}
+		if err != nil {
+			graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Invalid value for property '%s'.", key), 0)
+			return
+		}
+	}
+	slices.Sort(reply.Keys)
+	if reply.Comment != "" && !reply.SendResponse {
+		graphError(w, http.StatusBadRequest, "ErrorInvalidRequest", "'SendResponse' must be true when 'Comment' is not null.", 0)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mb, _ := s.mailbox(user)
+	it := mb.items[parseID(eventID)]
+	switch {
+	case it == nil || it.deleted:
+		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.", 0)
+		return
+	case it.ev.IsOrganizer:
+		graphError(w, http.StatusBadRequest, "ErrorInvalidRequest", "Your request can't be completed. You can't respond to a meeting you organized.", 0)
+		return
+	}
+	reply.EventID = it.ev.ID
+	s.replies = append(s.replies, reply)
+	it.ev.Response = response
+	s.touch(it)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// prefer is what a request's Prefer header lines ask for.
+type prefer struct {
+	pageSize  int
+	maxSize   bool // odata.maxpagesize was given
+	zoneName  string
+	loc       *time.Location
+	immutable bool
+}
+
+// defaultPageSize is Graph's page size for events when no maxpagesize is asked.
+const defaultPageSize = 10
+
+// maxPageSize caps odata.maxpagesize.
+const maxPageSize = 1000
+
+// parsePrefer reads every Prefer line; a line may hold several
+// comma-separated preferences.
+func parsePrefer(lines []string) prefer {
+	p := prefer{pageSize: defaultPageSize, zoneName: "UTC", loc: time.UTC}
+	for _, line := range lines {
+		for _, pref := range strings.Split(line, ",") {
+			name, value, _ := strings.Cut(strings.TrimSpace(pref), "=")
+			value = strings.Trim(strings.TrimSpace(value), `"`)
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "odata.maxpagesize":
+				if n, err := strconv.Atoi(value); err == nil && n > 0 {
+					p.pageSize, p.maxSize = min(n, maxPageSize), true
+				}
+			case "outlook.timezone":
+				if loc, err := loadZone(value); err == nil && value != "" {
+					p.zoneName, p.loc = value, loc
+				}
+			case "idtype":
+				p.immutable = strings.EqualFold(value, "ImmutableId")
+			}
+		}
+	}
+	return p
+}
+
+// applied sets Preference-Applied as Graph does.
+func (p prefer) applied(w http.ResponseWriter) {
+	var out []string
+	if p.maxSize {
+		out = append(out, "odata.maxpagesize="+strconv.Itoa(p.pageSize))
+	}
+	out = append(out, `outlook.timezone="`+p.zoneName+`"`)
+	if p.immutable {
+		out = append(out, `IdType="ImmutableId"`)
+	}
+	w.Header().Set("Preference-Applied", strings.Join(out, ", "))
+}
+
+// parseWindow reads startDateTime and endDateTime (ISO 8601; UTC when they
+// carry no offset), answering 400 when they are missing or wrong.
+func parseWindow(w http.ResponseWriter, startS, endS string) (time.Time, time.Time, bool) {
+	if startS == "" || endS == "" {
+		graphError(w, http.StatusBadRequest, "ErrorInvalidParameter",
+			"This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.", 0)
+		return time.Time{}, time.Time{}, false
+	}
+	start, err1 := parseISO(startS)
+	end, err2 := parseISO(endS)
+	if err1 != nil || err2 != nil || !end.After(start) {
+		graphError(w, http.StatusBadRequest, "ErrorInvalidParameter", "The parameter 'StartDateTime' or 'EndDateTime' is invalid.", 0)
+		return time.Time{}, time.Time{}, false
+	}
+	return start, end, true
+}
+
+func parseISO(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02T15:04:05.9999999", v, time.UTC)
+}
