@@ -60,13 +60,13 @@ func NewEmployeeCache(f EmployeeFinder, ttl time.Duration) *EmployeeCache {
 // the finder.
 func (c *EmployeeCache) FindEmployee(ctx context.Context, email string) (Employee, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && c.now().Before(e.expires) {
+	if e, ok := c.fresh(key); ok {
 		return e.employee, e.err
 	}
 	v, err, _ := c.flight.Do(key, func() (any, error) {
+		if e, ok := c.fresh(key); ok {
+			return e.employee, e.err // stored while this call waited
+		}
 		emp, err := c.finder.FindEmployee(ctx, email)
 		if err == nil || errors.Is(err, ErrEmployeeNotFound) {
 			c.store(key, cacheEntry{employee: emp, err: err, expires: c.now().Add(c.ttl)})
@@ -75,6 +75,14 @@ func (c *EmployeeCache) FindEmployee(ctx context.Context, email string) (Employe
 	})
 	emp, _ := v.(Employee)
 	return emp, err
+}
+
+// fresh returns the entry for key if it has not expired.
+func (c *EmployeeCache) fresh(key string) (cacheEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	return e, ok && c.now().Before(e.expires)
 }
 
 func (c *EmployeeCache) store(key string, e cacheEntry) {

@@ -51,7 +51,7 @@ type Options struct {
 // concurrent use.
 type Client struct {
 	base    *url.URL
-	key     secret
+	key     *string // a pointer, so that printing a Client shows no key
 	http    *http.Client
 	timeout time.Duration
 	log     *slog.Logger
@@ -89,6 +89,9 @@ func New(baseURL, apiKey string, opts Options) (*Client, error) {
 // URL returns the API base URL the client talks to.
 func (c *Client) URL() string { return c.base.String() }
 
+// String describes the client without its key.
+func (c *Client) String() string { return "IDM client for " + c.base.String() }
+
 // ParseURL checks an IDM API base URL: absolute, https (plain http only for
 // localhost and loopback addresses), with a host and without user
 // information, query or fragment. A trailing slash is dropped.
@@ -99,9 +102,11 @@ func ParseURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%w %q: expected an absolute URL such as https://idm.example.com/api/v1", ErrInvalidURL, text.Clean(raw, 200))
+		return nil, fmt.Errorf("%w: not an absolute URL; expected e.g. https://idm.example.com/api/v1", ErrInvalidURL)
 	}
-	shown := text.Clean(u.Redacted(), 200)
+	// Shown in errors: never the user information, query or fragment,
+	// where a secret might hide.
+	shown := text.Clean((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), 200)
 	switch {
 	case u.User != nil:
 		return nil, fmt.Errorf("%w %q: must not contain a user name or password; the API key is configured separately", ErrInvalidURL, shown)
@@ -128,35 +133,23 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// secret holds the API key. It formats and logs as [redacted], so printing
-// a Client cannot reveal it.
-type secret string
-
-const redacted = "[redacted]"
-
-// Format implements fmt.Formatter.
-func (secret) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
-
-// LogValue implements slog.LogValuer.
-func (secret) LogValue() slog.Value { return slog.StringValue(redacted) }
-
 // checkKey trims the API key and checks that it can travel in a header.
-func checkKey(k string) (secret, error) {
+func checkKey(k string) (*string, error) {
 	k = strings.TrimSpace(k)
 	if k == "" {
-		return "", fmt.Errorf("%w: the API key is empty", ErrInvalidKey)
+		return nil, fmt.Errorf("%w: the API key is empty", ErrInvalidKey)
 	}
 	for i := 0; i < len(k); i++ {
 		if k[i] <= ' ' || k[i] > '~' {
-			return "", fmt.Errorf("%w: it contains a space, control or non-ASCII character, which cannot travel in an HTTP header", ErrInvalidKey)
+			return nil, fmt.Errorf("%w: it contains a space, control or non-ASCII character, which cannot travel in an HTTP header", ErrInvalidKey)
 		}
 	}
-	return secret(k), nil
+	return &k, nil
 }
 
 // redact removes the key from text that came from elsewhere.
 func (c *Client) redact(s string) string {
-	return strings.ReplaceAll(s, string(c.key), redacted)
+	return strings.ReplaceAll(s, *c.key, "[redacted]")
 }
 
 // checkRedirect follows a redirect only for GET, only to the base URL's
@@ -196,7 +189,7 @@ func (c *Client) do(ctx context.Context, method string, path []string, query url
 	if err != nil {
 		return 0, &Error{Op: op, Code: CodeInvalidRequest, Message: err.Error()}
 	}
-	req.Header.Set("Authorization", "Bearer "+string(c.key))
+	req.Header.Set("Authorization", "Bearer "+*c.key)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "invitesync")
 	if in != nil {

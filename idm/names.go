@@ -70,13 +70,16 @@ var (
 	particles  = set("van", "von", "der", "den", "de", "del", "della", "delle", "di", "da", "das", "dos", "do", "du", "la", "le", "ten", "ter", "zu", "bin", "binti", "ibn", "al", "el", "af", "av", "ap")
 )
 
+// maxRawName bounds the untrusted text that names are derived from.
+const maxRawName = 1000
+
 // nameQuotes are trimmed from both ends of a display name.
 const nameQuotes = "\"“”„«»‘’ "
 
 // fromDisplayName splits a display name into first and last name; both are
 // empty when the display name is empty or an address.
 func fromDisplayName(displayName string) (first, last string) {
-	name := text.Clean(displayName, 200)
+	name := text.Clean(displayName, maxRawName)
 	name = angleAddr.ReplaceAllString(name, " ")
 	name = bracketed.ReplaceAllString(name, " ")
 	name = strings.Trim(name, nameQuotes)
@@ -136,7 +139,7 @@ func splitWords(words []string) (first, last string) {
 // ann.guest, ann_guest → Ann Guest; jean-luc.picard → Jean-Luc Picard;
 // ann-guest → Ann Guest; digits are dropped and particles stay lower-case.
 func localWords(local string) []string {
-	local = text.Clean(local, 200)
+	local = text.Clean(local, maxRawName)
 	sep := func(r rune) bool { return r == '.' || r == '_' }
 	if !strings.ContainsAny(local, "._") {
 		sep = func(r rune) bool { return r == '-' }

@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,6 +114,7 @@ func start(tls bool, opts []Option) *Server {
 		o(s)
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes that tests make fail on purpose
 	if tls {
 		s.ts.StartTLS()
 	} else {
