@@ -14,6 +14,9 @@ type KeyMap struct {
 	Copy     key.Binding // copy the step-5 commands (OSC 52)
 	SaveFile key.Binding // save the step-5 commands as a .ps1 file
 	Continue key.Binding // leave a message screen
+
+	// Dashboard is the dashboard's own bindings; see DashboardKeyMap.
+	Dashboard DashboardKeyMap
 }
 
 // DefaultKeyMap returns the bindings. Wizard keys use Ctrl so they never
@@ -26,6 +29,8 @@ func DefaultKeyMap() KeyMap {
 		Copy:     key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "copy commands")),
 		SaveFile: key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save as .ps1")),
 		Continue: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+
+		Dashboard: DefaultDashboardKeyMap(),
 	}
 }
 
@@ -53,4 +58,67 @@ func enabled(bs ...key.Binding) []key.Binding {
 		}
 	}
 	return out
+}
+
+// DashboardKeyMap is the dashboard's bindings. Single letters are safe here:
+// the only text field, the filter, captures keys while it is focused.
+type DashboardKeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+
+	Details key.Binding // open the selected event
+	Back    key.Binding // leave a pane, or clear the filter
+	Filter  key.Binding
+	Errors  key.Binding // the errors pane
+
+	PollNow  key.Binding
+	Pause    key.Binding // pause or resume, whichever applies
+	Retry    key.Binding // retry failed operations
+	Next     key.Binding // next automation
+	Previous key.Binding // previous automation
+
+	Help key.Binding
+	Quit key.Binding
+}
+
+// DefaultDashboardKeyMap returns the dashboard's bindings.
+func DefaultDashboardKeyMap() DashboardKeyMap {
+	return DashboardKeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "newest")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "oldest")),
+
+		Details: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Errors:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "errors")),
+
+		PollNow:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "poll now")),
+		Pause:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pause/resume")),
+		Retry:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry failed")),
+		Next:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next automation")),
+		Previous: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous automation")),
+
+		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
+		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+var _ help.KeyMap = DashboardKeyMap{}
+
+// ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
+func (k DashboardKeyMap) ShortHelp() []key.Binding {
+	return enabled(k.Details, k.Back, k.Filter, k.PollNow, k.Pause, k.Retry, k.Next, k.Errors, k.Help, k.Quit)
+}
+
+// FullHelp implements help.KeyMap.
+func (k DashboardKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		enabled(k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		enabled(k.Details, k.Back, k.Filter, k.Errors),
+		enabled(k.PollNow, k.Pause, k.Retry, k.Next, k.Previous),
+		enabled(k.Help, k.Quit),
+	}
 }

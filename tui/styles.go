@@ -73,6 +73,14 @@ type Styles struct {
 	Banner struct {
 		Fail, Warn, OK lipgloss.Style
 	}
+	// Table is a table of rows, such as the dashboard's activity.
+	Table struct {
+		Header, Cell, Selected lipgloss.Style
+	}
+	// Tab is one of several names to switch between (the dashboard's automations).
+	Tab struct {
+		Active, Inactive lipgloss.Style
+	}
 }
 
 // DefaultStyles builds the Styles from DefaultPalette.
@@ -105,6 +113,12 @@ func NewStyles(p Palette) Styles {
 	s.Banner.Fail = banner.BorderForeground(p.Bad)
 	s.Banner.Warn = banner.BorderForeground(p.Warn)
 	s.Banner.OK = banner.BorderForeground(p.Good)
+
+	s.Table.Header = lipgloss.NewStyle().Bold(true).Foreground(p.Muted)
+	s.Table.Cell = lipgloss.NewStyle().Foreground(p.Text)
+	s.Table.Selected = lipgloss.NewStyle().Bold(true).Foreground(p.Contrast).Background(p.Accent)
+	s.Tab.Active = lipgloss.NewStyle().Bold(true).Foreground(p.Contrast).Background(p.Accent).Padding(0, 1)
+	s.Tab.Inactive = lipgloss.NewStyle().Foreground(p.Muted).Padding(0, 1)
 	return s
 }
 

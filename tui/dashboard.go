@@ -1,0 +1,587 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"invitesync/config"
+	"invitesync/internal/text"
+	"invitesync/sync/store"
+)
+
+// DashboardOptions is what the dashboard shows and where it reads it.
+type DashboardOptions struct {
+	// Context bounds every read and write; the caller cancels it on exit.
+	Context context.Context
+	// Source is the state database. Required.
+	Source Source
+	// Automations are the automations to show, in order. At least one.
+	Automations []config.Automation
+	// Owner is the lease owner name of the loops this process runs, so the
+	// header can tell "running here" from "attached to …". Empty when this
+	// process runs no loop.
+	Owner string
+	// Changes, when set, nudges the dashboard to read the store at once
+	// (the in-process engine's activity feed); without it the dashboard
+	// notices changes on its next refresh.
+	Changes <-chan struct{}
+	// Refresh is how often the countdowns move and the store's change marker
+	// is checked. Zero means one second.
+	Refresh time.Duration
+	// Now and Location are the clock and the zone times are shown in; the
+	// defaults are time.Now and time.Local.
+	Now      func() time.Time
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+// pane is what fills the space under the header.
+type pane int
+
+const (
+	paneTable pane = iota
+	paneDetails
+	paneErrors
+)
+
+// flashFor is how long a confirmation stays in the footer.
+const flashFor = 4 * time.Second
+
+// Dashboard is the keyboard dashboard of the poll loops: per automation a
+// header with the loop's state, a table of processed events that scrolls
+// and filters, the details of one event, and the errors.
+type Dashboard struct {
+	c       *common
+	ctx     context.Context
+	src     Source
+	autos   []config.Automation
+	cur     int
+	owner   string
+	changes <-chan struct{}
+	refresh time.Duration
+	now     func() time.Time
+	loc     *time.Location
+
+	status    map[string]store.Status
+	statusErr error
+	marker    int64
+	haveMark  bool
+
+	pane      pane
+	table     activityTable
+	tableErr  error
+	filter    textinput.Model
+	filtering bool
+	details   textPane
+	eventID   string              // the event the details pane shows
+	detail    *store.EventDetails // its details, once read
+	failures  []store.Op
+	errs      textPane
+	showHelp  bool
+
+	flash      string
+	flashUntil time.Time
+}
+
+var _ tea.Model = Dashboard{}
+
+// ErrNoAutomation is returned by NewDashboard when there is nothing to show.
+var ErrNoAutomation = errors.New("no automation to show: add one with `invitesync setup`")
+
+// NewDashboard returns the dashboard for opts.
+func NewDashboard(opts DashboardOptions) (Dashboard, error) {
+	if opts.Source == nil {
+		return Dashboard{}, errors.New("dashboard: no state database")
+	}
+	if len(opts.Automations) == 0 {
+		return Dashboard{}, ErrNoAutomation
+	}
+	d := Dashboard{
+		c:       newCommon(opts.Logger),
+		ctx:     opts.Context,
+		src:     opts.Source,
+		autos:   opts.Automations,
+		owner:   opts.Owner,
+		changes: opts.Changes,
+		refresh: opts.Refresh,
+		now:     opts.Now,
+		loc:     opts.Location,
+		status:  map[string]store.Status{},
+	}
+	if d.ctx == nil {
+		d.ctx = context.Background()
+	}
+	if d.refresh <= 0 {
+		d.refresh = time.Second
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.loc == nil {
+		d.loc = time.Local
+	}
+	d.filter = textinput.New()
+	d.filter.Prompt = "/"
+	d.filter.Placeholder = "subject, host, visitor, outcome or reason"
+	d.filter.CharLimit = 100
+	d.filter.Cursor.SetMode(cursor.CursorStatic)
+	d.filter.PromptStyle = d.c.styles.Title
+	d.table.setHeight(1)
+	d.layout()
+	return d, nil
+}
+
+// Init implements tea.Model.
+func (d Dashboard) Init() tea.Cmd {
+	return tea.Batch(d.reloadAll(), tick(d.refresh), waitForChange(d.changes))
+}
+
+func (d Dashboard) automation() string { return d.autos[d.cur].Name }
+
+// reloadAll reads the current automation's status and newest activity.
+func (d Dashboard) reloadAll() tea.Cmd {
+	a := d.automation()
+	return tea.Batch(
+		readStatus(d.ctx, d.src, a),
+		readActivity(d.ctx, d.src, a, d.filter.Value(), loadReset, 0),
+		readMarker(d.ctx, d.src),
+	)
+}
+
+// refreshCmds reads what may have changed: status, newest rows, and the open pane.
+func (d Dashboard) refreshCmds() tea.Cmd {
+	a := d.automation()
+	cmds := []tea.Cmd{
+		readStatus(d.ctx, d.src, a),
+		readActivity(d.ctx, d.src, a, d.filter.Value(), loadNewest, 0),
+	}
+	switch d.pane {
+	case paneDetails:
+		cmds = append(cmds, readDetails(d.ctx, d.src, a, d.eventID))
+	case paneErrors:
+		cmds = append(cmds, readFailedOps(d.ctx, d.src, a))
+	}
+	return tea.Batch(cmds...)
+}
+
+// UPDATE
+
+// Update implements tea.Model.
+func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		d.c.setSize(msg.Width, msg.Height)
+		d.layout()
+		d.renderPanes()
+		return d, nil
+	case tea.KeyMsg:
+		return d.updateKey(msg)
+	case tickMsg:
+		if !d.flashUntil.IsZero() && d.now().After(d.flashUntil) {
+			d.flash, d.flashUntil = "", time.Time{}
+		}
+		return d, tea.Batch(tick(d.refresh), readMarker(d.ctx, d.src))
+	case changedMsg:
+		return d, tea.Batch(d.refreshCmds(), waitForChange(d.changes))
+	case markerMsg:
+		if msg.err != nil {
+			d.statusErr = msg.err
+			return d, nil
+		}
+		changed := !d.haveMark || msg.marker != d.marker
+		d.marker, d.haveMark = msg.marker, true
+		if changed {
+			return d, d.refreshCmds()
+		}
+		return d, nil
+	case statusMsg:
+		if msg.automation == d.automation() {
+			d.statusErr = msg.err
+		}
+		if msg.err == nil {
+			d.status[msg.automation] = msg.status
+			d.layout()
+			if d.pane == paneErrors && msg.automation == d.automation() {
+				d.renderPanes()
+			}
+		}
+		return d, nil
+	case activityMsg:
+		return d.updateActivity(msg)
+	case detailsMsg:
+		if d.pane == paneDetails && msg.automation == d.automation() && msg.eventID == d.eventID {
+			if msg.err != nil {
+				d.details.err = msg.err
+				return d, nil
+			}
+			d.detail = &msg.details
+			d.renderPanes()
+		}
+		return d, nil
+	case failedOpsMsg:
+		if d.pane == paneErrors && msg.automation == d.automation() {
+			if msg.err != nil {
+				d.errs.err = msg.err
+				return d, nil
+			}
+			d.failures = msg.ops
+			d.renderPanes()
+		}
+		return d, nil
+	case sentMsg:
+		d.setFlash(sentText(d.c.styles, msg))
+		if msg.err == nil {
+			return d, readStatus(d.ctx, d.src, msg.automation)
+		}
+		return d, nil
+	}
+	return d, nil
+}
+
+// updateActivity takes a page of the activity log into the table.
+func (d Dashboard) updateActivity(msg activityMsg) (tea.Model, tea.Cmd) {
+	if msg.automation != d.automation() || msg.filter != d.filter.Value() {
+		return d, nil // an answer to a question no longer asked
+	}
+	d.tableErr = msg.err
+	if msg.err != nil {
+		d.table.loading = false
+		return d, nil
+	}
+	switch msg.kind {
+	case loadReset:
+		d.table.replace(msg.rows)
+	case loadNewest:
+		if !d.table.mergeNewest(msg.rows) {
+			d.table.replace(msg.rows)
+		}
+	case loadOlder:
+		if msg.offset != len(d.table.rows) {
+			d.table.loading = false // rows arrived meanwhile; read again
+			break
+		}
+		d.table.appendOlder(msg.rows)
+	}
+	return d, d.readMoreIfNeeded()
+}
+
+// readMoreIfNeeded reads the next older page when the selection nears the
+// oldest row read.
+func (d *Dashboard) readMoreIfNeeded() tea.Cmd {
+	if !d.table.nearEnd() {
+		return nil
+	}
+	d.table.loading = true
+	return readActivity(d.ctx, d.src, d.automation(), d.filter.Value(), loadOlder, len(d.table.rows))
+}
+
+func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := d.c.keys.Dashboard
+	if d.filtering {
+		return d.updateFilter(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return d, tea.Quit
+	case key.Matches(msg, k.Help):
+		d.showHelp = !d.showHelp
+		d.layout()
+		return d, nil
+	case key.Matches(msg, k.PollNow):
+		return d, send(d.ctx, d.src, d.automation(), store.CmdPollNow)
+	case key.Matches(msg, k.Pause):
+		cmd := store.CmdPause
+		if d.status[d.automation()].Loop.State == store.LoopPaused {
+			cmd = store.CmdResume
+		}
+		return d, send(d.ctx, d.src, d.automation(), cmd)
+	case key.Matches(msg, k.Retry):
+		return d, send(d.ctx, d.src, d.automation(), store.CmdRetryFailed)
+	case key.Matches(msg, k.Next), key.Matches(msg, k.Previous):
+		if len(d.autos) < 2 {
+			return d, nil
+		}
+		step := 1
+		if key.Matches(msg, k.Previous) {
+			step = len(d.autos) - 1
+		}
+		d.cur = (d.cur + step) % len(d.autos)
+		d.pane = paneTable
+		d.table.reset()
+		d.filter.SetValue("")
+		d.layout()
+		return d, d.reloadAll()
+	case key.Matches(msg, k.Errors):
+		if d.pane == paneErrors {
+			d.pane = paneTable
+			d.layout()
+			return d, nil
+		}
+		d.pane = paneErrors
+		d.errs = newTextPane("Errors of " + text.Clean(d.automation(), 0))
+		d.failures = nil
+		d.layout()
+		return d, readFailedOps(d.ctx, d.src, d.automation())
+	}
+	if d.pane != paneTable {
+		return d.updatePane(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		if d.filter.Value() != "" {
+			d.filter.SetValue("")
+			d.table.reset()
+			d.layout()
+			return d, readActivity(d.ctx, d.src, d.automation(), "", loadReset, 0)
+		}
+	case key.Matches(msg, k.Filter):
+		d.filtering = true
+		d.layout()
+		return d, d.filter.Focus()
+	case key.Matches(msg, k.Details):
+		row, ok := d.table.selected()
+		if !ok {
+			return d, nil
+		}
+		d.pane = paneDetails
+		d.eventID = row.EventID
+		d.details = newTextPane("Event")
+		d.detail = nil
+		d.layout()
+		if row.EventID == "" {
+			d.details.err = errors.New("this line is about no particular event")
+			return d, nil
+		}
+		return d, readDetails(d.ctx, d.src, d.automation(), row.EventID)
+	case key.Matches(msg, k.Up):
+		d.table.move(-1)
+	case key.Matches(msg, k.Down):
+		d.table.move(1)
+	case key.Matches(msg, k.PageUp):
+		d.table.move(-d.table.height)
+	case key.Matches(msg, k.PageDown):
+		d.table.move(d.table.height)
+	case key.Matches(msg, k.Top):
+		d.table.home()
+	case key.Matches(msg, k.Bottom):
+		d.table.end()
+	}
+	return d, d.readMoreIfNeeded()
+}
+
+// updatePane handles keys while the details or the errors fill the screen.
+func (d Dashboard) updatePane(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if key.Matches(msg, d.c.keys.Dashboard.Back) {
+		d.pane = paneTable
+		d.layout()
+		return d, nil
+	}
+	var cmd tea.Cmd
+	if d.pane == paneDetails {
+		d.details.vp, cmd = d.details.vp.Update(msg)
+	} else {
+		d.errs.vp, cmd = d.errs.vp.Update(msg)
+	}
+	return d, cmd
+}
+
+// updateFilter edits the filter; the table follows as it is typed.
+func (d Dashboard) updateFilter(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch msg.Type {
+	case tea.KeyEnter:
+		d.filtering = false
+		d.filter.Blur()
+		d.layout()
+		return d, nil
+	case tea.KeyEsc:
+		d.filtering = false
+		d.filter.Blur()
+		if d.filter.Value() == "" {
+			d.layout()
+			return d, nil
+		}
+		d.filter.SetValue("")
+	case tea.KeyCtrlC:
+		return d, tea.Quit
+	}
+	before := d.filter.Value()
+	var cmd tea.Cmd
+	d.filter, cmd = d.filter.Update(msg)
+	d.layout()
+	if d.filter.Value() == before && msg.Type != tea.KeyEsc {
+		return d, cmd
+	}
+	d.table.reset()
+	d.layout()
+	return d, tea.Batch(cmd, readActivity(d.ctx, d.src, d.automation(), d.filter.Value(), loadReset, 0))
+}
+
+func (d *Dashboard) setFlash(s string) {
+	d.flash, d.flashUntil = s, d.now().Add(flashFor)
+}
+
+// sentText confirms a command, or says why it could not be sent.
+func sentText(st Styles, m sentMsg) string {
+	if m.err != nil {
+		return st.Status.Fail.Render(SymbolFail + " could not send " + string(m.cmd) + ": " + text.Clean(m.err.Error(), 0))
+	}
+	what := map[store.Command]string{
+		store.CmdPollNow:     "poll requested",
+		store.CmdPause:       "pause requested",
+		store.CmdResume:      "resume requested",
+		store.CmdRetryFailed: "retry of failed operations requested",
+	}[m.cmd]
+	return st.Status.OK.Render(SymbolOK + " " + what + " for " + text.Clean(m.automation, 0))
+}
+
+// LAYOUT
+
+// layout sizes the table and panes to what the header and footer leave.
+func (d *Dashboard) layout() {
+	k := &d.c.keys.Dashboard
+	onTable := d.pane == paneTable && !d.filtering
+	k.Up.SetEnabled(onTable)
+	k.Down.SetEnabled(onTable)
+	k.Details.SetEnabled(onTable)
+	k.Filter.SetEnabled(onTable)
+	k.Back.SetEnabled(d.pane != paneTable || d.filter.Value() != "")
+	k.Next.SetEnabled(len(d.autos) > 1)
+	k.Previous.SetEnabled(len(d.autos) > 1)
+	k.Retry.SetEnabled(d.status[d.automation()].Failed > 0 || d.pane == paneErrors)
+	if d.status[d.automation()].Loop.State == store.LoopPaused {
+		k.Pause.SetHelp("space", "resume")
+	} else {
+		k.Pause.SetHelp("space", "pause")
+	}
+	d.c.help.ShowAll = d.showHelp
+
+	w := d.width()
+	used := lipgloss.Height(d.headerView(w)) + 1 + lipgloss.Height(d.footerView(w))
+	if d.filtering || d.filter.Value() != "" {
+		used++
+	}
+	rest := max(d.c.height-used, 2)
+	d.table.setHeight(rest - 1) // the column titles
+	d.details.setSize(w, rest-1)
+	d.errs.setSize(w, rest-1)
+	d.filter.Width = max(w-4, 10)
+}
+
+// renderPanes rebuilds the open pane's text for the current width and data.
+func (d *Dashboard) renderPanes() {
+	switch {
+	case d.pane == paneErrors:
+		d.errs.setContent(errorsContent(d.c.styles, d.status[d.automation()], d.failures, d.now(), d.loc, d.errs.vp.Width))
+	case d.pane == paneDetails && d.detail != nil:
+		d.details.setContent(detailsContent(d.c.styles, *d.detail, d.now(), d.loc, d.details.vp.Width))
+	}
+}
+
+// width is the usable width: the screen less a one-column margin each side.
+func (d Dashboard) width() int { return max(d.c.width-2, 10) }
+
+// VIEW
+
+// View implements tea.Model. It costs the same however long the log is:
+// only the visible rows are rendered.
+func (d Dashboard) View() string {
+	w := d.width()
+	var b strings.Builder
+	b.WriteString(d.headerView(w))
+	b.WriteString("\n\n")
+	switch d.pane {
+	case paneDetails:
+		b.WriteString(d.details.view(d.c))
+	case paneErrors:
+		b.WriteString(d.errs.view(d.c))
+	default:
+		if d.filtering || d.filter.Value() != "" {
+			b.WriteString(d.filterView(w) + "\n")
+		}
+		b.WriteString(d.tableView(w))
+	}
+	footer := d.footerView(w)
+	body := strings.Split(b.String(), "\n")
+	room := max(d.c.height-strings.Count(footer, "\n")-1, 1)
+	if len(body) > room {
+		body = body[:room]
+	}
+	for len(body) < room {
+		body = append(body, "")
+	}
+	lines := append(body, strings.Split(footer, "\n")...)
+	return " " + strings.Join(lines, "\n ")
+}
+
+func (d Dashboard) filterView(w int) string {
+	if d.filtering {
+		return d.filter.View()
+	}
+	st := d.c.styles
+	return st.Muted.Render("filter: ") + st.Strong.Render(text.Clean(d.filter.Value(), 0)) + st.Muted.Render("  (esc clears, / edits)")
+}
+
+func (d Dashboard) tableView(w int) string {
+	st := d.c.styles
+	out := d.table.view(d.c, w, d.now(), d.loc)
+	switch {
+	case d.tableErr != nil:
+		out += "\n" + st.Status.Fail.Render(SymbolFail+" cannot read the activity: "+text.Clean(d.tableErr.Error(), 0))
+	case len(d.table.rows) > 0:
+	case !d.table.loaded:
+		out += "\n" + st.Muted.Render(SymbolPending+" reading the activity…")
+	case d.filter.Value() != "":
+		out += "\n" + st.Muted.Render("No processed event matches the filter.")
+	default:
+		out += "\n" + st.Muted.Render("No event processed yet: new invitations appear here after the next poll.")
+	}
+	return out
+}
+
+func (d Dashboard) footerView(w int) string {
+	st := d.c.styles
+	var lines []string
+	if d.flash != "" {
+		lines = append(lines, d.flash)
+	}
+	if d.pane == paneTable && len(d.table.rows) > 0 {
+		pos := st.Muted.Render(positionText(d.table))
+		lines = append(lines, pos)
+	}
+	lines = append(lines, d.c.help.View(d.c.keys.Dashboard))
+	for i, l := range lines {
+		lines[i] = truncateLines(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// positionText is "row 3 of 200" with a "+" while older rows remain unread.
+func positionText(t activityTable) string {
+	more := ""
+	if !t.exhausted {
+		more = "+"
+	}
+	return "row " + itoa(t.cursor+1) + " of " + itoa(len(t.rows)) + more
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// truncateLines cuts every line of s to width.
+func truncateLines(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, width, text.Ellipsis)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,130 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"invitesync/sync/store"
+)
+
+// fakeSource is an in-memory Source for the dashboard's view tests. The
+// tests that prove the dashboard against the state database use the real
+// store (dashboard_store_test.go).
+type fakeSource struct {
+	mu       stdsync.Mutex
+	marker   int64
+	activity map[string][]store.Activity // oldest first
+	status   map[string]store.Status
+	details  map[string]store.EventDetails
+	failed   map[string][]store.Op
+	sent     []string // "automation:command"
+	reads    int      // Activity calls
+}
+
+func newFakeSource() *fakeSource {
+	return &fakeSource{
+		activity: map[string][]store.Activity{},
+		status:   map[string]store.Status{},
+		details:  map[string]store.EventDetails{},
+		failed:   map[string][]store.Op{},
+	}
+}
+
+// add appends activity rows and moves the change marker.
+func (f *fakeSource) add(rows ...store.Activity) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range rows {
+		r.ID = int64(len(f.activity[r.Automation]) + 1)
+		f.activity[r.Automation] = append(f.activity[r.Automation], r)
+	}
+	f.marker++
+}
+
+func (f *fakeSource) setStatus(s store.Status) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status[s.Automation] = s
+	f.marker++
+}
+
+func (f *fakeSource) commands() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.sent)
+}
+
+func (f *fakeSource) Status(_ context.Context, automation string) (store.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.status[automation]
+	s.Automation = automation
+	for _, a := range f.activity[automation] {
+		switch a.Outcome {
+		case store.OutcomeCreated:
+			s.Counts.Created++
+		case store.OutcomeFailed:
+			s.Counts.Failed++
+		}
+	}
+	return s, nil
+}
+
+func (f *fakeSource) Activity(_ context.Context, q store.ActivityQuery) ([]store.Activity, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	var out []store.Activity
+	rows := f.activity[q.Automation]
+	for i := len(rows) - 1; i >= 0; i-- {
+		r := rows[i]
+		hay := strings.ToLower(strings.Join([]string{r.Subject, r.Host, r.Visitors, string(r.Outcome), r.Reason, r.EventID}, "\n"))
+		if q.Filter == "" || strings.Contains(hay, strings.ToLower(q.Filter)) {
+			out = append(out, r)
+		}
+	}
+	if q.Offset >= len(out) {
+		return nil, nil
+	}
+	out = out[q.Offset:]
+	return out[:min(len(out), q.Limit)], nil
+}
+
+func (f *fakeSource) EventDetails(_ context.Context, automation, eventID string) (store.EventDetails, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.details[automation+"/"+eventID]
+	if !ok {
+		return d, fmt.Errorf("event %q: %w", eventID, store.ErrNotFound)
+	}
+	return d, nil
+}
+
+func (f *fakeSource) FailedOps(_ context.Context, automation string, _ int) ([]store.Op, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed[automation], nil
+}
+
+func (f *fakeSource) Send(_ context.Context, automation string, cmd store.Command) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, automation+":"+string(cmd))
+	return nil
+}
+
+func (f *fakeSource) ChangeMarker(context.Context) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.marker, nil
+}
+
+// activityRow is a processed event for the tests.
+func activityRow(automation string, at time.Time, subject, host, visitors string, o store.Outcome, reason string) store.Activity {
+	return store.Activity{Automation: automation, At: at, EventID: "ev-" + strings.ReplaceAll(strings.ToLower(subject), " ", "-"),
+		Subject: subject, Host: host, Visitors: visitors, Outcome: o, Reason: reason}
+}

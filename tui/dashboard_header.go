@@ -1,0 +1,242 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"invitesync/config"
+	"invitesync/internal/text"
+	"invitesync/sync/store"
+)
+
+// headerView is the top of the dashboard: the automations (the current one
+// highlighted), then the current one's loop state, polls, counts, outbox and
+// warnings, each line wrapped to width.
+func (d Dashboard) headerView(width int) string {
+	st := d.c.styles
+	now := d.now()
+	a := d.autos[d.cur]
+	s, known := d.status[a.Name]
+
+	var lines []string
+	lines = append(lines, d.tabsView(width))
+
+	lines = append(lines, wrapParts(width, " · ",
+		d.stateView(s, known, now),
+		st.Muted.Render("last poll ")+ago(s.Loop.LastPoll, now, d.loc),
+		st.Muted.Render("next poll ")+d.nextView(s, now),
+		d.runnerView(s, known),
+	)...)
+
+	c := s.Counts
+	lines = append(lines, wrapParts(width, "  ",
+		st.Status.OK.Render(fmt.Sprintf("+ created %d", c.Created)),
+		st.Status.OK.Render(fmt.Sprintf("~ updated %d", c.Updated)),
+		st.Status.Warn.Render(fmt.Sprintf("- cancelled %d", c.Cancelled)),
+		st.Muted.Render(fmt.Sprintf("%s skipped %d", SymbolPending, c.Skipped)),
+		failedCount(st, c.Failed),
+		st.Muted.Render("outbox ")+outboxView(st, s),
+	)...)
+
+	var warn []string
+	if w := secretNotice(st, a.SecretExpires, now); w != "" {
+		warn = append(warn, w)
+	}
+	if s.Loop.State == store.LoopError && s.Loop.LastError != "" {
+		warn = append(warn, st.Status.Fail.Render(SymbolFail+" last error: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
+	}
+	if d.statusErr != nil {
+		warn = append(warn, st.Status.Fail.Render(SymbolFail+" cannot read the state database: ")+st.Text.Render(text.Clean(d.statusErr.Error(), 0)))
+	}
+	for _, w := range warn {
+		lines = append(lines, ansi.Truncate(w, width, text.Ellipsis))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tabsView names the automations; with one, it is the title.
+func (d Dashboard) tabsView(width int) string {
+	st := d.c.styles
+	title := st.Title.Render("invitesync")
+	if len(d.autos) == 1 {
+		return ansi.Truncate(title+"  "+st.Strong.Render(text.Clean(d.autos[0].Name, 0)), width, text.Ellipsis)
+	}
+	parts := []string{title}
+	for i, a := range d.autos {
+		name := text.Clean(a.Name, 0)
+		if i == d.cur {
+			parts = append(parts, st.Tab.Active.Render("["+name+"]"))
+		} else {
+			parts = append(parts, st.Tab.Inactive.Render(name))
+		}
+	}
+	return strings.Join(wrapParts(width, " ", parts...), "\n")
+}
+
+// stateView is the loop state as a symbol and a word.
+func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
+	st := d.c.styles
+	if !known {
+		return st.Muted.Render(SymbolPending + " reading…")
+	}
+	switch s.Loop.State {
+	case store.LoopPolling:
+		return st.Title.Render("↻ polling")
+	case store.LoopIdle:
+		return st.Status.OK.Render(SymbolOK + " idle")
+	case store.LoopPaused:
+		return st.Status.Warn.Render("‖ paused")
+	case store.LoopThrottled:
+		return st.Status.Warn.Render(SymbolWarn + " throttled until " + clock(s.Loop.ThrottledUntil, now, d.loc))
+	case store.LoopError:
+		return st.Status.Fail.Render(SymbolFail + " error")
+	case store.LoopStopped:
+		return st.Muted.Render(SymbolTodo + " stopped")
+	}
+	return st.Muted.Render(SymbolTodo + " not started")
+}
+
+// nextView is the countdown to the next poll.
+func (d Dashboard) nextView(s store.Status, now time.Time) string {
+	switch {
+	case s.Loop.State == store.LoopPaused:
+		return "when resumed"
+	case s.Loop.State == store.LoopPolling:
+		return "now"
+	case s.Loop.NextPoll.IsZero() || !s.Leased:
+		return "—"
+	case !s.Loop.NextPoll.After(now):
+		return "due"
+	}
+	return "in " + duration(s.Loop.NextPoll.Sub(now))
+}
+
+// runnerView says which process runs the loop: this one, another one (the
+// dashboard is attached to it), or none.
+func (d Dashboard) runnerView(s store.Status, known bool) string {
+	st := d.c.styles
+	switch {
+	case !known:
+		return ""
+	case !s.Leased:
+		return st.Status.Warn.Render(SymbolWarn + " no loop running (start `invitesync run`)")
+	case d.owner != "" && s.Lease.Owner == d.owner:
+		return st.Muted.Render("running here")
+	}
+	return st.Muted.Render("attached to ") + st.Text.Render(text.Clean(s.Lease.Owner, 0))
+}
+
+func failedCount(st Styles, n int) string {
+	if n == 0 {
+		return st.Muted.Render(fmt.Sprintf("%s failed 0", SymbolFail))
+	}
+	return st.Status.Fail.Render(fmt.Sprintf("%s failed %d", SymbolFail, n))
+}
+
+func outboxView(st Styles, s store.Status) string {
+	pending := fmt.Sprintf("%d pending", s.Pending)
+	if s.Failed == 0 {
+		return st.Text.Render(pending + ", 0 failed")
+	}
+	return st.Text.Render(pending+", ") + st.Status.Fail.Render(fmt.Sprintf("%s %d failed (r retries, e shows)", SymbolFail, s.Failed))
+}
+
+// Days before the client secret expires at which the warning appears and
+// turns urgent.
+const (
+	secretWarnDays   = 30
+	secretUrgentDays = 7
+)
+
+// secretNotice warns from 30 days before the client secret expires, in
+// colour and in words; it is empty when there is nothing to say.
+func secretNotice(st Styles, expires config.Date, now time.Time) string {
+	if expires.IsZero() {
+		return ""
+	}
+	days := expires.DaysUntil(now)
+	switch {
+	case days < 0:
+		return st.Status.Fail.Render(fmt.Sprintf("%s the client secret expired on %s: create a new one (step 3 of `invitesync setup`)", SymbolFail, expires))
+	case days == 0:
+		return st.Status.Fail.Render(fmt.Sprintf("%s the client secret expires today (%s): create a new one (step 3 of `invitesync setup`)", SymbolFail, expires))
+	case days <= secretUrgentDays:
+		return st.Status.Fail.Render(fmt.Sprintf("%s the client secret expires in %s (%s): create a new one (step 3 of `invitesync setup`)", SymbolWarn, plural(days, "day"), expires))
+	case days <= secretWarnDays:
+		return st.Status.Warn.Render(fmt.Sprintf("%s the client secret expires in %s (%s)", SymbolWarn, plural(days, "day"), expires))
+	}
+	return ""
+}
+
+// wrapParts joins the non-empty parts with sep into lines no wider than width.
+func wrapParts(width int, sep string, parts ...string) []string {
+	var lines []string
+	var cur string
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		switch {
+		case cur == "":
+			cur = p
+		case lipgloss.Width(cur)+lipgloss.Width(sep)+lipgloss.Width(p) <= width:
+			cur += sep + p
+		default:
+			lines = append(lines, cur)
+			cur = p
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, width, text.Ellipsis)
+	}
+	return lines
+}
+
+// ago is a time of day with how long ago it was.
+func ago(t, now time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return clock(t, now, loc) + " (" + duration(now.Sub(t)) + " ago)"
+}
+
+// clock is t's time of day, with the day when it is not today.
+func clock(t, now time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "—"
+	}
+	t, now = t.In(loc), now.In(loc)
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("Mon 02 Jan 15:04")
+}
+
+// duration is d rounded to what a person reads at a glance: "42s", "4m 05s",
+// "3h 20m", "2d 4h".
+func duration(d time.Duration) string {
+	d = max(d, 0).Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

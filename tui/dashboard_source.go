@@ -1,0 +1,172 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"invitesync/sync/store"
+)
+
+// Source is the dashboard's window on the state database: it reads what the
+// poll loops recorded and queues the operator's commands for whichever
+// process runs each loop. The dashboard reads and steers only through it, so
+// a dashboard that runs the loops itself and one attached to a service
+// behave the same.
+type Source interface {
+	// Status is an automation's loop status, counts, outbox counts and lease.
+	Status(ctx context.Context, automation string) (store.Status, error)
+	// Activity is a page of the activity log, newest first.
+	Activity(ctx context.Context, q store.ActivityQuery) ([]store.Activity, error)
+	// EventDetails is one event with its visits, operations and history.
+	EventDetails(ctx context.Context, automation, eventID string) (store.EventDetails, error)
+	// FailedOps are an automation's permanently failed operations, newest first.
+	FailedOps(ctx context.Context, automation string, limit int) ([]store.Op, error)
+	// Send queues cmd for the loop that runs automation.
+	Send(ctx context.Context, automation string, cmd store.Command) error
+	// ChangeMarker changes whenever any process commits to the database.
+	ChangeMarker(ctx context.Context) (int64, error)
+}
+
+// ioTimeout bounds every read and write the dashboard makes.
+const ioTimeout = 5 * time.Second
+
+// pageSize is how many activity rows one read fetches.
+const pageSize = 200
+
+// MSG
+
+// tickMsg drives the countdowns and the change check.
+type tickMsg time.Time
+
+// changedMsg says the in-process engine did something: read the store now.
+type changedMsg struct{}
+
+// markerMsg carries the database's change marker.
+type markerMsg struct {
+	marker int64
+	err    error
+}
+
+// statusMsg carries one automation's status.
+type statusMsg struct {
+	automation string
+	status     store.Status
+	err        error
+}
+
+// loadKind says which part of the activity log a read fetched.
+type loadKind int
+
+const (
+	loadReset  loadKind = iota // the newest page, replacing what is shown
+	loadNewest                 // the newest page, merged above what is shown
+	loadOlder                  // the page below the oldest row shown
+)
+
+// activityMsg carries a page of the activity log.
+type activityMsg struct {
+	automation string
+	filter     string
+	kind       loadKind
+	offset     int
+	rows       []store.Activity
+	err        error
+}
+
+// detailsMsg carries one event's details.
+type detailsMsg struct {
+	automation, eventID string
+	details             store.EventDetails
+	err                 error
+}
+
+// failedOpsMsg carries an automation's failed operations.
+type failedOpsMsg struct {
+	automation string
+	ops        []store.Op
+	err        error
+}
+
+// sentMsg reports a command queued (or not) for a loop.
+type sentMsg struct {
+	automation string
+	cmd        store.Command
+	err        error
+}
+
+// COMMANDS
+
+func tick(every time.Duration) tea.Cmd {
+	return tea.Tick(every, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// waitForChange returns the next nudge from the engine, or nil when the
+// channel is closed (the engine stopped).
+func waitForChange(ch <-chan struct{}) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if _, ok := <-ch; !ok {
+			return nil
+		}
+		return changedMsg{}
+	}
+}
+
+func readMarker(ctx context.Context, src Source) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
+		defer cancel()
+		m, err := src.ChangeMarker(ctx)
+		return markerMsg{marker: m, err: err}
+	}
+}
+
+func readStatus(ctx context.Context, src Source, automation string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
+		defer cancel()
+		st, err := src.Status(ctx, automation)
+		return statusMsg{automation: automation, status: st, err: err}
+	}
+}
+
+func readActivity(ctx context.Context, src Source, automation, filter string, kind loadKind, offset int) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
+		defer cancel()
+		rows, err := src.Activity(ctx, store.ActivityQuery{
+			Automation: automation, Filter: filter, Limit: pageSize, Offset: offset,
+		})
+		return activityMsg{automation: automation, filter: filter, kind: kind, offset: offset, rows: rows, err: err}
+	}
+}
+
+func readDetails(ctx context.Context, src Source, automation, eventID string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
+		defer cancel()
+		d, err := src.EventDetails(ctx, automation, eventID)
+		return detailsMsg{automation: automation, eventID: eventID, details: d, err: err}
+	}
+}
+
+func readFailedOps(ctx context.Context, src Source, automation string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
+		defer cancel()
+		ops, err := src.FailedOps(ctx, automation, 100)
+		return failedOpsMsg{automation: automation, ops: ops, err: err}
+	}
+}
+
+func send(ctx context.Context, src Source, automation string, cmd store.Command) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
+		defer cancel()
+		return sentMsg{automation: automation, cmd: cmd, err: src.Send(ctx, automation, cmd)}
+	}
+}
