@@ -12,11 +12,23 @@ import (
 	"invitesync/internal/text"
 )
 
-// Health proves the URL and the key: a wrong key answers 401 here too.
+// Health proves the URL and the key: a wrong key answers 401 here too. An
+// answer without a status is not the IDM API (permanent); a status other
+// than "ok" is an unhealthy IDM (retryable).
 func (c *Client) Health(ctx context.Context) (Health, error) {
 	var h Health
-	_, err := c.do(ctx, http.MethodGet, []string{"health"}, nil, nil, &h)
-	return h, err
+	status, err := c.do(ctx, http.MethodGet, []string{"health"}, nil, nil, &h)
+	switch {
+	case err != nil:
+		return h, err
+	case h.Status == "":
+		return h, &Error{Op: "GET /health", Status: status, Code: "bad_response",
+			Message: "the answer has no health status; check that the URL is the IDM API base"}
+	case h.Status != "ok":
+		return h, &Error{Op: "GET /health", Status: status, Code: "unhealthy", Retryable: true,
+			Message: fmt.Sprintf("IDM reports status %q", text.Clean(h.Status, 60))}
+	}
+	return h, nil
 }
 
 // Environments lists the environments the key can see.

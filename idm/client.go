@@ -279,5 +279,10 @@ func (c *Client) transportError(op string, ctx context.Context, err error) *Erro
 	case ctx.Err() != nil:
 		return &Error{Op: op, Code: "canceled", Retryable: true, Err: err}
 	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = fmt.Errorf("the connection closed without an answer: %w", err)
+	} else {
+		err = fmt.Errorf("cannot reach IDM: %w", err)
+	}
 	return &Error{Op: op, Code: "network", Retryable: true, Err: err}
 }

@@ -333,3 +333,32 @@ func TestServerMessageSanitizedAndRedacted(t *testing.T) {
 		t.Fatalf("error = %q, want %q", err, want)
 	}
 }
+
+func TestHealthOfSomethingElse(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct {
+		body      string
+		code      string
+		retryable bool
+	}{
+		{`{}`, "bad_response", false},
+		{`{"items":[]}`, "bad_response", false},
+		{`{"status":"degraded\u001b[5m"}`, "unhealthy", true},
+	}
+	for _, tt := range tests {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, tt.body)
+		}))
+		c := h.newClient(srv.URL, "some-key-0123456789", idm.Options{HTTPClient: srv.Client()})
+		_, err := c.Health(context.Background())
+		srv.Close()
+		var e *idm.Error
+		if !errors.As(h.note(err), &e) || e.Code != tt.code || idm.IsRetryable(err) != tt.retryable {
+			t.Errorf("Health answering %s = %v; want %s, retryable %v", tt.body, err, tt.code, tt.retryable)
+		}
+		if strings.ContainsRune(err.Error(), 0x1b) {
+			t.Errorf("Health answering %s: the error carries an escape: %q", tt.body, err)
+		}
+	}
+}

@@ -113,7 +113,7 @@ func (h *harness) checkNoSecrets() {
 }
 
 // visit returns a valid visit for hanna in the default environment.
-func visit(t *testing.T) idm.Visit {
+func visit(t testing.TB) idm.Visit {
 	t.Helper()
 	madrid, err := time.LoadLocation("Europe/Madrid")
 	if err != nil {

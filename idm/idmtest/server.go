@@ -217,7 +217,7 @@ func (s *Server) Visits() []Record {
 	defer s.mu.Unlock()
 	out := make([]Record, 0, len(s.visits))
 	for _, r := range s.visits {
-		out = append(out, *r)
+		out = append(out, r.clone())
 	}
 	slices.SortFunc(out, func(a, b Record) int { return strings.Compare(a.Ref, b.Ref) })
 	return out
@@ -236,7 +236,17 @@ func (s *Server) Visit(ref string) (Record, bool) {
 	if !ok {
 		return Record{}, false
 	}
-	return *r, true
+	return r.clone(), true
+}
+
+// clone returns a copy that shares nothing with the store.
+func (r *Record) clone() Record {
+	c := *r
+	if r.Source != nil {
+		src := *r.Source
+		c.Source = &src
+	}
+	return c
 }
 
 // MarkCheckedIn records that the visitor arrived: from now on a change or
