@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"invitesync/internal/text"
+	invsync "invitesync/sync"
 	"invitesync/sync/store"
 )
 
@@ -138,19 +139,9 @@ func errorsContent(st Styles, s store.Status, ops []store.Op, now time.Time, loc
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// opPayload is the part of an outbox operation's payload the dashboard shows.
-type opPayload struct {
-	Visit *struct {
-		VisitorEmail string `json:"visitorEmail"`
-	} `json:"visit"`
-	Reply *struct {
-		Kind string `json:"kind"`
-	} `json:"reply"`
-}
-
 // opLine describes an operation: what it does, for whom, and how it went.
 func opLine(op store.Op, visitor map[string]string, now time.Time, loc *time.Location) string {
-	var p opPayload
+	var p invsync.Op
 	_ = json.Unmarshal(op.Payload, &p) // a payload this build cannot read still shows its kind
 	what := string(op.Kind)
 	switch {

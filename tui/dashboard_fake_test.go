@@ -110,7 +110,7 @@ func (f *fakeSource) FailedOps(_ context.Context, automation string, _ int) ([]s
 	return f.failed[automation], nil
 }
 
-func (f *fakeSource) Send(_ context.Context, automation string, cmd store.Command) error {
+func (f *fakeSource) Request(_ context.Context, automation string, cmd store.Command) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, automation+":"+string(cmd))

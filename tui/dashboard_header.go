@@ -10,6 +10,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/internal/text"
+	invsync "invitesync/sync"
 	"invitesync/sync/store"
 )
 
@@ -145,31 +146,20 @@ func outboxView(st Styles, s store.Status) string {
 	return st.Text.Render(pending+", ") + st.Status.Fail.Render(fmt.Sprintf("%s %d failed (r retries, e shows)", SymbolFail, s.Failed))
 }
 
-// Days before the client secret expires at which the warning appears and
-// turns urgent.
-const (
-	secretWarnDays   = 30
-	secretUrgentDays = 7
-)
-
 // secretNotice warns from 30 days before the client secret expires, in
-// colour and in words; it is empty when there is nothing to say.
+// colour and in words (the same words as `invitesync status` and the logs);
+// it is empty when there is nothing to say.
 func secretNotice(st Styles, expires config.Date, now time.Time) string {
-	if expires.IsZero() {
-		return ""
-	}
-	days := expires.DaysUntil(now)
+	x := invsync.SecretExpiry(expires, now)
 	switch {
-	case days < 0:
-		return st.Status.Fail.Render(fmt.Sprintf("%s the client secret expired on %s: create a new one (step 3 of `invitesync setup`)", SymbolFail, expires))
-	case days == 0:
-		return st.Status.Fail.Render(fmt.Sprintf("%s the client secret expires today (%s): create a new one (step 3 of `invitesync setup`)", SymbolFail, expires))
-	case days <= secretUrgentDays:
-		return st.Status.Fail.Render(fmt.Sprintf("%s the client secret expires in %s (%s): create a new one (step 3 of `invitesync setup`)", SymbolWarn, plural(days, "day"), expires))
-	case days <= secretWarnDays:
-		return st.Status.Warn.Render(fmt.Sprintf("%s the client secret expires in %s (%s)", SymbolWarn, plural(days, "day"), expires))
+	case !x.Warn():
+		return ""
+	case x.Level == invsync.ExpiryExpired:
+		return st.Status.Fail.Render(SymbolFail + " " + x.Message)
+	case x.Level >= invsync.Expiry7:
+		return st.Status.Fail.Render(SymbolWarn + " " + x.Message)
 	}
-	return ""
+	return st.Status.Warn.Render(SymbolWarn + " " + x.Message)
 }
 
 // wrapParts joins the non-empty parts with sep into lines no wider than width.

@@ -23,11 +23,14 @@ type Source interface {
 	EventDetails(ctx context.Context, automation, eventID string) (store.EventDetails, error)
 	// FailedOps are an automation's permanently failed operations, newest first.
 	FailedOps(ctx context.Context, automation string, limit int) ([]store.Op, error)
-	// Send queues cmd for the loop that runs automation.
-	Send(ctx context.Context, automation string, cmd store.Command) error
+	// Request queues cmd for the loop that runs automation.
+	Request(ctx context.Context, automation string, cmd store.Command) error
 	// ChangeMarker changes whenever any process commits to the database.
 	ChangeMarker(ctx context.Context) (int64, error)
 }
+
+// The state database is the dashboard's source.
+var _ Source = (*store.Store)(nil)
 
 // ioTimeout bounds every read and write the dashboard makes.
 const ioTimeout = 5 * time.Second
@@ -167,6 +170,6 @@ func send(ctx context.Context, src Source, automation string, cmd store.Command)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
 		defer cancel()
-		return sentMsg{automation: automation, cmd: cmd, err: src.Send(ctx, automation, cmd)}
+		return sentMsg{automation: automation, cmd: cmd, err: src.Request(ctx, automation, cmd)}
 	}
 }
