@@ -209,10 +209,11 @@ func (c *Client) do(ctx context.Context, method string, path []string, query url
 	attrs := []slog.Attr{slog.String("op", op), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start))}
 	if e != nil {
 		attrs = append(attrs, slog.String("error", e.Error()))
-		c.log.LogAttrs(ctx, slog.LevelDebug, "idm request", attrs...)
-		return resp.StatusCode, e
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "idm request", attrs...)
+	if e != nil {
+		return resp.StatusCode, e // not returned directly: a nil *Error is a non-nil error
+	}
 	return resp.StatusCode, nil
 }
 

@@ -24,8 +24,9 @@ func NewVisitor(displayName, email string) Visitor {
 // display name — "Ann Guest", "Guest, Ann", "Jan van der Berg" (particles
 // stay with the last name), a single name — or, when the display name is
 // empty or an address, from the address's local part (ann.guest, ann_guest,
-// jean-luc.picard). Bracketed tags such as "(Fabrikam)" or "[EXT]",
-// honorifics and suffixes are left out of the split. company comes from the
+// jean-luc.picard). Bracketed tags such as "(Fabrikam)" or "[EXT]", what
+// follows " | " or " - " ("Ann Guest | Fabrikam"), honorifics and suffixes
+// are left out of the split. company comes from the
 // address's domain (fabrikam.co.uk → Fabrikam), empty for free-mail
 // providers. All three are clean text within the Max…Length limits.
 func VisitorName(displayName, email string) (first, last, company string) {
@@ -82,6 +83,9 @@ func fromDisplayName(displayName string) (first, last string) {
 	name := text.Clean(displayName, maxRawName)
 	name = angleAddr.ReplaceAllString(name, " ")
 	name = bracketed.ReplaceAllString(name, " ")
+	for _, sep := range []string{" | ", " / ", " - ", " – ", " — "} {
+		name, _, _ = strings.Cut(name, sep) // "Ann Guest | Fabrikam"
+	}
 	name = strings.Trim(name, nameQuotes)
 	if strings.Contains(name, "@") {
 		return "", "" // an address, not a name
