@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"invitesync/graph"
+	"invitesync/idm"
 )
 
 // Outcome is what a decision did to an event's visits.
@@ -86,13 +87,13 @@ const (
 )
 
 // ReplyKind is the mailbox's answer to a meeting request.
-type ReplyKind string
+type ReplyKind = graph.Response
 
 // Replies to the organizer.
 const (
-	ReplyAccept    ReplyKind = "accept"
-	ReplyTentative ReplyKind = "tentative"
-	ReplyDecline   ReplyKind = "decline"
+	ReplyAccept    = graph.Accept
+	ReplyTentative = graph.Tentative
+	ReplyDecline   = graph.Decline
 )
 
 // Reply is an answer to the organizer of the event EventID.
@@ -258,7 +259,11 @@ func (r Rules) Plan(in PlanInput) Plan {
 		}
 		p.Forget = true
 		p.Subject = ""
-		return p.retire(known, in.Now, "the meeting was deleted from the calendar")
+		reason := "the meeting was deleted from the calendar"
+		if ev.RemovedReason == removedMissing {
+			reason = "the meeting is no longer in the calendar (a full resynchronisation did not report it)"
+		}
+		return p.retire(known, in.Now, reason)
 	}
 	if !ev.End.After(in.Now) {
 		// Ended (cancelled or not): its visits are history, left as they are.
@@ -327,7 +332,7 @@ func (p Plan) retire(known *Known, now time.Time, reason string) Plan {
 		return p.decide(known, OutcomeSkipped, reason)
 	}
 	p.Outcome = OutcomeCancelled
-	p.Reason = fmt.Sprintf("%s; %s cancelled", reason, count(deleted, "visit"))
+	p.Reason = fmt.Sprintf("%s; %s cancelled", reason, plural(deleted, "visit"))
 	return p
 }
 
@@ -420,7 +425,7 @@ func (r Rules) desiredVisits(ev graph.Event, key string, host Host, visitors []c
 	for _, s := range spans {
 		for _, c := range visitors {
 			visits = append(visits, Visit{
-				Ref:            visitRef(r.Mailbox, s.key, c.email),
+				Ref:            idm.Ref(r.Mailbox, s.key, c.email),
 				VisitorEmail:   c.email,
 				VisitorName:    c.name,
 				HostEmail:      host.Email,
@@ -488,7 +493,7 @@ func (p Plan) changeSummary(known *Known, notes []note) string {
 	}
 	var parts []string
 	if known == nil || len(known.Visits) == 0 {
-		parts = append(parts, fmt.Sprintf("%s for %s, host %s", count(len(p.Ops)-replies(p.Ops), "visit"), strings.Join(added, ", "), p.Host))
+		parts = append(parts, fmt.Sprintf("%s for %s, host %s", plural(len(p.Ops)-replies(p.Ops), "visit"), strings.Join(added, ", "), p.Host))
 	} else {
 		if len(added) > 0 {
 			parts = append(parts, "added "+strings.Join(added, ", "))
@@ -582,13 +587,6 @@ func replies(ops []Op) int {
 		}
 	}
 	return n
-}
-
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func appendOnce(list []string, s string) []string {

@@ -558,7 +558,12 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 		{"event.id", func(tx *Tx) error { return tx.PutEvent(sampleEvent("a", "")) }},
 		{"visit.status", func(tx *Tx) error { v := sampleVisit("a", "e1", "x@y"); v.Status = "gone"; return tx.PutVisit(v) }},
 		{"op.kind", func(tx *Tx) error { o := putOp("a", "e1", "r"); o.Kind = "post"; _, err := tx.Enqueue(o); return err }},
-		{"op.payload", func(tx *Tx) error { o := putOp("a", "e1", "r"); o.Payload = []byte("{nope"); _, err := tx.Enqueue(o); return err }},
+		{"op.payload", func(tx *Tx) error {
+			o := putOp("a", "e1", "r")
+			o.Payload = []byte("{nope")
+			_, err := tx.Enqueue(o)
+			return err
+		}},
 		{"op.ref", func(tx *Tx) error { _, err := tx.Enqueue(putOp("a", "e1", "")); return err }},
 		{"activity.outcome", func(tx *Tx) error { _, err := tx.AddActivity(Activity{Automation: "a"}); return err }},
 		{"cursor.link", func(tx *Tx) error { return tx.SetCursor("a", Cursor{}) }},

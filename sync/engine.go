@@ -1,0 +1,151 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	stdsync "sync"
+	"time"
+
+	"invitesync/config"
+	"invitesync/graph"
+	"invitesync/idm"
+	"invitesync/sync/store"
+)
+
+// Calendar is the Graph side of one automation: the watched mailbox's
+// calendarView delta and replies to organizers; *graph.Client implements it.
+type Calendar interface {
+	// DeltaPage fetches one page of a delta round; an expired link answers
+	// an error for which IsResync is true.
+	DeltaPage(ctx context.Context, cur graph.Cursor) (*graph.Page, error)
+	// Respond answers the organizer of the mailbox's copy of an event.
+	Respond(ctx context.Context, eventID string, r graph.Response, comment string) error
+}
+
+var _ Calendar = (*graph.Client)(nil)
+
+// Directory is the IDM side of one automation; *idm.Client implements it.
+type Directory interface {
+	idm.EmployeeFinder
+	ResolveEnvironment(ctx context.Context, name string) (string, error)
+	PutVisit(ctx context.Context, ref string, v idm.Visit) (idm.StoredVisit, bool, error)
+	DeleteVisit(ctx context.Context, ref string) error
+}
+
+var _ Directory = (*idm.Client)(nil)
+
+// Options builds an Engine.
+type Options struct {
+	Automation config.Automation
+	Store      *store.Store
+	Calendar   Calendar
+	IDM        Directory
+	// Logger receives the engine's records; nil discards them.
+	Logger *slog.Logger
+	// Feed receives activity as it happens; nil publishes nowhere.
+	Feed *Feed
+	// Policy is the outbox retry policy; zero means DefaultPolicy.
+	Policy Policy
+	// Owner names this process in the loop lease; empty means "pid N on HOST".
+	Owner string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Engine runs one automation: it polls the calendar, plans, commits the plan
+// with the delta link, and delivers the outbox.
+type Engine struct {
+	name   string
+	auto   config.Automation
+	rules  Rules
+	store  *store.Store
+	cal    Calendar
+	dir    Directory
+	hosts  idm.EmployeeFinder
+	log    *slog.Logger
+	feed   *Feed
+	policy Policy
+	owner  string
+	now    func() time.Time
+
+	// freshRound is the RoundStarted of a fresh round this process began;
+	// only such a round, once complete, may reconcile absent events.
+	freshRound time.Time
+
+	envMu stdsync.Mutex
+	envID string
+
+	control chan store.Command
+
+	statusMu  stdsync.Mutex
+	status    store.LoopStatus
+	paused    bool
+	failures  int    // consecutive failed cycles
+	lastErr   string // last cycle error logged, to log repeats once
+	failedOps int    // operations that failed permanently since the engine started
+	// expiryLogged is the secret-expiry level last logged.
+	expiryLogged ExpiryLevel
+}
+
+// NewEngine checks the automation and builds its engine.
+func NewEngine(o Options) (*Engine, error) {
+	rules, err := NewRules(o.Automation)
+	if err != nil {
+		return nil, fmt.Errorf("automation %q: %w", o.Automation.Name, err)
+	}
+	if o.Store == nil || o.Calendar == nil || o.IDM == nil {
+		return nil, errors.New("sync: NewEngine needs a store, a calendar and an IDM client")
+	}
+	e := &Engine{
+		name: o.Automation.Name, auto: o.Automation, rules: rules,
+		store: o.Store, cal: o.Calendar, dir: o.IDM,
+		hosts:   idm.NewEmployeeCache(o.IDM, idm.DefaultEmployeeTTL),
+		log:     o.Logger,
+		feed:    o.Feed,
+		policy:  o.Policy,
+		owner:   o.Owner,
+		now:     o.Now,
+		control: make(chan store.Command, 16),
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.log = e.log.With("automation", e.name)
+	if e.policy == (Policy{}) {
+		e.policy = DefaultPolicy
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.owner == "" {
+		host, _ := os.Hostname()
+		e.owner = fmt.Sprintf("pid %d on %s", os.Getpid(), host)
+	}
+	e.status = store.LoopStatus{Automation: e.name, State: store.LoopIdle}
+	return e, nil
+}
+
+// Name is the automation's name.
+func (e *Engine) Name() string { return e.name }
+
+// jitter returns a random fraction in [0, 1) for the retry policy.
+func jitter() float64 { return rand.Float64() }
+
+// environment returns the IDM environment id, resolving it once.
+func (e *Engine) environment(ctx context.Context) (string, error) {
+	e.envMu.Lock()
+	defer e.envMu.Unlock()
+	if e.envID != "" {
+		return e.envID, nil
+	}
+	id, err := e.dir.ResolveEnvironment(ctx, e.auto.Environment)
+	if err != nil {
+		return "", err
+	}
+	e.envID = id
+	return id, nil
+}

@@ -1,0 +1,367 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"invitesync/graph"
+	"invitesync/idm"
+	"invitesync/sync/store"
+)
+
+// removedMissing marks a removal the engine infers: a complete fresh round
+// no longer reported an event it knows.
+const removedMissing = "invitesync:missing"
+
+// Poll runs one delta round to its deltaLink: the rest of an interrupted
+// round, the next incremental round, or — with no cursor, after the window
+// rolled to a new day, or when Graph expired the link — a fresh round. Each
+// page is planned and committed with the next link in one transaction. It
+// reports the number of events Graph returned.
+func (e *Engine) Poll(ctx context.Context) (events int, err error) {
+	now := e.now()
+	win := e.rules.Window(now)
+	var cur store.Cursor
+	var ok bool
+	if err := e.store.View(ctx, func(tx *store.Tx) error {
+		cur, ok, err = tx.Cursor(e.name)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	switch {
+	case !ok:
+		cur = e.freshCursor(win, now)
+	case cur.Complete && !cur.WindowStart.Equal(win.Start):
+		e.log.Info("starting a fresh round: the look-ahead window moved to a new day",
+			"from", win.Start.Format(time.DateOnly), "to", win.End.Format(time.DateOnly))
+		cur = e.freshCursor(win, now)
+	}
+	resynced := false
+	for {
+		page, err := e.cal.DeltaPage(ctx, graph.Cursor{Link: cur.Link, Start: cur.WindowStart, End: cur.WindowEnd})
+		if IsResync(err) && !resynced && cur.Link != "" {
+			// The delta link expired: a fresh round replays every event,
+			// which planning makes idempotent.
+			resynced = true
+			e.log.Warn("Graph expired the delta link; starting a fresh round", "error", err)
+			if err := e.store.Update(ctx, func(tx *store.Tx) error { return tx.ClearCursor(e.name) }); err != nil {
+				return events, err
+			}
+			cur = e.freshCursor(win, e.now())
+			continue
+		}
+		if err != nil {
+			return events, err
+		}
+		events += len(page.Events)
+		next := cur
+		switch {
+		case page.NextLink != "":
+			next.Link, next.Complete = page.NextLink, false
+		case page.DeltaLink != "":
+			next.Link, next.Complete = page.DeltaLink, true
+		default:
+			return events, errors.New("graph: a delta page carried neither a nextLink nor a deltaLink")
+		}
+		if err := e.applyPage(ctx, page.Events, next); err != nil {
+			return events, err
+		}
+		cur = next
+		if cur.Complete {
+			break
+		}
+	}
+	if !e.freshRound.IsZero() && cur.RoundStarted.Equal(e.freshRound) {
+		e.freshRound = time.Time{}
+		return events, e.reconcile(ctx, cur)
+	}
+	return events, nil
+}
+
+// freshCursor starts a new round over win.
+func (e *Engine) freshCursor(win Window, now time.Time) store.Cursor {
+	e.freshRound = now.UTC()
+	return store.Cursor{WindowStart: win.Start, WindowEnd: win.End, RoundStarted: e.freshRound}
+}
+
+// stored is what the store holds about one event.
+type stored struct {
+	event  store.Event
+	visits map[string]store.Visit // by ref, cancelled ones included
+	known  *Known
+}
+
+// load reads what the store knows of the events with these ids.
+func (e *Engine) load(ctx context.Context, ids []string) (map[string]*stored, error) {
+	out := make(map[string]*stored, len(ids))
+	err := e.store.View(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			ev, ok, err := tx.Event(e.name, id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			vs, err := tx.Visits(e.name, id)
+			if err != nil {
+				return err
+			}
+			reply, err := tx.Reply(e.name, id)
+			if err != nil {
+				return err
+			}
+			s := &stored{event: ev, visits: make(map[string]store.Visit, len(vs))}
+			k := &Known{EventID: id, ICalUID: ev.ICalUID, Outcome: Outcome(ev.Outcome), Reason: ev.Reason, Reply: reply}
+			for _, v := range vs {
+				s.visits[v.Ref] = v
+				if v.Status == store.VisitCancelled {
+					continue
+				}
+				k.Visits = append(k.Visits, Visit{
+					Ref: v.Ref, VisitorEmail: v.VisitorEmail, VisitorName: v.VisitorName,
+					HostEmail: v.HostEmail, HostEmployeeID: v.HostID,
+					Arrival: v.Arrival.In(e.rules.Location), Departure: v.Departure.In(e.rules.Location),
+					Subject: ev.Subject, Location: ev.Location, EventID: id, ICalUID: ev.ICalUID,
+					Hash: v.BodyHash,
+				})
+			}
+			s.known = k
+			out[id] = s
+		}
+		return nil
+	})
+	return out, err
+}
+
+// host looks the organizer up in IDM (cached).
+func (e *Engine) host(ctx context.Context, email string) (Host, error) {
+	emp, err := e.hosts.FindEmployee(ctx, email)
+	switch {
+	case errors.Is(err, idm.ErrEmployeeNotFound):
+		return Host{Email: email}, nil
+	case err != nil:
+		return Host{}, fmt.Errorf("looking up the organizer %s in IDM: %w", clean(email), err)
+	}
+	return Host{Email: email, Name: emp.DisplayName, EmployeeID: emp.ID}, nil
+}
+
+// applyPage plans a page's events and commits the plans, their operations
+// and the next cursor in one transaction. Nothing is committed when a host
+// lookup fails: the page is fetched again by the next cycle.
+func (e *Engine) applyPage(ctx context.Context, events []graph.Event, next store.Cursor) error {
+	// The last report of an id wins; order is kept.
+	index := make(map[string]int, len(events))
+	var page []graph.Event
+	for _, ev := range events {
+		if ev.ID == "" {
+			continue
+		}
+		if i, dup := index[ev.ID]; dup {
+			page[i] = ev
+			continue
+		}
+		index[ev.ID] = len(page)
+		page = append(page, ev)
+	}
+	ids := make([]string, len(page))
+	for i, ev := range page {
+		ids[i] = ev.ID
+	}
+	known, err := e.load(ctx, ids)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	win := Window{Start: next.WindowStart, End: next.WindowEnd}
+	plans := make([]Plan, len(page))
+	for i, ev := range page {
+		var k *Known
+		if s := known[ev.ID]; s != nil {
+			k = s.known
+		}
+		var h Host
+		if addr := e.rules.HostToLookUp(ev, win, now); addr != "" {
+			if h, err = e.host(ctx, addr); err != nil {
+				return err
+			}
+		}
+		plans[i] = e.rules.Plan(PlanInput{Event: ev, Known: k, Host: h, Window: win, Now: now})
+	}
+	var logged []store.Activity
+	err = e.store.Update(ctx, func(tx *store.Tx) error {
+		for i, p := range plans {
+			a, err := e.commitPlan(tx, page[i], p, known[page[i].ID], next.RoundStarted)
+			if err != nil {
+				return err
+			}
+			if a != nil {
+				logged = append(logged, *a)
+			}
+		}
+		return tx.SetCursor(e.name, next)
+	})
+	if err != nil {
+		return err
+	}
+	e.announce(logged)
+	return nil
+}
+
+// commitPlan writes one plan in tx: the event, its visits, the reply
+// fingerprint, the operations and the activity line (returned, when any).
+func (e *Engine) commitPlan(tx *store.Tx, ev graph.Event, p Plan, s *stored, round time.Time) (*store.Activity, error) {
+	if s == nil && (ev.Removed || p.Outcome == OutcomeUnchanged) {
+		return nil, nil // never seen, nothing to remember
+	}
+	rec := store.Event{Automation: e.name, ID: ev.ID, Round: round}
+	if s != nil {
+		rec = s.event
+		rec.Round = round
+	}
+	if !ev.Removed {
+		rec.ICalUID, rec.ChangeKey = ev.ICalUID, ev.ChangeKey
+		rec.Subject, rec.Location = p.Subject, clean(ev.Location)
+		rec.OrganizerName, rec.OrganizerEmail = clean(ev.Organizer.Name), p.Host
+		rec.Start, rec.End, rec.IsAllDay = ev.Start, ev.End, ev.IsAllDay
+	}
+	if p.Outcome != OutcomeUnchanged {
+		rec.Outcome, rec.Reason = store.Outcome(p.Outcome), p.Reason
+	}
+	if rec.Outcome == "" {
+		rec.Outcome, rec.Reason = store.OutcomeSkipped, p.Reason
+	}
+	if err := tx.PutEvent(rec); err != nil {
+		return nil, err
+	}
+	if p.Reply != "" && (s == nil || s.known.Reply != p.Reply) {
+		if err := tx.SetReply(e.name, ev.ID, p.Reply); err != nil {
+			return nil, err
+		}
+	}
+	for _, op := range p.Ops {
+		switch op.Kind {
+		case OpPut:
+			v := op.Visit
+			err := tx.PutVisit(store.Visit{
+				Automation: e.name, Ref: v.Ref, EventID: ev.ID,
+				VisitorEmail: v.VisitorEmail, VisitorName: v.VisitorName,
+				HostEmail: v.HostEmail, HostID: v.HostEmployeeID,
+				Arrival: v.Arrival, Departure: v.Departure,
+				Status: store.VisitPending, BodyHash: v.Hash,
+			})
+			if err != nil {
+				return nil, err
+			}
+		case OpDelete:
+			if err := tx.SetVisitState(e.name, op.Ref, store.VisitCancelled, ""); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+		}
+		payload, err := json.Marshal(op)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Enqueue(store.Op{Automation: e.name, Ref: op.Ref, EventID: ev.ID, Kind: store.OpKind(op.Kind), Payload: payload}); err != nil {
+			return nil, err
+		}
+	}
+	if p.Outcome == OutcomeUnchanged {
+		return nil, nil
+	}
+	a := store.Activity{
+		Automation: e.name, EventID: ev.ID, Subject: rec.Subject, Host: rec.OrganizerEmail,
+		Visitors: visitorList(p, s), Outcome: store.Outcome(p.Outcome), Reason: p.Reason,
+	}
+	id, err := tx.AddActivity(a)
+	a.ID, a.At = id, e.now()
+	return &a, err
+}
+
+// visitorList names the visitors a decision is about, for the activity log.
+func visitorList(p Plan, s *stored) string {
+	var names []string
+	add := func(name, email string) {
+		if name == "" {
+			name = email
+		}
+		names = appendOnce(names, name)
+	}
+	for _, v := range p.Visits {
+		add(v.VisitorName, v.VisitorEmail)
+	}
+	for _, op := range p.Ops {
+		if op.Visit != nil {
+			add(op.Visit.VisitorName, op.Visit.VisitorEmail)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// reconcile cancels the visits of events a complete fresh round did not
+// report although they lie in its window and have not ended: they left the
+// calendar while no delta link could say so (an expired link, a gap). Only a
+// complete fresh round reports every event in its window, so only then is
+// absence evidence; an event merely not seen yet is never cancelled.
+func (e *Engine) reconcile(ctx context.Context, cur store.Cursor) error {
+	var missing []store.Event
+	if err := e.store.View(ctx, func(tx *store.Tx) error {
+		evs, err := tx.EventsNotSeenInRound(e.name, cur.RoundStarted)
+		missing = evs
+		return err
+	}); err != nil {
+		return err
+	}
+	now := e.now()
+	var ids []string
+	for _, ev := range missing {
+		if ev.End.After(now) && ev.Start.Before(cur.WindowEnd) && ev.End.After(cur.WindowStart) {
+			ids = append(ids, ev.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	known, err := e.load(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var logged []store.Activity
+	err = e.store.Update(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			s := known[id]
+			if s == nil || len(s.known.Visits) == 0 {
+				continue
+			}
+			gone := graph.Event{ID: id, Removed: true, RemovedReason: removedMissing}
+			p := e.rules.Plan(PlanInput{Event: gone, Known: s.known, Window: Window{cur.WindowStart, cur.WindowEnd}, Now: now})
+			a, err := e.commitPlan(tx, gone, p, s, s.event.Round)
+			if err != nil {
+				return err
+			}
+			if a != nil {
+				logged = append(logged, *a)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.announce(logged)
+	return nil
+}
+
+// announce logs decisions and publishes them on the feed.
+func (e *Engine) announce(acts []store.Activity) {
+	for _, a := range acts {
+		e.log.Info("event "+string(a.Outcome), "event", a.EventID, "subject", a.Subject, "host", a.Host,
+			"visitors", a.Visitors, "reason", a.Reason)
+		e.feed.publish(FeedEvent{Automation: e.name, At: a.At, Kind: FeedDecision, Activity: a})
+	}
+}
