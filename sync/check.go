@@ -1,0 +1,153 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"invitesync/config"
+	"invitesync/graph"
+	"invitesync/idm"
+)
+
+// IDM check ids, after graph's (graph.CheckToken … graph.CheckProbe).
+const (
+	CheckIDMHealth      = "idm-health"
+	CheckIDMEnvironment = "idm-environment"
+)
+
+// idmStep is the set-up step an IDM failure points at: the automation and
+// its IDM connection.
+const idmStep = 6
+
+// CheckStep is one live test a UI shows before it runs.
+type CheckStep struct {
+	ID    string
+	Title string
+}
+
+// CheckSteps lists the live tests CheckAutomation runs, in order; the probe
+// is there only when a probe mailbox is given.
+func CheckSteps(probe bool) []CheckStep {
+	steps := []CheckStep{
+		{graph.CheckToken, "Sign in to Entra ID (client credentials)"},
+		{graph.CheckCalendar, "Read the mailbox's calendar"},
+		{graph.CheckCalendarView, "Read the calendar view"},
+	}
+	if probe {
+		steps = append(steps, CheckStep{graph.CheckProbe, "Least privilege: another mailbox is refused"})
+	}
+	return append(steps,
+		CheckStep{CheckIDMHealth, "Reach Salto IDM with the API key"},
+		CheckStep{CheckIDMEnvironment, "Find the environment in Salto IDM"},
+	)
+}
+
+// CheckInput is everything the live check of one automation needs.
+type CheckInput struct {
+	Automation   config.Automation
+	IDMURL       string
+	ClientSecret string
+	IDMKey       string
+	ProbeMailbox string
+	Graph        graph.Options
+	// IDMHTTPClient carries the IDM requests (TLS trust); nil: the default.
+	IDMHTTPClient *http.Client
+}
+
+// CheckAutomation runs the live test behind the wizard's Save and
+// `invitesync check`: Graph's checks (token, calendar, calendar view and the
+// optional least-privilege probe), then IDM's health with the key, then the
+// automation's environment in IDM. report, when not nil, is called with each
+// result as it is known. Every failure carries a diagnosis; IDM's point at
+// step 6.
+func CheckAutomation(ctx context.Context, in CheckInput, report func(graph.CheckResult)) []graph.CheckResult {
+	if report == nil {
+		report = func(graph.CheckResult) {}
+	}
+	results := graph.CheckAutomation(ctx, in.Automation, in.ClientSecret, in.Graph, in.ProbeMailbox)
+	for _, r := range results {
+		report(r)
+	}
+	add := func(r graph.CheckResult) {
+		results = append(results, r)
+		report(r)
+	}
+	client, err := idm.New(in.IDMURL, in.IDMKey, idm.Options{HTTPClient: in.IDMHTTPClient})
+	if err != nil {
+		add(idmFailed(CheckIDMHealth, err, in.IDMURL))
+		add(idmNotRun(CheckIDMEnvironment, "IDM could not be reached"))
+		return results
+	}
+	h, err := client.Health(ctx)
+	if err != nil {
+		add(idmFailed(CheckIDMHealth, err, in.IDMURL))
+		add(idmNotRun(CheckIDMEnvironment, "IDM could not be reached"))
+		return results
+	}
+	msg := "Salto IDM at " + client.URL() + " accepts the API key"
+	if v := clean(h.Version); v != "" {
+		msg += " (version " + v + ")"
+	}
+	add(graph.CheckResult{ID: CheckIDMHealth, OK: true, Diagnosis: graph.Diagnosis{Message: msg + "."}})
+	id, err := client.ResolveEnvironment(ctx, in.Automation.Environment)
+	if err != nil {
+		add(idmFailed(CheckIDMEnvironment, err, in.IDMURL))
+		return results
+	}
+	add(graph.CheckResult{ID: CheckIDMEnvironment, OK: true, Diagnosis: graph.Diagnosis{
+		Message: fmt.Sprintf("The environment %q exists in Salto IDM (id %s).", clean(in.Automation.Environment), clean(id))}})
+	return results
+}
+
+// Passed reports whether every result passed.
+func Passed(results []graph.CheckResult) bool {
+	for _, r := range results {
+		if !r.OK {
+			return false
+		}
+	}
+	return len(results) > 0
+}
+
+func idmNotRun(id, because string) graph.CheckResult {
+	return graph.CheckResult{ID: id, Diagnosis: graph.Diagnosis{Step: idmStep, Message: "Not run: " + because + "."}}
+}
+
+// idmFailed turns an IDM error into a diagnosis for step 6.
+func idmFailed(id string, err error, url string) graph.CheckResult {
+	d := graph.Diagnosis{Step: idmStep, Message: clean(err.Error())}
+	var ie *idm.Error
+	if errors.As(err, &ie) {
+		d.Code = ie.Code
+	}
+	shown := clean(url)
+	switch {
+	case errors.Is(err, idm.ErrInvalidURL):
+		d.Fix = "Enter the IDM API base URL, e.g. https://idm.example.com/api/v1, in step 6."
+	case errors.Is(err, idm.ErrInvalidKey):
+		d.Message = "The IDM API key is missing or malformed."
+		d.Fix = "Paste the API key from Salto IDM in step 6, or set INVITESYNC_IDM_API_KEY / INVITESYNC_IDM_API_KEY_FILE."
+	case errors.Is(err, idm.ErrUnauthorized):
+		d.Message = "Salto IDM rejected the API key."
+		d.Fix = "Create or copy a valid API key in Salto IDM and enter it in step 6."
+	case errors.Is(err, idm.ErrForbidden):
+		d.Message = "The IDM API key lacks the right for this: " + d.Message
+		d.Fix = "Give the key the visitor-management right for this environment in Salto IDM."
+	case errors.Is(err, idm.ErrEnvironmentNotFound):
+		d.Fix = "Choose one of the environments IDM lists in step 6."
+	case ie != nil && ie.Status == 0:
+		d.Message = "Salto IDM at " + shown + " could not be reached: " + d.Message
+		d.Fix = "Check the IDM URL in step 6, the network, and that SSL_CERT_FILE names the CA when IDM uses a private one."
+	case ie != nil && ie.Status == http.StatusNotFound:
+		d.Fix = "Check that the IDM URL in step 6 is the API base (it usually ends in /api/v1)."
+	default:
+		d.Fix = "Check the IDM URL and API key in step 6; if they are right, IDM itself may be down."
+	}
+	if !strings.HasSuffix(d.Message, ".") {
+		d.Message += "."
+	}
+	return graph.CheckResult{ID: id, Diagnosis: d}
+}

@@ -1,0 +1,126 @@
+package sync
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"invitesync/config"
+	"invitesync/graph"
+	"invitesync/graph/graphtest"
+	"invitesync/idm/idmtest"
+)
+
+func checkInput(g *graphtest.Server, im *idmtest.Server) CheckInput {
+	return CheckInput{
+		Automation: config.Automation{
+			Name: "Reception", Environment: idmtest.DefaultEnvironment.Name, Enabled: true,
+			Interval: time.Minute, Protocol: config.ProtocolOutlook, Mailbox: mailbox,
+			TimeZone: "Europe/Madrid", TenantID: g.TenantID, ClientID: g.ClientID,
+		},
+		IDMURL: im.URL(), ClientSecret: g.Secret, IDMKey: im.APIKey(),
+		Graph:         graph.Options{AuthorityHost: g.AuthorityHost(), GraphURL: g.GraphURL(), HTTPClient: g.Client()},
+		IDMHTTPClient: im.Client(),
+	}
+}
+
+func TestCheckAutomation(t *testing.T) {
+	g := graphtest.NewServer(mailbox)
+	defer g.Close()
+	im := idmtest.NewTLSServer()
+	defer im.Close()
+	ctx := context.Background()
+
+	ids := func(rs []graph.CheckResult) string {
+		var s []string
+		for _, r := range rs {
+			s = append(s, r.ID)
+		}
+		return strings.Join(s, ",")
+	}
+	steps := func(probe bool) string {
+		var s []string
+		for _, c := range CheckSteps(probe) {
+			s = append(s, c.ID)
+		}
+		return strings.Join(s, ",")
+	}
+	byID := func(rs []graph.CheckResult, id string) graph.CheckResult {
+		for _, r := range rs {
+			if r.ID == id {
+				return r
+			}
+		}
+		t.Fatalf("no %s result in %s", id, ids(rs))
+		return graph.CheckResult{}
+	}
+
+	t.Run("all pass", func(t *testing.T) {
+		var reported []graph.CheckResult
+		rs := CheckAutomation(ctx, checkInput(g, im), func(r graph.CheckResult) { reported = append(reported, r) })
+		if !Passed(rs) || ids(rs) != steps(false) || ids(reported) != ids(rs) {
+			t.Fatalf("results %+v (reported %s), want every step of %s passed", rs, ids(reported), steps(false))
+		}
+	})
+	t.Run("with a probe", func(t *testing.T) {
+		g.AddMailbox("ceo@contoso.com")
+		g.RestrictAccess(mailbox)
+		defer g.RestrictAccess()
+		in := checkInput(g, im)
+		in.ProbeMailbox = "ceo@contoso.com"
+		rs := CheckAutomation(ctx, in, nil)
+		if ids(rs) != steps(true) || !Passed(rs) {
+			t.Fatalf("results %+v, want %s passed", rs, steps(true))
+		}
+	})
+	t.Run("wrong IDM key", func(t *testing.T) {
+		in := checkInput(g, im)
+		in.IDMKey = "not-the-key-0123456789"
+		rs := CheckAutomation(ctx, in, nil)
+		h, env := byID(rs, CheckIDMHealth), byID(rs, CheckIDMEnvironment)
+		if Passed(rs) || h.OK || h.Step != 6 || h.Code != "unauthorized" || !strings.Contains(h.Message, "rejected the API key") || h.Fix == "" {
+			t.Fatalf("idm-health = %+v", h)
+		}
+		if env.OK || !strings.HasPrefix(env.Message, "Not run") {
+			t.Fatalf("idm-environment = %+v, want not run", env)
+		}
+		if !byID(rs, graph.CheckToken).OK {
+			t.Errorf("the Graph checks failed too: %+v", rs)
+		}
+		if strings.Contains(h.Message+h.Fix, in.IDMKey) {
+			t.Errorf("the key leaked into %+v", h)
+		}
+	})
+	t.Run("unknown environment", func(t *testing.T) {
+		in := checkInput(g, im)
+		in.Automation.Environment = "Staging"
+		rs := CheckAutomation(ctx, in, nil)
+		env := byID(rs, CheckIDMEnvironment)
+		if env.OK || env.Step != 6 || !strings.Contains(env.Message, `"Production"`) {
+			t.Fatalf("idm-environment = %+v, want step 6 naming the environments IDM has", env)
+		}
+	})
+	t.Run("wrong client secret", func(t *testing.T) {
+		in := checkInput(g, im)
+		in.ClientSecret = g.SecretID
+		rs := CheckAutomation(ctx, in, nil)
+		tok := byID(rs, graph.CheckToken)
+		if tok.OK || tok.Step != 3 || tok.Code != "AADSTS7000215" {
+			t.Fatalf("token = %+v, want AADSTS7000215 at step 3", tok)
+		}
+		if !byID(rs, CheckIDMHealth).OK {
+			t.Errorf("IDM checks should still run and pass: %+v", rs)
+		}
+	})
+	t.Run("IDM unreachable", func(t *testing.T) {
+		down := idmtest.NewTLSServer()
+		in := checkInput(g, down)
+		down.Close()
+		rs := CheckAutomation(ctx, in, nil)
+		h := byID(rs, CheckIDMHealth)
+		if h.OK || h.Step != 6 || !strings.Contains(h.Message, "could not be reached") {
+			t.Fatalf("idm-health = %+v", h)
+		}
+	})
+}
