@@ -46,6 +46,8 @@ func (c *Client) Check(ctx context.Context, probeMailbox string) []CheckResult {
 	token := passed(CheckToken, fmt.Sprintf("Signed in to tenant %s as application %s.", c.a.TenantID, c.a.ClientID))
 	if len(roles) > 0 {
 		token.Message = strings.TrimSuffix(token.Message, ".") + "; application permissions: " + strings.Join(roles, ", ") + "."
+	} else {
+		token.Message += " The token carries no application permissions."
 	}
 	results := []CheckResult{token}
 
@@ -129,7 +131,7 @@ func (c *Client) probe(ctx context.Context, mailbox string) CheckResult {
 	case err == nil:
 		return CheckResult{ID: CheckProbe, OK: true, Warning: true, Diagnosis: Diagnosis{Step: 5,
 			Message: fmt.Sprintf("The app could read the calendar of %s: it can read every mailbox's calendar in the tenant, not only %s.", mailbox, c.a.Mailbox),
-			Fix:     scopeFix(facts{mailbox: c.a.Mailbox, clientID: c.a.ClientID, objectID: c.a.EnterpriseObjectID})}}
+			Fix:     scopeFix(facts{mailbox: c.a.Mailbox, clientID: c.a.ClientID, objectID: c.a.EnterpriseObjectID, name: c.a.Name})}}
 	case errors.As(err, &ge) && ge.Status == http.StatusForbidden:
 		return passed(CheckProbe, fmt.Sprintf("Reading the calendar of %s was refused, as it should be: the app is limited to its mailbox.", mailbox))
 	case errors.As(err, &ge) && ge.Status == http.StatusNotFound:
@@ -147,10 +149,10 @@ func scopeFix(f facts) string {
 	mailbox, client := f.or(f.mailbox, "the mailbox"), f.clientID
 	app := f.or(f.objectID, client)
 	general := fmt.Sprintf("Limit the app to %s in Exchange Online PowerShell: RBAC for Applications (a management scope for the mailbox and a role assignment of \"Application Calendars.ReadWrite\", then remove the Entra Calendars.ReadWrite permission), or an application access policy on a mail-enabled security group holding the mailbox. Step 5 of the set-up generates the script.", mailbox)
-	if !plain(f.mailbox) || !plain(client) || !plain(app) {
+	scope := "invitesync " + f.or(f.name, f.mailbox)
+	if !plain(f.mailbox) || !plain(client) || !plain(app) || !plain(scope) {
 		return general
 	}
-	scope := "invitesync " + f.mailbox
 	var b strings.Builder
 	fmt.Fprintf(&b, "Limit the app to %s with RBAC for Applications (Exchange Online PowerShell):\n", f.mailbox)
 	fmt.Fprintf(&b, "  New-ManagementScope -Name '%s' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''%s'''\n", scope, f.mailbox)

@@ -26,7 +26,7 @@ func Diagnose(err error) *Diagnosis {
 // to say whether the permission or the admin consent is missing.
 func (c *Client) Diagnose(ctx context.Context, err error) *Diagnosis {
 	f := facts{mailbox: c.a.Mailbox, tenantID: c.a.TenantID, clientID: c.a.ClientID,
-		secretExpires: c.a.SecretExpires.String(), authorityHost: c.authority.Hostname(), graphHost: c.graphBase.Hostname()}
+		secretExpires: c.a.SecretExpires.String(), authorityHost: c.authority.Host, graphHost: c.graphBase.Host}
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.Status == http.StatusForbidden && !blockedByPolicy(ge) {
 		if roles, rerr := c.roles(ctx); rerr == nil {
@@ -40,6 +40,7 @@ func (c *Client) Diagnose(ctx context.Context, err error) *Diagnosis {
 type facts struct {
 	mailbox, tenantID, clientID string
 	objectID                    string // the enterprise application's object id
+	name                        string // the automation's name
 	secretExpires               string // YYYY-MM-DD or ""
 	authorityHost, graphHost    string
 	roles                       []string
@@ -94,9 +95,8 @@ func diagnose(err error, f facts) *Diagnosis {
 	case errors.Is(err, context.Canceled):
 		return &Diagnosis{Message: "Cancelled before an answer came."}
 	}
-	var oe interface{ GetStatusCode() int }
-	if errors.As(err, &oe) {
-		return diagnose(classifyGraph(err, time.Now()), f)
+	if typed, ok := classifyGraph(err, time.Now()); ok {
+		return diagnose(typed, f)
 	}
 	return &Diagnosis{Message: cleanText(err.Error())}
 }

@@ -175,7 +175,7 @@ func (t *netTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil || req.Context().Err() != nil {
 		return resp, err
 	}
-	ne := &NetworkError{Host: req.URL.Hostname(), Err: err}
+	ne := &NetworkError{Host: req.URL.Host, Err: err}
 	t.mu.Lock()
 	t.last, t.at = ne, time.Now()
 	t.mu.Unlock()
@@ -200,11 +200,11 @@ func (c *Client) classify(err error, start time.Time, timedOut bool) error {
 		if afe.RawResponse != nil {
 			return authErrorFrom(afe.RawResponse)
 		}
-		if ne := c.net.lastSince(c.authority.Hostname(), start); ne != nil {
+		if ne := c.net.lastSince(c.authority.Host, start); ne != nil {
 			return ne
 		}
 		if timedOut {
-			return &TimeoutError{Host: c.authority.Hostname(), After: c.opts.Timeout}
+			return &TimeoutError{Host: c.authority.Host, After: c.opts.Timeout}
 		}
 		return &AuthError{Kind: "sign-in", Description: cleanText(err.Error())}
 	}
@@ -213,14 +213,20 @@ func (c *Client) classify(err error, start time.Time, timedOut bool) error {
 		return ne
 	}
 	if timedOut && errors.Is(err, context.DeadlineExceeded) {
-		return &TimeoutError{Host: c.graphBase.Hostname(), After: c.opts.Timeout}
+		return &TimeoutError{Host: c.graphBase.Host, After: c.opts.Timeout}
 	}
-	return classifyGraph(err, time.Now())
+	typed, ok := classifyGraph(err, time.Now())
+	if !ok {
+		// Transport and HTTP failures are typed by now: what is left comes
+		// from reading the answer.
+		return fmt.Errorf("%w: %v", ErrMalformed, cleanText(err.Error()))
+	}
+	return typed
 }
 
-// classifyGraph turns the Graph SDK's error values into typed errors; other
-// errors pass through unchanged.
-func classifyGraph(err error, now time.Time) error {
+// classifyGraph turns the Graph SDK's error values into typed errors; ok is
+// false, and err comes back as it is, for any other error.
+func classifyGraph(err error, now time.Time) (typed error, ok bool) {
 	var oe *odataerrors.ODataError
 	var ae *abs.ApiError
 	var status int
@@ -238,11 +244,11 @@ func classifyGraph(err error, now time.Time) error {
 	case errors.As(err, &ae):
 		status, headers, message = ae.ResponseStatusCode, ae.ResponseHeaders, "no error details in the answer"
 	default:
-		return err
+		return err, false
 	}
 	switch {
 	case status == http.StatusGone || strings.EqualFold(code, "syncStateNotFound") || strings.EqualFold(code, "resyncRequired"):
-		return &ResyncError{Status: status, Code: code}
+		return &ResyncError{Status: status, Code: code}, true
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
 		wait := time.Minute
 		if headers != nil {
@@ -252,9 +258,9 @@ func classifyGraph(err error, now time.Time) error {
 				}
 			}
 		}
-		return &ThrottledError{Until: now.Add(wait), Status: status, Code: code}
+		return &ThrottledError{Until: now.Add(wait), Status: status, Code: code}, true
 	}
-	return &GraphError{Status: status, Code: code, Message: cleanText(message), RequestID: requestID}
+	return &GraphError{Status: status, Code: code, Message: cleanText(message), RequestID: requestID}, true
 }
 
 // authErrorFrom reads Entra's error body: {"error","error_description","error_codes"}.

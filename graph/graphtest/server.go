@@ -58,6 +58,8 @@ type Server struct {
 	latency       time.Duration
 	requests      []Request
 	replies       []Reply
+	inFlight      int // Graph requests being served
+	maxInFlight   int
 }
 
 type accessToken struct {
@@ -148,11 +150,19 @@ func (s *Server) GraphRequests() []Request {
 	return out
 }
 
-// ResetRequests forgets the recorded requests.
+// ResetRequests forgets the recorded requests and the in-flight maximum.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil
+	s.maxInFlight = s.inFlight
+}
+
+// MaxInFlight is the largest number of Graph requests served at once.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
 }
 
 // SetRoles sets the application roles of the tokens issued from now on. No
@@ -212,7 +222,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		RetryAttempt:    r.Header.Get("Retry-Attempt"),
 	}
 	if entry.Graph {
+		s.mu.Lock()
+		s.inFlight++
+		s.maxInFlight = max(s.maxInFlight, s.inFlight)
+		s.mu.Unlock()
 		s.serveGraph(rec, r)
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
 	} else {
 		s.serveEntra(rec, r)
 	}
