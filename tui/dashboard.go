@@ -458,7 +458,6 @@ func (d *Dashboard) layout() {
 	k.Back.SetEnabled(d.pane != paneTable || d.filter.Value() != "")
 	k.Next.SetEnabled(len(d.autos) > 1)
 	k.Previous.SetEnabled(len(d.autos) > 1)
-	k.Retry.SetEnabled(d.status[d.automation()].Failed > 0 || d.pane == paneErrors)
 	if d.status[d.automation()].Loop.State == store.LoopPaused {
 		k.Pause.SetHelp("space", "resume")
 	} else {
