@@ -1,0 +1,154 @@
+package tui
+
+import (
+	"errors"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"invitesync/internal/text"
+	"invitesync/sync/store"
+)
+
+// updateKey handles a key: the keys that steer the loop work everywhere,
+// the others depend on the pane.
+func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := d.c.keys.Dashboard
+	if d.filtering {
+		return d.updateFilter(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return d, tea.Quit
+	case key.Matches(msg, k.Help):
+		d.showHelp = !d.showHelp
+		d.layout()
+		return d, nil
+	case key.Matches(msg, k.PollNow):
+		return d, send(d.ctx, d.src, d.automation(), store.CmdPollNow)
+	case key.Matches(msg, k.Pause):
+		cmd := store.CmdPause
+		if d.status[d.automation()].Loop.State == store.LoopPaused {
+			cmd = store.CmdResume
+		}
+		return d, send(d.ctx, d.src, d.automation(), cmd)
+	case key.Matches(msg, k.Retry):
+		return d, send(d.ctx, d.src, d.automation(), store.CmdRetryFailed)
+	case key.Matches(msg, k.Next), key.Matches(msg, k.Previous):
+		if len(d.autos) < 2 {
+			return d, nil
+		}
+		step := 1
+		if key.Matches(msg, k.Previous) {
+			step = len(d.autos) - 1
+		}
+		d.cur = (d.cur + step) % len(d.autos)
+		d.pane = paneTable
+		d.table.reset()
+		d.filter.SetValue("")
+		d.layout()
+		return d, d.reloadAll()
+	case key.Matches(msg, k.Errors):
+		if d.pane == paneErrors {
+			d.pane = paneTable
+			d.layout()
+			return d, nil
+		}
+		d.pane = paneErrors
+		d.errs = newTextPane("Errors of " + text.Clean(d.automation(), 0))
+		d.failures = nil
+		d.layout()
+		return d, readFailedOps(d.ctx, d.src, d.automation())
+	}
+	if d.pane != paneTable {
+		return d.updatePane(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		if d.filter.Value() != "" {
+			d.filter.SetValue("")
+			d.table.reset()
+			d.layout()
+			return d, readActivity(d.ctx, d.src, d.automation(), "", loadReset, 0)
+		}
+	case key.Matches(msg, k.Filter):
+		d.filtering = true
+		d.layout()
+		return d, d.filter.Focus()
+	case key.Matches(msg, k.Details):
+		row, ok := d.table.selected()
+		if !ok {
+			return d, nil
+		}
+		d.pane = paneDetails
+		d.eventID = row.EventID
+		d.details = newTextPane("Event")
+		d.detail = nil
+		d.layout()
+		if row.EventID == "" {
+			d.details.err = errors.New("this line is about no particular event")
+			return d, nil
+		}
+		return d, readDetails(d.ctx, d.src, d.automation(), row.EventID)
+	case key.Matches(msg, k.Up):
+		d.table.move(-1)
+	case key.Matches(msg, k.Down):
+		d.table.move(1)
+	case key.Matches(msg, k.PageUp):
+		d.table.move(-d.table.height)
+	case key.Matches(msg, k.PageDown):
+		d.table.move(d.table.height)
+	case key.Matches(msg, k.Top):
+		d.table.home()
+	case key.Matches(msg, k.Bottom):
+		d.table.end()
+	}
+	return d, d.readMoreIfNeeded()
+}
+
+// updatePane handles keys while the details or the errors fill the screen.
+func (d Dashboard) updatePane(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if key.Matches(msg, d.c.keys.Dashboard.Back) {
+		d.pane = paneTable
+		d.layout()
+		return d, nil
+	}
+	var cmd tea.Cmd
+	if d.pane == paneDetails {
+		d.details.vp, cmd = d.details.vp.Update(msg)
+	} else {
+		d.errs.vp, cmd = d.errs.vp.Update(msg)
+	}
+	return d, cmd
+}
+
+// updateFilter edits the filter; the table follows as it is typed.
+func (d Dashboard) updateFilter(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch msg.Type {
+	case tea.KeyEnter:
+		d.filtering = false
+		d.filter.Blur()
+		d.layout()
+		return d, nil
+	case tea.KeyEsc:
+		d.filtering = false
+		d.filter.Blur()
+		if d.filter.Value() == "" {
+			d.layout()
+			return d, nil
+		}
+		d.filter.SetValue("")
+	case tea.KeyCtrlC:
+		return d, tea.Quit
+	}
+	before := d.filter.Value()
+	var cmd tea.Cmd
+	d.filter, cmd = d.filter.Update(msg)
+	d.layout()
+	if d.filter.Value() == before && msg.Type != tea.KeyEsc {
+		return d, cmd
+	}
+	d.table.reset()
+	d.layout()
+	return d, tea.Batch(cmd, readActivity(d.ctx, d.src, d.automation(), d.filter.Value(), loadReset, 0))
+}
