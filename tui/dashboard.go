@@ -28,10 +28,10 @@ type DashboardOptions struct {
 	Source Source
 	// Automations are the automations to show, in order. At least one.
 	Automations []config.Automation
-	// Owner is the lease owner name of the loops this process runs, so the
-	// header can tell "running here" from "attached to …". Empty when this
-	// process runs no loop.
-	Owner string
+	// RunsHere reports whether this process runs the automation's loop, so
+	// the header can tell "running here" from "attached to …" another
+	// process. Nil: this process runs no loop.
+	RunsHere func(automation string) bool
 	// Changes, when set, nudges the dashboard to read the store at once
 	// (the in-process engine's activity feed); without it the dashboard
 	// notices changes on its next refresh.
@@ -67,7 +67,7 @@ type Dashboard struct {
 	src     Source
 	autos   []config.Automation
 	cur     int
-	owner   string
+	here    func(automation string) bool
 	changes <-chan struct{}
 	refresh time.Duration
 	now     func() time.Time
@@ -126,12 +126,15 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 		ctx:     opts.Context,
 		src:     opts.Source,
 		autos:   opts.Automations,
-		owner:   opts.Owner,
+		here:    opts.RunsHere,
 		changes: opts.Changes,
 		refresh: opts.Refresh,
 		now:     opts.Now,
 		loc:     opts.Location,
 		status:  map[string]store.Status{},
+	}
+	if d.here == nil {
+		d.here = func(string) bool { return false }
 	}
 	if d.ctx == nil {
 		d.ctx = context.Background()

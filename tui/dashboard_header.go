@@ -125,7 +125,7 @@ func (d Dashboard) runnerView(s store.Status, known bool) string {
 		return ""
 	case !s.Leased:
 		return st.Status.Warn.Render(SymbolWarn + " no loop running (start `invitesync run`)")
-	case d.owner != "" && s.Lease.Owner == d.owner:
+	case d.here(s.Automation):
 		return st.Muted.Render("running here")
 	}
 	return st.Muted.Render("attached to ") + st.Text.Render(text.Clean(s.Lease.Owner, 0))

@@ -145,7 +145,7 @@ func TestDashboardInProcessFeedNudgesAtOnce(t *testing.T) {
 	d := newTestDashboard(t, src, func(o *DashboardOptions) {
 		o.Refresh = time.Hour // only the feed can make it read again
 		o.Changes = changes
-		o.Owner = "dashboard 77@frontdesk"
+		o.RunsHere = func(a string) bool { return a == "reception" }
 	})
 	src.setStatus(store.Status{Automation: "reception", Loop: store.LoopStatus{State: store.LoopPolling}, Leased: true, Lease: store.Lease{Owner: "dashboard 77@frontdesk"}})
 	tm := startDashboard(t, d, 120, 30)
