@@ -169,11 +169,17 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 		sem: make(chan struct{}, MaxConcurrentRequests), log: log, opts: opts,
 	}
 	graphOpts := msgraph.GetDefaultClientOptions()
-	middleware, err := khttp.GetDefaultMiddlewaresWithOptions(&khttp.RetryHandlerOptions{
-		MaxRetries: opts.MaxRetries,
-		// ShouldRetry must be set: the SDK calls it unchecked.
-		ShouldRetry: c.shouldRetry,
-	})
+	middleware, err := khttp.GetDefaultMiddlewaresWithOptions(
+		&khttp.RetryHandlerOptions{
+			MaxRetries: opts.MaxRetries,
+			// ShouldRetry must be set: the SDK calls it unchecked.
+			ShouldRetry: c.shouldRetry,
+		},
+		// Request compression breaks retried POSTs: whichever order the SDK
+		// puts the two handlers in, a retried reply goes out with an empty
+		// body or with a plain body labelled gzip. Replies are tiny anyway.
+		khttp.NewCompressionOptionsReference(false),
+	)
 	if err != nil {
 		return nil, fmt.Errorf("graph: middleware: %w", err)
 	}
