@@ -122,8 +122,7 @@ func NewEngine(o Options) (*Engine, error) {
 		e.now = time.Now
 	}
 	if e.owner == "" {
-		host, _ := os.Hostname()
-		e.owner = fmt.Sprintf("pid %d on %s", os.Getpid(), host)
+		e.owner = processOwner(os.Getpid())
 	}
 	e.status = store.LoopStatus{Automation: e.name, State: store.LoopIdle}
 	return e, nil

@@ -29,7 +29,7 @@ const (
 // runs and fails at once with store.ErrLeaseHeld when another loop holds it.
 // It returns nil when ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
-	if _, err := e.store.Acquire(ctx, e.name, e.owner, LeaseTTL); err != nil {
+	if err := e.acquire(ctx); err != nil {
 		return err
 	}
 	defer e.release()
@@ -257,6 +257,23 @@ func (e *Engine) stopped() {
 	e.setState(store.LoopStopped, func(s *store.LoopStatus) { s.NextPoll = time.Time{} })
 }
 
+// acquire takes the automation's lease. A lease left by a process of this
+// machine that no longer exists (killed before it could release it) is
+// taken over at once rather than after it expires.
+func (e *Engine) acquire(ctx context.Context) error {
+	_, err := e.store.Acquire(ctx, e.name, e.owner, LeaseTTL)
+	var held *store.LeaseHeldError
+	if !errors.As(err, &held) || !staleOwner(held.Lease.Owner) {
+		return err
+	}
+	e.log.Warn("taking over the lease of a process that no longer runs", "owner", held.Lease.Owner)
+	if err := e.store.Release(ctx, e.name, held.Lease.Owner); err != nil {
+		return err
+	}
+	_, err = e.store.Acquire(ctx, e.name, e.owner, LeaseTTL)
+	return err
+}
+
 // release gives the lease back, even when the run's context has ended.
 func (e *Engine) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -282,7 +299,7 @@ func (r OnceResult) OK() bool { return r.Drain.Failed == 0 && r.Pending == 0 }
 // in the result.
 func (e *Engine) RunOnce(ctx context.Context) (OnceResult, error) {
 	var res OnceResult
-	if _, err := e.store.Acquire(ctx, e.name, e.owner, LeaseTTL); err != nil {
+	if err := e.acquire(ctx); err != nil {
 		return res, err
 	}
 	defer e.release()
