@@ -1,0 +1,159 @@
+package demo
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"invitesync/graph"
+	"invitesync/idm"
+	invsync "invitesync/sync"
+	"invitesync/sync/store"
+)
+
+// monday is a Monday morning in the demo's zone.
+var monday = time.Date(2025, 11, 24, 8, 0, 0, 0, time.UTC)
+
+// engine runs the real engine against the demo's simulators over loopback TLS.
+func engine(t *testing.T, d *Demo, now time.Time) (*invsync.Engine, *store.Store) {
+	t.Helper()
+	cfg, secret, key := d.Config(now)
+	a := cfg.Automations[0]
+	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	gc, err := graph.New(a, secret, graph.Options{AuthorityHost: d.Graph.AuthorityHost(), GraphURL: d.Graph.GraphURL(), HTTPClient: d.Graph.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, err := idm.New(cfg.IDM.URL, key, idm.Options{HTTPClient: d.IDM.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := invsync.NewEngine(invsync.Options{Automation: a, Store: st, Calendar: gc, IDM: ic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, st
+}
+
+// visitors lists the active visits' addresses, sorted.
+func visitors(d *Demo) []string {
+	var out []string
+	for _, v := range d.IDM.ActiveVisits() {
+		out = append(out, v.Visitor.Email)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestTheWeekBecomesTheExpectedVisits(t *testing.T) {
+	now := time.Now()
+	d, err := Start(t.TempDir(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	e, st := engine(t, d, now)
+	res, err := e.RunOnce(context.Background())
+	if err != nil || !res.OK() {
+		t.Fatalf("RunOnce = %+v, %v", res, err)
+	}
+
+	// Two guests of the kick-off, three occurrences of the supplier review,
+	// the training day's guest and the interviewee; nobody from the internal
+	// stand-up, the audit whose host is unknown or the cancelled meeting.
+	want := []string{"bob.kowalski@fabrikam.com", "carol.jensen@northwind.com", "carol.jensen@northwind.com",
+		"carol.jensen@northwind.com", "dan.okafor@litware.com", "eve.martin@fabrikam.com", "grace.moreau@example.org"}
+	if got := visitors(d); !slices.Equal(got, want) {
+		t.Errorf("IDM holds visits for %v, want %v", got, want)
+	}
+	rows, err := st.Activity(t.Context(), store.ActivityQuery{Automation: Automation, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for _, r := range rows {
+		reasons[r.Subject] = string(r.Outcome) + ": " + r.Reason
+	}
+	for subject, want := range map[string]string{
+		"Team stand-up":           "skipped",
+		"Audit by Woodgrove Bank": "skipped",
+		"Kick-off with Fabrikam":  "created",
+	} {
+		if !strings.HasPrefix(reasons[subject], want) {
+			t.Errorf("%q was recorded as %q, want %s", subject, reasons[subject], want)
+		}
+	}
+	if !strings.Contains(reasons["Audit by Woodgrove Bank"], "sam.temp@contoso.com") {
+		t.Errorf("the unknown host's meeting does not name the host: %q", reasons["Audit by Woodgrove Bank"])
+	}
+}
+
+func TestTheStreamInvitesMovesAndCancels(t *testing.T) {
+	d, err := Start(t.TempDir(), monday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	s := d.NewStream(7, func() time.Time { return monday })
+	var kinds []ChangeKind
+	starts := map[string]time.Time{}
+	for range 2 * len(rhythm) {
+		c, err := s.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, c.Kind)
+		ev, ok := d.Graph.Event(Mailbox, c.EventID)
+		if !ok {
+			t.Fatalf("%s: event %s is not in the calendar", c.Kind, c.EventID)
+		}
+		switch c.Kind {
+		case NewInvitation:
+			starts[c.EventID] = ev.Start
+			if len(ev.Attendees) < 2 || !strings.Contains(c.Subject, " with ") {
+				t.Errorf("new invitation %+v has no guest", ev)
+			}
+		case Moved:
+			if ev.Start.Equal(starts[c.EventID]) {
+				t.Errorf("moved event %q still starts at %s", c.Subject, ev.Start)
+			}
+			starts[c.EventID] = ev.Start
+		case Cancelled:
+			if !ev.Cancelled {
+				t.Errorf("cancelled event %q is not cancelled", c.Subject)
+			}
+		}
+	}
+	if want := append(slices.Clone(rhythm), rhythm...); !slices.Equal(kinds, want) {
+		t.Errorf("changes = %v, want %v", kinds, want)
+	}
+}
+
+func TestStreamRunPokesAfterEachChange(t *testing.T) {
+	d, err := Start(t.TempDir(), monday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	ctx, cancel := context.WithCancel(t.Context())
+	pokes := make(chan Change, 10)
+	go d.NewStream(1, nil).Run(ctx, 5*time.Millisecond, func(c Change) { pokes <- c }, func(err error) { t.Error(err) })
+	for range 3 {
+		select {
+		case c := <-pokes:
+			if c.EventID == "" {
+				t.Errorf("poke without a change: %+v", c)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no change within 5s")
+		}
+	}
+	cancel()
+}
