@@ -81,7 +81,7 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, erro
 		q.Offset = 0
 	}
 	// Fields are joined with a newline so a filter never matches across two.
-	rows, err := queryAll(ctx, s.r, scanActivity, `SELECT `+activityColumns+` FROM activity
+	rows, err := queryAll(ctx, s.rc, scanActivity, `SELECT `+activityColumns+` FROM activity
 WHERE automation = ?1 AND (?2 = '' OR instr(lower(subject || char(10) || host || char(10) || visitors
 	|| char(10) || outcome || char(10) || reason || char(10) || event_id), lower(?2)) > 0)
 ORDER BY id DESC LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offset)
@@ -101,7 +101,7 @@ func (s *Store) Status(ctx context.Context, automation string) (Status, error) {
 		if st.Counts, err = tx.counts(automation); err != nil {
 			return err
 		}
-		if err = tx.tx.QueryRowContext(ctx, outboxCountsSQL, automation).Scan(&st.Pending, &st.Failed); err != nil {
+		if err = tx.queryRow(ctx, outboxCountsSQL, automation).Scan(&st.Pending, &st.Failed); err != nil {
 			return s.fail(err)
 		}
 		st.Lease, st.Leased, err = tx.lease(automation)
@@ -113,7 +113,7 @@ func (s *Store) Status(ctx context.Context, automation string) (Status, error) {
 func (tx *Tx) loopStatus(automation string) (LoopStatus, error) {
 	ls := LoopStatus{Automation: automation}
 	var last, success, next, throttled, up int64
-	err := tx.tx.QueryRowContext(tx.ctx, `
+	err := tx.queryRow(tx.ctx, `
 SELECT state, last_poll, last_success, next_poll, throttled_until, last_error, updated
 FROM loop_status WHERE automation = ?`, automation).Scan(&ls.State, &last, &success, &next, &throttled, &ls.LastError, &up)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -126,7 +126,7 @@ FROM loop_status WHERE automation = ?`, automation).Scan(&ls.State, &last, &succ
 
 func (tx *Tx) counts(automation string) (Counts, error) {
 	var c Counts
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT outcome, n FROM outcome_counts WHERE automation = ?`, automation)
+	rows, err := tx.query(tx.ctx, `SELECT outcome, n FROM outcome_counts WHERE automation = ?`, automation)
 	if err != nil {
 		return c, tx.s.fail(err)
 	}
@@ -170,11 +170,11 @@ func (s *Store) EventDetails(ctx context.Context, automation, eventID string) (E
 		if d.Visits, err = tx.Visits(automation, eventID); err != nil {
 			return err
 		}
-		if d.Ops, err = queryAll(ctx, tx.tx, scanOp, `SELECT `+opColumns+` FROM outbox
+		if d.Ops, err = queryAll(ctx, tx, scanOp, `SELECT `+opColumns+` FROM outbox
 WHERE automation = ? AND event_id = ? ORDER BY id`, automation, eventID); err != nil {
 			return s.fail(err)
 		}
-		if d.Activity, err = queryAll(ctx, tx.tx, scanActivity, `SELECT `+activityColumns+` FROM activity
+		if d.Activity, err = queryAll(ctx, tx, scanActivity, `SELECT `+activityColumns+` FROM activity
 WHERE automation = ? AND event_id = ? ORDER BY id DESC LIMIT 50`, automation, eventID); err != nil {
 			return s.fail(err)
 		}

@@ -88,7 +88,7 @@ func (s *Store) Lease(ctx context.Context, automation string) (l Lease, ok bool,
 // lease reads the automation's lease row and whether it is live.
 func (tx *Tx) lease(automation string) (l Lease, live bool, err error) {
 	var acq, exp int64
-	err = tx.tx.QueryRowContext(tx.ctx, `SELECT owner, acquired, expires FROM leases WHERE automation = ?`,
+	err = tx.queryRow(tx.ctx, `SELECT owner, acquired, expires FROM leases WHERE automation = ?`,
 		automation).Scan(&l.Owner, &acq, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Lease{}, false, nil
@@ -121,7 +121,7 @@ func (s *Store) Request(ctx context.Context, automation string, cmd Command) err
 // loop may call it every second or so.
 func (s *Store) Take(ctx context.Context, automation string) ([]Command, error) {
 	var waiting bool
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM control WHERE automation = ?)`, automation).Scan(&waiting)
+	err := s.rc.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM control WHERE automation = ?)`, automation).Scan(&waiting)
 	if err != nil || !waiting {
 		return nil, s.fail(err)
 	}
@@ -132,7 +132,7 @@ func (s *Store) Take(ctx context.Context, automation string) ([]Command, error) 
 	var got []queued
 	err = s.Update(ctx, func(tx *Tx) error {
 		var err error
-		got, err = queryAll(ctx, tx.tx, func(r scanner) (queued, error) {
+		got, err = queryAll(ctx, tx, func(r scanner) (queued, error) {
 			var q queued
 			return q, r.Scan(&q.id, &q.cmd)
 		}, `DELETE FROM control WHERE automation = ? RETURNING id, command`, automation)

@@ -10,7 +10,7 @@ import (
 // none (a fresh round is due).
 func (tx *Tx) Cursor(automation string) (c Cursor, ok bool, err error) {
 	var ws, we, rs, up int64
-	err = tx.tx.QueryRowContext(tx.ctx, `
+	err = tx.queryRow(tx.ctx, `
 SELECT link, complete, window_start, window_end, round_started, updated
 FROM cursors WHERE automation = ?`, automation).Scan(&c.Link, &c.Complete, &ws, &we, &rs, &up)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -62,7 +62,7 @@ func scanEvent(r scanner) (Event, error) {
 
 // Event returns a stored event; ok is false when the automation never saw it.
 func (tx *Tx) Event(automation, id string) (e Event, ok bool, err error) {
-	e, err = scanEvent(tx.tx.QueryRowContext(tx.ctx,
+	e, err = scanEvent(tx.queryRow(tx.ctx,
 		`SELECT `+eventColumns+` FROM events WHERE automation = ? AND event_id = ?`, automation, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Event{}, false, nil
@@ -102,7 +102,7 @@ ON CONFLICT (automation, event_id) DO UPDATE SET ical_uid = excluded.ical_uid,
 // round: after a complete fresh round, the events Graph no longer reports.
 // Whether they ended or were deleted is the caller's call.
 func (tx *Tx) EventsNotSeenInRound(automation string, round time.Time) ([]Event, error) {
-	ev, err := queryAll(tx.ctx, tx.tx, scanEvent,
+	ev, err := queryAll(tx.ctx, tx, scanEvent,
 		`SELECT `+eventColumns+` FROM events WHERE automation = ? AND round < ? ORDER BY event_id`,
 		automation, nanos(round))
 	return ev, tx.s.fail(err)
@@ -122,14 +122,14 @@ func scanVisit(r scanner) (Visit, error) {
 
 // Visits returns the visits of one event, by ref.
 func (tx *Tx) Visits(automation, eventID string) ([]Visit, error) {
-	vs, err := queryAll(tx.ctx, tx.tx, scanVisit,
+	vs, err := queryAll(tx.ctx, tx, scanVisit,
 		`SELECT `+visitColumns+` FROM visits WHERE automation = ? AND event_id = ? ORDER BY ref`, automation, eventID)
 	return vs, tx.s.fail(err)
 }
 
 // Visit returns one visit by ref; ok is false when there is none.
 func (tx *Tx) Visit(automation, ref string) (v Visit, ok bool, err error) {
-	v, err = scanVisit(tx.tx.QueryRowContext(tx.ctx,
+	v, err = scanVisit(tx.queryRow(tx.ctx,
 		`SELECT `+visitColumns+` FROM visits WHERE automation = ? AND ref = ?`, automation, ref))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Visit{}, false, nil
@@ -188,7 +188,7 @@ WHERE automation = ? AND ref = ?`, status, idmID, nanos(tx.now), automation, ref
 // event, or "" when none was.
 func (tx *Tx) Reply(automation, eventID string) (string, error) {
 	var fp string
-	err := tx.tx.QueryRowContext(tx.ctx,
+	err := tx.queryRow(tx.ctx,
 		`SELECT fingerprint FROM replies WHERE automation = ? AND event_id = ?`, automation, eventID).Scan(&fp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil

@@ -64,7 +64,7 @@ CREATE TABLE visits (
 	FOREIGN KEY (automation, event_id) REFERENCES events (automation, event_id)
 		ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
-CREATE INDEX visits_event ON visits (automation, event_id);
+CREATE INDEX visits_event ON visits (automation, event_id, ref);
 
 CREATE TABLE replies (
 	automation  TEXT NOT NULL,
@@ -154,7 +154,9 @@ CREATE INDEX control_automation ON control (automation, id);
 func SchemaVersion() int { return len(migrations) }
 
 // schemaVersion reads PRAGMA user_version.
-func schemaVersion(ctx context.Context, q querier) (int, error) {
+func schemaVersion(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}) (int, error) {
 	var v int
 	err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err

@@ -22,16 +22,26 @@ func scanOp(r scanner) (Op, error) {
 }
 
 // supersedeSQL retires failed operations that a newer operation for the same
-// ref makes obsolete: running them later would undo the newer one.
+// ref makes obsolete: running them later would undo the newer one. %s selects
+// the candidates so that an index serves it.
 const supersedeSQL = `
 UPDATE outbox SET state = 'superseded', updated = ?
-WHERE automation = ? AND state = 'failed' AND (? = '' OR ref = ?)
-	AND EXISTS (SELECT 1 FROM outbox n WHERE n.automation = outbox.automation
-		AND n.ref = outbox.ref AND n.id > outbox.id AND n.state <> 'superseded')`
+WHERE %s AND EXISTS (SELECT 1 FROM outbox n WHERE n.automation = outbox.automation
+	AND n.ref = outbox.ref AND n.id > outbox.id AND n.state <> 'superseded')`
+
+var (
+	supersedeRefSQL = fmt.Sprintf(supersedeSQL, "automation = ? AND ref = ? AND state = 'failed'")
+	supersedeAllSQL = fmt.Sprintf(supersedeSQL, "automation = ? AND state = 'failed'")
+)
 
 // supersede applies supersedeSQL to one ref, or to every ref when ref is "".
 func (tx *Tx) supersede(automation, ref string) error {
-	_, err := tx.exec(supersedeSQL, nanos(tx.now), automation, ref, ref)
+	var err error
+	if ref == "" {
+		_, err = tx.exec(supersedeAllSQL, nanos(tx.now), automation)
+	} else {
+		_, err = tx.exec(supersedeRefSQL, nanos(tx.now), automation, ref)
+	}
 	return err
 }
 
@@ -70,7 +80,7 @@ VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
 
 // Op returns one operation by id.
 func (tx *Tx) Op(id int64) (Op, error) {
-	ops, err := queryAll(tx.ctx, tx.tx, scanOp, `SELECT `+opColumns+` FROM outbox WHERE id = ?`, id)
+	ops, err := queryAll(tx.ctx, tx, scanOp, `SELECT `+opColumns+` FROM outbox WHERE id = ?`, id)
 	if err != nil {
 		return Op{}, tx.s.fail(err)
 	}
@@ -145,7 +155,7 @@ func (s *Store) Due(ctx context.Context, automation string, limit int) ([]Op, er
 	if limit <= 0 {
 		limit = 100
 	}
-	ops, err := queryAll(ctx, s.r, scanOp, `SELECT `+opColumns+` FROM outbox o WHERE `+headSQL+`
+	ops, err := queryAll(ctx, s.rc, scanOp, `SELECT `+opColumns+` FROM outbox o WHERE `+headSQL+`
 	AND o.next_attempt <= ? ORDER BY o.id LIMIT ?`, automation, nanos(s.now()), limit)
 	return ops, s.fail(err)
 }
@@ -154,7 +164,7 @@ func (s *Store) Due(ctx context.Context, automation string, limit int) ([]Op, er
 // false when nothing is pending.
 func (s *Store) NextDue(ctx context.Context, automation string) (at time.Time, ok bool, err error) {
 	var next *int64
-	err = s.r.QueryRowContext(ctx, `SELECT min(o.next_attempt) FROM outbox o WHERE `+headSQL, automation).Scan(&next)
+	err = s.rc.queryRow(ctx, `SELECT min(o.next_attempt) FROM outbox o WHERE `+headSQL, automation).Scan(&next)
 	if err != nil || next == nil {
 		return time.Time{}, false, s.fail(err)
 	}
@@ -168,7 +178,7 @@ FROM outbox WHERE automation = ? AND state IN ('pending', 'failed')`
 // OutboxCounts returns how many of the automation's operations are pending
 // and how many failed permanently.
 func (s *Store) OutboxCounts(ctx context.Context, automation string) (pending, failed int, err error) {
-	err = s.r.QueryRowContext(ctx, outboxCountsSQL, automation).Scan(&pending, &failed)
+	err = s.rc.queryRow(ctx, outboxCountsSQL, automation).Scan(&pending, &failed)
 	return pending, failed, s.fail(err)
 }
 
@@ -177,7 +187,7 @@ func (s *Store) FailedOps(ctx context.Context, automation string, limit int) ([]
 	if limit <= 0 {
 		limit = 100
 	}
-	ops, err := queryAll(ctx, s.r, scanOp, `SELECT `+opColumns+` FROM outbox
+	ops, err := queryAll(ctx, s.rc, scanOp, `SELECT `+opColumns+` FROM outbox
 WHERE automation = ? AND state = 'failed' ORDER BY id DESC LIMIT ?`, automation, limit)
 	return ops, s.fail(err)
 }

@@ -52,6 +52,8 @@ type Store struct {
 	now  func() time.Time
 	w    *sql.DB // one connection; transactions BEGIN IMMEDIATE
 	r    *sql.DB // read-only connections
+	wc   *stmtCache
+	rc   *stmtCache
 
 	markerMu stdsync.Mutex
 	marker   *sql.Conn // dedicated connection for PRAGMA data_version
@@ -97,12 +99,14 @@ func open(ctx context.Context, path string, steps []string, opts ...Option) (*St
 	s.w.SetMaxOpenConns(1)
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
+	s.wc = newStmtCache(s.w)
 	if s.r, err = sql.Open("sqlite", dsn(abs, s.busy, false)); err != nil {
 		s.w.Close()
 		return nil, s.fail(err)
 	}
 	s.r.SetMaxOpenConns(readers + 1) // + the change marker's connection
 	s.r.SetMaxIdleConns(readers + 1)
+	s.rc = newStmtCache(s.r)
 	if err := migrate(ctx, s.w, abs, steps); err != nil {
 		s.Close()
 		return nil, s.fail(err)
@@ -163,6 +167,11 @@ func (s *Store) Close() error {
 	}
 	s.markerMu.Unlock()
 	var errs []error
+	for _, c := range []*stmtCache{s.rc, s.wc} {
+		if c != nil {
+			c.close()
+		}
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -178,48 +187,43 @@ func (s *Store) fail(err error) error { return classify(s.path, s.busy, err) }
 // Tx is one transaction. Its methods are valid only inside the callback of
 // the Update or View that made it; a View's Tx refuses writes.
 type Tx struct {
-	ctx context.Context
-	tx  *sql.Tx
-	s   *Store
-	now time.Time // one timestamp for every row the transaction writes
+	ctx   context.Context
+	tx    *sql.Tx
+	s     *Store
+	cache *stmtCache
+	now   time.Time // one timestamp for every row the transaction writes
 }
 
 // Update runs fn in one write transaction: everything fn writes commits
 // together, or — when fn returns an error or panics — nothing does. fn must
 // not do network I/O: the write lock is held until it returns.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.run(ctx, s.w, nil, fn)
+	return s.run(ctx, s.wc, nil, fn)
 }
 
 // View runs fn in one read transaction: every read sees the same snapshot,
 // and writers are not blocked.
 func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.run(ctx, s.r, &sql.TxOptions{ReadOnly: true}, fn)
+	return s.run(ctx, s.rc, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
-	stx, err := db.BeginTx(ctx, opts)
+func (s *Store) run(ctx context.Context, c *stmtCache, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	stx, err := c.db.BeginTx(ctx, opts)
 	if err != nil {
 		return s.fail(err)
 	}
-	defer stx.Rollback() // after Commit, a no-op
-	if err := fn(&Tx{ctx: ctx, tx: stx, s: s, now: s.now().UTC()}); err != nil {
+	defer c.prepareWanted(ctx) // once the connection is free again
+	defer stx.Rollback()       // after Commit, a no-op
+	if err := fn(&Tx{ctx: ctx, tx: stx, s: s, cache: c, now: s.now().UTC()}); err != nil {
 		return err
 	}
 	return s.fail(stx.Commit())
 }
 
-// exec runs a statement and classifies its error.
-func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(tx.ctx, query, args...)
-	return res, tx.s.fail(err)
-}
-
-// querier is what *sql.DB, *sql.Tx and *sql.Conn have in common.
+// querier runs queries: a Tx inside a transaction, a stmtCache outside.
 type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -227,7 +231,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 // queryAll runs query and scans every row with scan.
 func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

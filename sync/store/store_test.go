@@ -583,3 +583,43 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 	}
 	assertEmpty(t, s)
 }
+
+func TestConcurrentUpdatesShareOneWriter(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	var wg stdsync.WaitGroup
+	errs := make(chan error, 40)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				id := fmt.Sprintf("e%d-%d", g, i)
+				errs <- s.Update(ctx, func(tx *Tx) error {
+					if err := tx.PutEvent(sampleEvent("a", id)); err != nil {
+						return err
+					}
+					_, err := tx.AddActivity(Activity{Automation: "a", EventID: id, Outcome: OutcomeCreated})
+					return err
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err := s.Status(ctx, "a"); err != nil || st.Counts.Created != 40 {
+		t.Fatalf("after 40 concurrent updates: %+v, %v", st.Counts, err)
+	}
+	// The statements those transactions repeated are now prepared once.
+	s.wc.mu.Lock()
+	prepared := len(s.wc.stmts)
+	s.wc.mu.Unlock()
+	if prepared < 3 {
+		t.Fatalf("%d statements prepared, want the event and activity writes", prepared)
+	}
+}
