@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"invitesync/config"
 	"invitesync/graph"
 	"invitesync/idm"
 	invsync "invitesync/sync"
@@ -120,6 +121,11 @@ func TestTheStreamInvitesMovesAndCancels(t *testing.T) {
 			if len(ev.Attendees) < 2 || !strings.Contains(c.Subject, " with ") {
 				t.Errorf("new invitation %+v has no guest", ev)
 			}
+			for _, a := range ev.Attendees {
+				if err := config.ValidateAddress(a.Address); err != nil || strings.ContainsFunc(a.Address, func(r rune) bool { return r > 127 }) {
+					t.Errorf("guest address %q is not a plain ASCII address (%v)", a.Address, err)
+				}
+			}
 		case Moved:
 			if ev.Start.Equal(starts[c.EventID]) {
 				t.Errorf("moved event %q still starts at %s", c.Subject, ev.Start)
@@ -156,4 +162,12 @@ func TestStreamRunPokesAfterEachChange(t *testing.T) {
 		}
 	}
 	cancel()
+}
+
+func TestASCIIOnly(t *testing.T) {
+	for in, want := range map[string]string{"Chloé": "Chloe", "Müller": "Muller", "Inés": "Ines", "Ada": "Ada", "李": ""} {
+		if got := asciiOnly(in); got != want {
+			t.Errorf("asciiOnly(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"invitesync/graph/graphtest"
 )
 
@@ -109,14 +111,15 @@ func (s *Stream) newGuest(company string) graphtest.Attendee {
 	return guest(first+" "+last, local+"@"+domain)
 }
 
-// asciiOnly drops letters an address's local part would not carry.
+// asciiOnly spells a name the way an address's local part would: accents
+// dropped ("Chloé" → "Chloe"), other non-ASCII letters left out.
 func asciiOnly(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 128 {
 			return r
 		}
 		return -1
-	}, s)
+	}, norm.NFD.String(s))
 }
 
 func (s *Stream) invite() (Change, error) {

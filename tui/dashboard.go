@@ -359,7 +359,7 @@ func (d *Dashboard) renderPanes() {
 	case d.pane == paneErrors:
 		d.errs.setContent(errorsContent(d.c.styles, d.status[d.automation()], d.failures, d.now(), d.loc, d.errs.vp.Width))
 	case d.pane == paneDetails && d.detail != nil:
-		d.details.setContent(detailsContent(d.c.styles, *d.detail, d.now(), d.loc, d.details.vp.Width))
+		d.details.setContent(detailsContent(d.c.styles, *d.detail, d.now(), d.autos[d.cur].Location(), d.details.vp.Width))
 	}
 }
 
