@@ -123,7 +123,7 @@ func (a *app) engines(cfg *config.Config, st *store.Store, log *slog.Logger, fee
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	idmClient, err := idm.New(cfg.IDM.URL, key, idm.Options{Logger: log})
+	idmClient, err := idm.New(cfg.IDM.URL, key, idm.Options{HTTPClient: invsync.PooledClient(nil), Logger: log})
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("idm.url: %w", err))
 	}

@@ -31,7 +31,7 @@ var (
 )
 
 // binary builds invitesync once per test run and returns its path.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "invitesync-e2e-")
@@ -61,7 +61,7 @@ func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 // e2e is the built binary pointed at the Graph and IDM simulators, with its
 // own configuration and state, and secrets given through the environment.
 type e2e struct {
-	t      *testing.T
+	t      testing.TB
 	bin    string
 	dir    string
 	graph  *graphtest.Server
@@ -70,7 +70,7 @@ type e2e struct {
 	config *config.Config
 }
 
-func newE2E(t *testing.T) *e2e {
+func newE2E(t testing.TB) *e2e {
 	t.Helper()
 	e := &e2e{t: t, bin: binary(t), dir: t.TempDir()}
 	e.graph = graphtest.NewServer(e2eMailbox)

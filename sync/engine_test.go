@@ -449,3 +449,25 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestEngineWindowRollsDaily(t *testing.T) {
+	h := newHarness(t)
+	h.add(invitation("Soon", localDay(2).Add(9*time.Hour), simAnn))
+	h.add(invitation("Far", localDay(30).Add(9*time.Hour), simBob)) // just beyond today's window
+	h.cycle()
+	if got := h.active(); len(got) != 1 || len(got[simAnn.Address]) != 1 {
+		t.Fatalf("visits on day one = %v, want Ann's only", got)
+	}
+	writes := h.idm.Writes()
+	h.eng.now = func() time.Time { return time.Now().Add(24 * time.Hour) }
+	h.cycle()
+	if !strings.Contains(h.logBuf.String(), "window moved to a new day") {
+		t.Errorf("no fresh round for the new day:\n%s", h.logBuf)
+	}
+	if got := h.active(); len(got) != 2 || len(got[simBob.Address]) != 1 {
+		t.Fatalf("visits on day two = %v, want Bob's too", got)
+	}
+	if n := h.idm.Writes() - writes; n != 1 {
+		t.Errorf("the new day's round made %d IDM writes, want 1 (Bob's visit)", n)
+	}
+}

@@ -20,7 +20,7 @@ import (
 // harness is one automation wired to the Graph and IDM simulators over
 // loopback TLS and to a real SQLite state database.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	graph  *graphtest.Server
 	idm    *idmtest.Server
@@ -38,7 +38,7 @@ func pageSize(n int) harnessOption {
 	return func(_ *config.Automation, o *graph.Options) { o.PageSize = n }
 }
 
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	g := graphtest.NewServer(mailbox)
 	t.Cleanup(g.Close)
@@ -73,7 +73,7 @@ func (h *harness) engine(gopts graph.Options, owner string) *Engine {
 	if err != nil {
 		h.t.Fatalf("graph.New: %v", err)
 	}
-	ic, err := idm.New(h.idm.URL(), h.idm.APIKey(), idm.Options{HTTPClient: h.idm.Client()})
+	ic, err := idm.New(h.idm.URL(), h.idm.APIKey(), idm.Options{HTTPClient: PooledClient(h.idm.Client())})
 	if err != nil {
 		h.t.Fatalf("idm.New: %v", err)
 	}

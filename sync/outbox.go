@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	stdsync "sync"
 	"time"
 
 	"invitesync/idm"
@@ -19,21 +20,58 @@ type DrainResult struct {
 	Failed   int // permanent failures, waiting for an operator
 }
 
+// DeliveryConcurrency is how many operations are in flight at once. Due
+// hands out one operation per ref, so a batch never holds two operations
+// of one visit.
+const DeliveryConcurrency = 4
+
+// PooledClient returns a copy of c (nil: http.DefaultClient) whose
+// transport keeps enough idle connections for DeliveryConcurrency requests
+// to one host, so the outbox reuses its TLS connections instead of opening
+// new ones.
+func PooledClient(c *http.Client) *http.Client {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	own := *c
+	base, ok := own.Transport.(*http.Transport)
+	if own.Transport == nil {
+		base, ok = http.DefaultTransport.(*http.Transport)
+	}
+	if ok {
+		t := base.Clone()
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 2*DeliveryConcurrency)
+		own.Transport = t
+	}
+	return &own
+}
+
+// attempt is one operation's delivery, before it is recorded.
+type attempt struct {
+	sop    store.Op
+	op     Op
+	result store.Result
+	err    error // nil: delivered
+	retry  bool  // err is retryable: run again at next
+	next   time.Time
+	reason string // why it failed, for the record
+}
+
 // Drain runs the automation's due outbox operations, oldest first and in
-// order per visit, until none is due. A reply waits until the visits of its
-// event are delivered (see eventBusy). It stops early, leaving work pending, when ctx ends.
+// order per visit, until none is due: a few at a time, each batch's answers
+// recorded in one transaction. A reply waits until the visits of its event
+// are delivered (see eventBusy). When ctx ends it stops, recording what was
+// delivered; the rest stays pending and runs again later (every operation
+// is idempotent, so one delivered but not recorded is merely repeated).
 func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	var res DrainResult
 	for {
-		ops, err := e.store.Due(ctx, e.name, 100)
+		ops, err := e.store.Due(ctx, e.name, 64)
 		if err != nil {
 			return res, err
 		}
-		progressed := false
+		batch := ops[:0]
 		for _, op := range ops {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
 			if op.Kind == store.OpReply {
 				busy, err := e.eventBusy(ctx, op)
 				if err != nil {
@@ -43,13 +81,27 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 					continue
 				}
 			}
-			if err := e.run(ctx, op, &res); err != nil {
-				return res, err
-			}
-			progressed = true
+			batch = append(batch, op)
 		}
-		if !progressed {
+		if len(batch) == 0 {
 			return res, nil
+		}
+		attempts := make([]attempt, len(batch))
+		sem := make(chan struct{}, DeliveryConcurrency)
+		var wg stdsync.WaitGroup
+		for i, sop := range batch {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				attempts[i] = e.attempt(ctx, sop)
+			})
+		}
+		wg.Wait()
+		if err := e.record(attempts, &res); err != nil {
+			return res, err
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
 		}
 	}
 }
@@ -73,40 +125,101 @@ func (e *Engine) eventBusy(ctx context.Context, op store.Op) (bool, error) {
 	return false, nil
 }
 
-// run delivers one operation and records the answer.
-func (e *Engine) run(ctx context.Context, sop store.Op, res *DrainResult) error {
-	var op Op
-	if err := json.Unmarshal(sop.Payload, &op); err != nil || !op.valid() {
-		res.Failed++
-		return e.fail(ctx, sop, op, fmt.Sprintf("the stored operation is unreadable (%v); it cannot be delivered", err))
+// attempt delivers one operation and judges the answer; it writes nothing.
+func (e *Engine) attempt(ctx context.Context, sop store.Op) attempt {
+	a := attempt{sop: sop}
+	if err := json.Unmarshal(sop.Payload, &a.op); err != nil || !a.op.valid() {
+		a.err = fmt.Errorf("the stored operation is unreadable (%v)", err)
+		a.reason = a.err.Error() + "; it cannot be delivered"
+		return a
 	}
-	result, err := e.deliver(ctx, op)
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err() // stopped: the operation stays pending and runs again
+	if err := ctx.Err(); err != nil {
+		a.err, a.retry, a.next = err, true, sop.NextAttempt
+		return a
 	}
-	if err == nil {
-		res.Done++
-		return e.store.Update(ctx, func(tx *store.Tx) error {
-			if err := tx.MarkDone(sop.ID, result); err != nil {
-				return err
-			}
-			return e.settleVisit(tx, op, store.VisitActive, result.VisitID)
-		})
+	a.result, a.err = e.deliver(ctx, a.op)
+	if a.err == nil {
+		return a
 	}
-	f := Classify(err, e.now())
-	msg := clean(err.Error())
-	if wait, ok := e.policy.Delay(f, sop.Attempts+1, jitter()); ok {
-		res.Retrying++
-		e.noteRetry(op, msg, wait)
-		return e.store.MarkRetry(ctx, sop.ID, e.now().Add(wait), msg)
+	if ctx.Err() != nil {
+		// Stopped: left pending as it was, to run again.
+		a.retry, a.next = true, sop.NextAttempt
+		return a
 	}
-	res.Failed++
-	if op.Kind == OpPut && errors.Is(err, idm.ErrNotFound) {
+	msg := clean(a.err.Error())
+	if wait, ok := e.policy.Delay(Classify(a.err, e.now()), sop.Attempts+1, jitter()); ok {
+		a.retry, a.next, a.reason = true, e.now().Add(wait), msg
+		return a
+	}
+	a.reason = failureReason(a.op, a.err, msg)
+	if a.op.Kind == OpPut && errors.Is(a.err, idm.ErrNotFound) {
 		if c, ok := e.hosts.(*idm.EmployeeCache); ok {
-			c.Forget(op.Visit.HostEmail) // host_not_found: the cached answer is stale
+			c.Forget(a.op.Visit.HostEmail) // host_not_found: the cached answer is stale
 		}
 	}
-	return e.fail(ctx, sop, op, failureReason(op, err, msg))
+	return a
+}
+
+// record writes a batch's answers in one transaction, then logs them.
+func (e *Engine) record(attempts []attempt, res *DrainResult) error {
+	var failures []store.Activity
+	// The answers are recorded even when the run is stopping.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		failures = failures[:0]
+		for _, a := range attempts {
+			switch {
+			case a.err == nil:
+				if err := tx.MarkDone(a.sop.ID, a.result); err != nil {
+					return err
+				}
+				if err := e.settleVisit(tx, a.op, store.VisitActive, a.result.VisitID); err != nil {
+					return err
+				}
+			case a.retry && a.reason == "":
+				// stopped before or during delivery: untouched
+			case a.retry:
+				if err := tx.MarkRetry(a.sop.ID, a.next, a.reason); err != nil {
+					return err
+				}
+			default:
+				act, err := e.failInTx(tx, a.sop, a.op, a.reason)
+				if err != nil {
+					return err
+				}
+				failures = append(failures, act)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range attempts {
+		switch {
+		case a.err == nil:
+			res.Done++
+		case a.retry && a.reason == "":
+		case a.retry:
+			res.Retrying++
+			e.log.Warn("operation will be retried", "op", string(a.op.Kind), "ref", a.sop.Ref,
+				"in", a.next.Sub(e.now()).Round(time.Second).String(), "error", a.reason)
+		default:
+			res.Failed++
+		}
+	}
+	if len(failures) > 0 {
+		e.statusMu.Lock()
+		e.failedOps += len(failures)
+		e.statusMu.Unlock()
+	}
+	for _, act := range failures {
+		act.At = e.now()
+		e.log.Error("operation failed", "event", act.EventID, "visitors", act.Visitors, "reason", act.Reason)
+		e.feed.publish(FeedEvent{Automation: e.name, At: act.At, Kind: FeedDecision, Activity: act})
+	}
+	return nil
 }
 
 // deliver sends one operation to IDM or Graph.
@@ -167,52 +280,34 @@ func (e *Engine) settleVisit(tx *store.Tx, op Op, status store.VisitStatus, idmI
 	return tx.SetVisitState(e.name, op.Ref, status, idmID)
 }
 
-// fail records a permanent failure: on the operation, the visit, the event
-// and in the activity log.
-func (e *Engine) fail(ctx context.Context, sop store.Op, op Op, reason string) error {
-	var logged store.Activity
-	err := e.store.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.MarkFailed(sop.ID, reason); err != nil {
-			return err
-		}
-		if op.valid() {
-			if err := e.settleVisit(tx, op, store.VisitFailed, ""); err != nil {
-				return err
-			}
-		}
-		ev, ok, err := tx.Event(e.name, sop.EventID)
-		if err != nil {
-			return err
-		}
-		logged = store.Activity{Automation: e.name, EventID: sop.EventID, Outcome: store.OutcomeFailed, Reason: reason}
-		if ok {
-			ev.Outcome, ev.Reason = store.OutcomeFailed, reason
-			if err := tx.PutEvent(ev); err != nil {
-				return err
-			}
-			logged.Subject, logged.Host = ev.Subject, ev.OrganizerEmail
-		}
-		if op.Visit != nil {
-			logged.Visitors = op.Visit.VisitorEmail
-		}
-		logged.ID, err = tx.AddActivity(logged)
-		return err
-	})
-	if err != nil {
-		return err
+// failInTx records a permanent failure in tx: on the operation, the visit,
+// the event and in the activity log, which it returns.
+func (e *Engine) failInTx(tx *store.Tx, sop store.Op, op Op, reason string) (store.Activity, error) {
+	act := store.Activity{Automation: e.name, EventID: sop.EventID, Outcome: store.OutcomeFailed, Reason: reason}
+	if err := tx.MarkFailed(sop.ID, reason); err != nil {
+		return act, err
 	}
-	e.statusMu.Lock()
-	e.failedOps++
-	e.statusMu.Unlock()
-	logged.At = e.now()
-	e.log.Error("operation failed", "op", string(op.Kind), "ref", sop.Ref, "event", sop.EventID, "reason", reason)
-	e.feed.publish(FeedEvent{Automation: e.name, At: logged.At, Kind: FeedDecision, Activity: logged})
-	return nil
-}
-
-// noteRetry logs a retryable failure.
-func (e *Engine) noteRetry(op Op, msg string, wait time.Duration) {
-	e.log.Warn("operation will be retried", "op", string(op.Kind), "ref", op.Ref, "in", wait.Round(time.Second).String(), "error", msg)
+	if op.valid() {
+		if err := e.settleVisit(tx, op, store.VisitFailed, ""); err != nil {
+			return act, err
+		}
+	}
+	ev, ok, err := tx.Event(e.name, sop.EventID)
+	if err != nil {
+		return act, err
+	}
+	if ok {
+		ev.Outcome, ev.Reason = store.OutcomeFailed, reason
+		if err := tx.PutEvent(ev); err != nil {
+			return act, err
+		}
+		act.Subject, act.Host = ev.Subject, ev.OrganizerEmail
+	}
+	if op.Visit != nil {
+		act.Visitors = op.Visit.VisitorEmail
+	}
+	act.ID, err = tx.AddActivity(act)
+	return act, err
 }
 
 // failureReason says in one line why an operation failed for good.
