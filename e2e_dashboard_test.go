@@ -17,8 +17,9 @@ import (
 // terminal is the built binary running in a real terminal: a tmux session
 // on a private server, sized 120×40.
 type terminal struct {
-	t    *testing.T
-	sock string
+	t      *testing.T
+	sock   string
+	status string // the file the exit status is written to
 }
 
 // newTerminal starts args in tmux with env as the whole environment. Without
@@ -35,10 +36,13 @@ func newTerminal(t *testing.T, env []string, args ...string) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := &terminal{t: t, sock: filepath.Join(dir, "s")}
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	term := &terminal{t: t, sock: filepath.Join(dir, "s"), status: filepath.Join(dir, "status")}
+	// A shell records the exit status: tmux 3.3 sometimes leaves an exited
+	// pane's process unreaped, and then knows no status.
+	script := []string{"sh", "-c", `"$@"; echo $? > ` + shellQuote(term.status), "sh"}
+	quoted := make([]string, 0, len(script)+len(args))
+	for _, a := range append(script, args...) {
+		quoted = append(quoted, shellQuote(a))
 	}
 	cmd := exec.Command("tmux", "-S", term.sock, "-f", "/dev/null",
 		"new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", strings.Join(quoted, " "),
@@ -56,6 +60,8 @@ func newTerminal(t *testing.T, env []string, args ...string) *terminal {
 	})
 	return term
 }
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func (term *terminal) tmux(args ...string) string {
 	term.t.Helper()
@@ -106,11 +112,11 @@ func (term *terminal) exitCode() int {
 	term.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		out := strings.TrimSpace(term.tmux("display", "-p", "-t", "e2e", "#{pane_dead} #{pane_dead_status}"))
-		if dead, status, _ := strings.Cut(out, " "); dead == "1" {
-			code, err := strconv.Atoi(status)
+		b, err := os.ReadFile(term.status)
+		if err == nil && strings.HasSuffix(string(b), "\n") {
+			code, err := strconv.Atoi(strings.TrimSpace(string(b)))
 			if err != nil {
-				term.t.Fatalf("exit status %q: %v", status, err)
+				term.t.Fatalf("exit status %q: %v", b, err)
 			}
 			return code
 		}

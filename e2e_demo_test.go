@@ -1,0 +1,96 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// demoMachine is a fresh machine for the demo: an empty home, no
+// configuration, no keyring (no D-Bus session), and a temporary directory of
+// its own so the test can see the demo leave nothing behind.
+type demoMachine struct {
+	home, tmp string
+	env       []string
+}
+
+func newDemoMachine(t *testing.T) *demoMachine {
+	t.Helper()
+	m := &demoMachine{home: t.TempDir(), tmp: t.TempDir()}
+	m.env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + m.home,
+		"TMPDIR=" + m.tmp,
+		"LANG=C.UTF-8",
+	}
+	return m
+}
+
+// assertLeftNothing checks that the demo removed its temporary files and
+// wrote nothing to the home directory (no configuration, no state).
+func (m *demoMachine) assertLeftNothing(t *testing.T) {
+	t.Helper()
+	for _, dir := range []string{m.tmp, m.home} {
+		var left []string
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if path != dir {
+				left = append(left, path)
+			}
+			return nil
+		})
+		if len(left) > 0 {
+			t.Errorf("the demo left files behind in %s: %v", dir, left)
+		}
+	}
+}
+
+var rowCount = regexp.MustCompile(`row \d+ of (\d+)`)
+
+// rowsShown is the number of activity rows the dashboard says it holds.
+func rowsShown(screen string) int {
+	m := rowCount.FindStringSubmatch(screen)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// waitForMoreRows waits until the dashboard holds more than n rows.
+func waitForMoreRows(t *testing.T, term *terminal, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for rowsShown(term.screen()) <= n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dashboard never showed more than %d rows", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// weekRows are the activity rows of the demo's first poll: one per meeting
+// of the week (the recurring one counts three occurrences).
+const weekRows = 9
+
+func TestE2EDemoSkipWizard(t *testing.T) {
+	m := newDemoMachine(t)
+	term := newTerminal(t, m.env, binary(t), "demo", "--skip-wizard", "--every", "1s")
+	screen := term.waitFor("invitesync  Reception", "running here", "Kick-off with Fabrikam", "+ created",
+		"Team stand-up", "· skipped", "the client secret expires in 21 days")
+	if strings.Contains(screen, "Step 1") {
+		t.Fatalf("--skip-wizard showed the wizard:\n%s", screen)
+	}
+	// New invitations, moves and cancellations keep arriving.
+	waitForMoreRows(t, term, weekRows+2)
+
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("the demo exited %d", code)
+	}
+	m.assertLeftNothing(t)
+}
