@@ -386,17 +386,24 @@ func (d Dashboard) View() string {
 		}
 		b.WriteString(d.tableView(w))
 	}
-	footer := d.footerView(w)
+	footer := strings.Split(d.footerView(w), "\n")
+	room := d.c.height - len(footer)
+	if room < 1 { // a tiny terminal: the body matters more than the keys
+		footer, room = nil, max(d.c.height, 1)
+	}
 	body := strings.Split(b.String(), "\n")
-	room := max(d.c.height-strings.Count(footer, "\n")-1, 1)
 	if len(body) > room {
 		body = body[:room]
 	}
 	for len(body) < room {
 		body = append(body, "")
 	}
-	lines := append(body, strings.Split(footer, "\n")...)
-	return " " + strings.Join(lines, "\n ")
+	lines := append(body, footer...)
+	for i, l := range lines {
+		// Every part is laid out to fit; this catches the narrowest terminals.
+		lines[i] = ansi.Truncate(" "+l, d.c.width, "")
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (d Dashboard) filterView(w int) string {

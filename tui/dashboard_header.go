@@ -123,6 +123,8 @@ func (d Dashboard) runnerView(s store.Status, known bool) string {
 	switch {
 	case !known:
 		return ""
+	case !s.Leased && d.here(s.Automation):
+		return st.Muted.Render("starting here")
 	case !s.Leased:
 		return st.Status.Warn.Render(SymbolWarn + " no loop running (start `invitesync run`)")
 	case d.here(s.Automation):

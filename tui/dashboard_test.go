@@ -441,3 +441,34 @@ func update(t *testing.T, d Dashboard, msg tea.Msg) Dashboard {
 }
 
 func mustMsg(cmd tea.Cmd) tea.Msg { return cmd() }
+
+func TestDashboardFitsEveryTerminalSize(t *testing.T) {
+	src := weekSource()
+	a := testAutomation("reception")
+	a.SecretExpires = config.Date{Year: 2025, Month: 12, Day: 1}
+	base := newTestDashboard(t, src, func(o *DashboardOptions) {
+		o.Automations = []config.Automation{a, testAutomation("lobby-b")}
+	})
+	base = update(t, base, mustMsg(readStatus(t.Context(), src, "reception")))
+	base = update(t, base, mustMsg(readActivity(t.Context(), src, "reception", "", loadReset, 0)))
+	for _, p := range []pane{paneTable, paneDetails, paneErrors} {
+		for w := 1; w <= 130; w += 7 {
+			for h := 1; h <= 40; h += 3 {
+				d := base
+				d.pane = p
+				d = update(t, d, tea.WindowSizeMsg{Width: w, Height: h})
+				view := d.View()
+				lines := strings.Split(view, "\n")
+				if len(lines) > h {
+					t.Errorf("pane %d at %dx%d: %d lines", p, w, h, len(lines))
+				}
+				for _, l := range lines {
+					if lw := ansi.StringWidth(l); lw > w {
+						t.Errorf("pane %d at %dx%d: line %q is %d wide", p, w, h, l, lw)
+						break
+					}
+				}
+			}
+		}
+	}
+}
