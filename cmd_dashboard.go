@@ -64,12 +64,11 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config) error {
 		return failedErr(err)
 	}
 	defer st.Close()
-	logFile, err := os.OpenFile(filepath.Join(filepath.Dir(st.Path()), logFileName), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	log, closeLog, err := openLog(st.Path())
 	if err != nil {
-		return failedErr(fmt.Errorf("cannot open the log file: %w", err))
+		return failedErr(err)
 	}
-	defer logFile.Close()
-	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: logLevel()}))
+	defer closeLog()
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -92,6 +91,17 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config) error {
 		return failedErr(err)
 	}
 	return nil
+}
+
+// openLog opens the log file next to the state database, for the time the
+// dashboard owns the terminal.
+func openLog(statePath string) (*slog.Logger, func() error, error) {
+	path := filepath.Join(filepath.Dir(statePath), logFileName)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open the log file: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: logLevel()})), f.Close, nil
 }
 
 // loops are the poll loops this process runs for its dashboard.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -95,7 +94,11 @@ func (a *app) demo(ctx context.Context, skipWizard bool, every time.Duration) (e
 	defer st.Close()
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	log := slog.New(slog.DiscardHandler)
+	log, closeLog, err := openLog(a.statePath)
+	if err != nil {
+		return failedErr(err)
+	}
+	defer closeLog()
 	go d.NewStream(uint64(now.UnixNano()), nil).Run(streamCtx, every,
 		func(demo.Change) {
 			// The calendar changed: ask every loop to poll rather than wait
