@@ -14,6 +14,9 @@ type KeyMap struct {
 	Copy     key.Binding // copy the step-5 commands (OSC 52)
 	SaveFile key.Binding // save the step-5 commands as a .ps1 file
 	Continue key.Binding // leave a message screen
+	// ScrollUp and ScrollDown move a text taller than the screen (step 5's
+	// commands).
+	ScrollUp, ScrollDown key.Binding
 
 	// Dashboard is the dashboard's own bindings; see DashboardKeyMap.
 	Dashboard DashboardKeyMap
@@ -23,12 +26,14 @@ type KeyMap struct {
 // collide with text typed into a field.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Quit:     key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit (progress kept)")),
-		Back:     key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "previous step")),
-		Open:     key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "open in browser")),
-		Copy:     key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "copy commands")),
-		SaveFile: key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save as .ps1")),
-		Continue: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Quit:       key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit (progress kept)")),
+		Back:       key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "previous step")),
+		Open:       key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "open in browser")),
+		Copy:       key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "copy commands")),
+		SaveFile:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save as .ps1")),
+		Continue:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		ScrollUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll up")),
+		ScrollDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll down")),
 
 		Dashboard: DefaultDashboardKeyMap(),
 	}
@@ -38,14 +43,14 @@ var _ help.KeyMap = KeyMap{}
 
 // ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return enabled(k.Continue, k.Open, k.Copy, k.SaveFile, k.Back, k.Quit)
+	return enabled(k.Continue, k.Open, k.Copy, k.SaveFile, k.ScrollDown, k.Back, k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		enabled(k.Continue, k.Back),
-		enabled(k.Open, k.Copy, k.SaveFile),
+		enabled(k.Open, k.Copy, k.SaveFile, k.ScrollUp, k.ScrollDown),
 		enabled(k.Quit),
 	}
 }

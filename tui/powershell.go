@@ -67,7 +67,7 @@ type ScriptInput struct {
 	EnterpriseObjectID string
 	AppName            string // the enterprise application's display name
 	Mailbox            string
-	AutomationName     string // names the management scope
+	ScopeName          string // RBAC: the management scope's name
 	Scope              Scope
 	PolicyGroup        string // ScopeAccessPolicy: the mail-enabled security group holding the mailbox
 }
@@ -83,7 +83,7 @@ func ExchangeScript(in ScriptInput) (string, error) {
 		{"enterprise application Object ID", in.EnterpriseObjectID},
 		{"application name", in.AppName},
 		{"mailbox address", in.Mailbox},
-		{"automation name", in.AutomationName},
+		{"management scope name", in.ScopeName},
 		{"security group", in.PolicyGroup},
 	} {
 		s, err := QuotePowerShell(v.value)
@@ -118,10 +118,7 @@ func ExchangeScript(in ScriptInput) (string, error) {
 		if strings.ContainsFunc(in.Mailbox, func(r rune) bool { return isPSSingleQuote(r) || r == '"' }) {
 			return "", fmt.Errorf("the mailbox address holds a quote: create the management scope for it by hand")
 		}
-		scopeName, err := QuotePowerShell("invitesync " + in.AutomationName)
-		if err != nil {
-			return "", fmt.Errorf("the automation name is %w", err)
-		}
+		scopeName := q["management scope name"]
 		filter, _ := QuotePowerShell("PrimarySmtpAddress -eq '" + in.Mailbox + "'")
 		line("")
 		line("# Limit the app to this one mailbox: RBAC for Applications.")

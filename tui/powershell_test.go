@@ -100,7 +100,7 @@ func testScriptInput() ScriptInput {
 		EnterpriseObjectID: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
 		AppName:            "Salto-IDM-Calendar-Integration-Production",
 		Mailbox:            "visitors@contoso.com",
-		AutomationName:     "Production calendar",
+		ScopeName:          "invitesync visitors@contoso.com",
 		Scope:              ScopeNone,
 	}
 }
@@ -163,8 +163,8 @@ func TestExchangeScriptScoping(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`New-ManagementScope -Name 'invitesync Production calendar' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''visitors@contoso.com'''`,
-		`New-ManagementRoleAssignment -App '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -Role 'Application Calendars.ReadWrite' -CustomResourceScope 'invitesync Production calendar'`,
+		`New-ManagementScope -Name 'invitesync visitors@contoso.com' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''visitors@contoso.com'''`,
+		`New-ManagementRoleAssignment -App '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -Role 'Application Calendars.ReadWrite' -CustomResourceScope 'invitesync visitors@contoso.com'`,
 		`Test-ServicePrincipalAuthorization -Identity '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -Resource 'visitors@contoso.com'`,
 		"remove the\n# Calendars.ReadWrite application permission",
 	} {

@@ -1,0 +1,211 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
+
+	"invitesync/graph"
+)
+
+// eofReader notes the end of input (Ctrl+D), which huh's accessible prompts
+// swallow, so the wizard can stop instead of taking every default.
+type eofReader struct {
+	r   io.Reader
+	eof atomic.Bool
+}
+
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		e.eof.Store(true)
+	}
+	return n, err
+}
+
+// Fd passes the terminal through, for password prompts.
+func (e *eofReader) Fd() uintptr {
+	if f, ok := e.r.(interface{ Fd() uintptr }); ok {
+		return f.Fd()
+	}
+	return ^uintptr(0)
+}
+
+// runAccessible is the wizard in huh's accessible mode: plain prompts one
+// after another, for screen readers. The steps, texts, fields, validation,
+// live test and save are the same as on the full screen.
+func runAccessible(ctx context.Context, opts Options) (Result, error) {
+	opts.Accessible = true
+	w := New(opts)
+	in := &eofReader{r: w.opts.Input}
+	out := w.opts.Output
+	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	// ask runs one form; it gives up at once when ctx ends (Ctrl+C), since
+	// a prompt cannot be interrupted.
+	ask := func(f *huh.Form) error {
+		done := make(chan error, 1)
+		go func() { done <- f.WithAccessible(true).WithInput(in).WithOutput(out).RunWithContext(ctx) }()
+		select {
+		case <-ctx.Done():
+			return ErrAborted
+		case err := <-done:
+			if err != nil || in.eof.Load() {
+				return ErrAborted
+			}
+			return nil
+		}
+	}
+	stop := func() (Result, error) {
+		say("\nSet-up stopped at step %d; run invitesync setup again to continue there.", w.f.d.Step)
+		return Result{Step: w.f.d.Step}, ErrAborted
+	}
+
+	if w.notice != "" {
+		say("%s", w.notice)
+	}
+	if w.state == stateChoose {
+		if err := ask(w.form); err != nil {
+			return stop()
+		}
+		w.chosen()
+	}
+	step, part := w.step, w.part
+	for {
+		w.f.d.Step = step
+		say("\nStep %d of %d: %s", step, stepCount, stepTitles[step])
+		say("%s", stepText(step, w.f.d))
+		for _, l := range stepLinks(step, w.f.d) {
+			say("%s: %s", l.label, l.url)
+		}
+		if w.banner != nil {
+			say("\n%s", plainDiagnosis(*w.banner))
+			w.banner = nil
+		}
+		for _, g := range w.f.stepGroups(step, part) {
+			if g.hide != nil && g.hide() {
+				continue
+			}
+			if err := ask(w.f.newForm(g.Group)); err != nil {
+				return stop()
+			}
+		}
+		switch {
+		case step == 3 && looksLikeSecretID(w.f.sec.ClientSecret) && !w.f.useSecretID:
+			w.f.sec.ClientSecret = ""
+			say("Paste the secret's Value, not its Secret ID.")
+			continue
+		case step == 5:
+			script := w.script()
+			say("\nThe commands:\n%s", script)
+			if path := w.f.d.ScriptPath; path != "" {
+				if err := writeScript(path, script); err != nil {
+					say("Could not save the commands: %v", err)
+				} else {
+					say("Saved the commands to %s", path)
+				}
+			}
+			if w.f.copyScript {
+				if err := copyOSC52(out, script); err != nil {
+					say("Could not copy the commands: %v", err)
+				}
+			}
+		case step == 6 && part == 0:
+			if w.opts.Environments != nil {
+				say("Asking Salto IDM for its environments…")
+				m := listEnvironments(ctx, w.opts.Environments, w.f.d.IDMURL, w.f.sec.IDMAPIKey, w.opts.Store)
+				w.f.setEnvironments(m.envs, m.err)
+			}
+			part = 1
+			continue
+		case step == 6:
+			res, next, ok := w.accessibleSave(ctx, say)
+			if ok {
+				return res, nil
+			}
+			if ctx.Err() != nil {
+				return stop()
+			}
+			step, part = next, 0
+			continue
+		}
+		step++
+		w.f.d.Step = step
+		if err := saveProgress(w.progressPath(), *w.f.d); err != nil {
+			say("%v", err)
+		}
+	}
+}
+
+// accessibleSave runs the live test, printing each check, then saves. It
+// returns the step to go back to when a check fails.
+func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, int, bool) {
+	say("\nTesting the whole chain before saving…")
+	in, bad := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
+	results := []graph.CheckResult{}
+	if bad != nil {
+		results = append(results, *bad)
+	} else if w.opts.LiveTest != nil {
+		tctx, cancel := context.WithTimeout(ctx, liveTestTimeout)
+		results = w.opts.LiveTest(tctx, in, func(r graph.CheckResult) {
+			say("%s: %s", r.ID, checkWord(r))
+		})
+		cancel()
+	}
+	fail, step, warnings := firstFailure(results)
+	if fail != nil {
+		w.banner = fail
+		say("%s\nGoing back to step %d.", plainDiagnosis(*fail), step)
+		_ = saveProgress(w.progressPath(), *w.f.d)
+		return Result{}, step, false
+	}
+	say("Storing the secrets and saving the configuration…")
+	if err := save(w.saveInput(in)); err != nil {
+		w.banner = &graph.CheckResult{ID: "save", Diagnosis: graph.Diagnosis{Step: 6, Message: err.Error()}}
+		say("%s", err)
+		return Result{}, 6, false
+	}
+	res := Result{Saved: true, Automation: in.Automation, Warnings: warnings,
+		Command: setupCommand(w.opts.ConfigPath, in.Automation, in.IDM)}
+	say("%s", savedText(plainStyles(), res))
+	return res, 0, true
+}
+
+// checkWord says a check's outcome in words.
+func checkWord(r graph.CheckResult) string {
+	switch {
+	case !r.OK:
+		return "failed"
+	case r.Warning:
+		return "passed with a warning"
+	}
+	return "passed"
+}
+
+// plainDiagnosis is a diagnosis as plain sentences.
+func plainDiagnosis(r graph.CheckResult) string {
+	var b strings.Builder
+	if r.OK {
+		b.WriteString("Warning")
+	} else {
+		b.WriteString("The live test failed")
+	}
+	if r.Code != "" {
+		b.WriteString(" (" + Sanitize(r.Code) + ")")
+	}
+	b.WriteString(": " + Sanitize(r.Message))
+	if r.Fix != "" {
+		b.WriteString("\nFix: " + Sanitize(r.Fix))
+	}
+	return b.String()
+}
+
+// plainStyles are styles without colour, for the accessible mode's text.
+func plainStyles() Styles {
+	none := lipgloss.NoColor{}
+	return NewStyles(Palette{Text: none, Muted: none, Accent: none, Good: none, Warn: none, Bad: none, Subtle: none, Contrast: none})
+}

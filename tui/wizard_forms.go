@@ -1,0 +1,448 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/charmbracelet/huh"
+
+	"invitesync/config"
+)
+
+// fields is what the step forms read and write: the draft and the secrets
+// (both on the heap, bound with Value), plus the answers that only steer the
+// wizard. Every form of a run shares one fields value.
+type fields struct {
+	d   *Draft
+	sec *Secrets
+
+	// editing: a secret left empty keeps the stored one.
+	editing bool
+	// taken are the names of the other automations in the configuration.
+	taken []string
+	// now is today, for the secret's expiry.
+	now        time.Time
+	accessible bool
+	theme      *huh.Theme
+
+	// envs is IDM's list of environments; empty when it could not be read,
+	// and envErr says why.
+	envs   []Environment
+	envErr error
+
+	useSecretID bool // the person insists the GUID-shaped value is right
+	advanced    bool // show look-ahead and all-day hours
+	copyScript  bool // step 5: copy the commands (OSC 52)
+}
+
+// newForm applies what every wizard form shares.
+func (f *fields) newForm(groups ...*huh.Group) *huh.Form {
+	return huh.NewForm(groups...).
+		WithTheme(f.theme).
+		WithShowHelp(true).
+		WithAccessible(f.accessible)
+}
+
+// group is one page of a step's form; hide, when set, skips it.
+type group struct {
+	*huh.Group
+	hide func() bool
+}
+
+// stepForm builds the form of step n; step 6 has two parts, the IDM
+// connection (part 0) and the automation (part 1). A finished form is inert,
+// so going back to a step builds a new one, prefilled from the draft.
+func (f *fields) stepForm(n, part int) *huh.Form {
+	gs := f.stepGroups(n, part)
+	hg := make([]*huh.Group, len(gs))
+	for i, g := range gs {
+		hg[i] = g.Group
+		if g.hide != nil {
+			hg[i] = g.WithHideFunc(g.hide)
+		}
+	}
+	return f.newForm(hg...)
+}
+
+// stepGroups are the pages of step n's form, in order. Accessible mode asks
+// them one by one, since huh's accessible mode ignores hidden groups.
+func (f *fields) stepGroups(n, part int) []group {
+	one := func(fs ...huh.Field) []group { return []group{{Group: huh.NewGroup(fs...)}} }
+	switch n {
+	case 1:
+		return one(
+			huh.NewInput().Title(f.label("Application name", &f.d.AppName)).
+				Description("The name you gave the app registration.").
+				Value(&f.d.AppName).Validate(f.keep(&f.d.AppName, validateAppName)),
+		)
+	case 2:
+		return one(
+			huh.NewConfirm().Title("Admin consent granted?").
+				Description("Both permissions show a green check mark in the Status column.").
+				Affirmative("Yes, granted").Negative("Not yet").
+				Value(&f.d.ConsentGranted).Validate(validateConsent),
+		)
+	case 3:
+		secretHelp := "Paste the secret's Value (shown once, right after you create it)."
+		if f.editing {
+			secretHelp += " Leave empty to keep the secret already stored."
+		}
+		return []group{
+			{Group: huh.NewGroup(
+				huh.NewInput().Title("Client secret value").Description(secretHelp).
+					EchoMode(huh.EchoModePassword).
+					Value(&f.sec.ClientSecret).Validate(f.validateSecret),
+				huh.NewInput().Title(f.label("The secret expires on (YYYY-MM-DD)", &f.d.SecretExpires)).
+					Description("Required: the integration stops the day the secret expires;\ninvitesync warns you 30, 14 and 7 days before.").
+					Placeholder("2026-12-31").
+					Value(&f.d.SecretExpires).Validate(f.keep(&f.d.SecretExpires, f.validateExpiry)),
+			)},
+			{Group: huh.NewGroup(
+				huh.NewConfirm().Title("That looks like the Secret ID, not the secret's Value").
+					Description("The Secret ID is a GUID. Entra refuses it at sign-in (AADSTS7000215).\nCopy the Value column instead.").
+					Affirmative("It is the Value").Negative("Let me paste the Value").
+					Value(&f.useSecretID),
+			), hide: func() bool { return !looksLikeSecretID(f.sec.ClientSecret) }},
+		}
+	case 4:
+		return one(
+			huh.NewInput().Title(f.label("Directory (tenant) ID", &f.d.TenantID)).Description("The app's Overview page.").
+				Value(&f.d.TenantID).Validate(f.keep(&f.d.TenantID, config.ValidateGUID)),
+			huh.NewInput().Title(f.label("Application (client) ID", &f.d.ClientID)).Description("The app's Overview page.").
+				Value(&f.d.ClientID).Validate(f.keep(&f.d.ClientID, config.ValidateGUID)),
+			huh.NewInput().Title(f.label("Object ID of the enterprise application", &f.d.EnterpriseObjectID)).
+				Description("Enterprise applications → the app → Overview.").
+				Value(&f.d.EnterpriseObjectID).Validate(f.keep(&f.d.EnterpriseObjectID, f.validateObjectID)),
+			huh.NewInput().Title(f.label("Mailbox address", &f.d.Mailbox)).Description("The dedicated mailbox users add to their invitations.").
+				Placeholder("visitors@contoso.com").
+				Value(&f.d.Mailbox).Validate(f.keep(&f.d.Mailbox, config.ValidateMailbox)),
+		)
+	case 5:
+		return []group{
+			{Group: huh.NewGroup(
+				huh.NewSelect[Scope]().Title("Limit the app to this one mailbox?").
+					Description("Without a limit, Calendars.ReadWrite reaches every mailbox in the tenant.").
+					Options(
+						huh.NewOption("Not now", ScopeNone),
+						huh.NewOption("Yes, with RBAC for Applications (current)", ScopeRBAC),
+						huh.NewOption("Yes, with an application access policy (older)", ScopeAccessPolicy),
+					).Value(&f.d.Scope),
+			)},
+			{Group: huh.NewGroup(
+				huh.NewInput().Title(f.label("Mail-enabled security group holding the mailbox", &f.d.PolicyGroup)).
+					Description("An application access policy applies to the members of a group.").
+					Placeholder("invitesync-mailboxes@contoso.com").
+					Value(&f.d.PolicyGroup).Validate(f.keep(&f.d.PolicyGroup, config.ValidateAddress)),
+			), hide: func() bool { return f.d.Scope != ScopeAccessPolicy }},
+			{Group: huh.NewGroup(
+				huh.NewInput().Title(f.label("Save the commands as", &f.d.ScriptPath)).
+					Description("A .ps1 file to run on a Windows machine; leave empty not to save.").
+					Value(&f.d.ScriptPath).Validate(f.keep(&f.d.ScriptPath, validateScriptPath)),
+				huh.NewConfirm().Title("Copy the commands to the clipboard too?").
+					Description("Uses the terminal's clipboard (OSC 52); some terminals ignore it.").
+					Value(&f.copyScript),
+			)},
+		}
+	case 6:
+		if part == 0 {
+			keyHelp := "From Salto IDM's API settings."
+			if f.editing {
+				keyHelp += " Leave empty to keep the key already stored."
+			}
+			return one(
+				huh.NewInput().Title(f.label("Salto IDM API address", &f.d.IDMURL)).Placeholder("https://idm.example.com/api/v1").
+					Value(&f.d.IDMURL).Validate(f.keep(&f.d.IDMURL, config.ValidateIDMURL)),
+				huh.NewInput().Title("Salto IDM API key").Description(keyHelp).
+					EchoMode(huh.EchoModePassword).
+					Value(&f.sec.IDMAPIKey).Validate(f.validateAPIKey),
+			)
+		}
+		return []group{
+			{Group: huh.NewGroup(
+				f.environmentField(),
+				huh.NewInput().Title(f.label("Automation name", &f.d.Name)).Description("Short and unique, e.g. Front desk.").
+					Value(&f.d.Name).Validate(f.keep(&f.d.Name, f.validateName)),
+				huh.NewInput().Title(f.label("Poll every", &f.d.Interval)).Description("Minutes (5) or a duration (5m, 1h); at least 1 minute.").
+					Value(&f.d.Interval).Validate(f.keep(&f.d.Interval, validateInterval)),
+				f.timeZoneField(),
+				huh.NewConfirm().Title("Enabled?").Description("A disabled automation is kept but not polled.").
+					Value(&f.d.Enabled),
+			)},
+			{Group: huh.NewGroup(
+				huh.NewInput().Title(f.label("Internal domains", &f.d.InternalDomains)).
+					Description("Addresses in these domains are colleagues, never visitors.\nComma-separated; empty means the mailbox's own domain.").
+					Value(&f.d.InternalDomains).Validate(f.keep(&f.d.InternalDomains, validateDomains)),
+				huh.NewInput().Title(f.label("Never register these addresses", &f.d.Exclude)).Description("Comma-separated; may be empty.").
+					Value(&f.d.Exclude).Validate(f.keep(&f.d.Exclude, validateAddresses)),
+				huh.NewConfirm().Title("Answer the organizer?").
+					Description("Accept the meeting listing the registered visitors, or say why none were.").
+					Value(&f.d.Replies),
+				huh.NewConfirm().Title("Change the advanced settings?").
+					Description("Look-ahead window and the hours of all-day visits.").
+					Affirmative("Yes").Negative("No").Value(&f.advanced),
+			)},
+			{Group: huh.NewGroup(
+				huh.NewInput().Title(f.label("Look ahead (days)", &f.d.LookAheadDays)).Description("Meetings this far ahead become visits (1–365).").
+					Value(&f.d.LookAheadDays).Validate(f.keep(&f.d.LookAheadDays, validateLookAhead)),
+				huh.NewInput().Title(f.label("All-day visits start at (HH:MM)", &f.d.DayStart)).Value(&f.d.DayStart).Validate(f.keep(&f.d.DayStart, config.ValidateDayTime)),
+				huh.NewInput().Title(f.label("All-day visits end at (HH:MM)", &f.d.DayEnd)).Value(&f.d.DayEnd).Validate(f.keep(&f.d.DayEnd, f.validateDayEnd)),
+			), hide: func() bool { return !f.advanced }},
+			{Group: huh.NewGroup(
+				huh.NewNote().Title("Ready to test and save").
+					Description("invitesync now signs in, reads the calendar and asks Salto IDM,\nthe same checks as `invitesync check`. Nothing is saved unless all pass.").
+					Next(true).NextLabel("Test and save"),
+			)},
+		}
+	}
+	panic(fmt.Sprintf("tui: no step %d", n))
+}
+
+// setEnvironments records IDM's answer. The draft's environment becomes one
+// IDM knows, and an unset time zone the environment's.
+func (f *fields) setEnvironments(envs []Environment, err error) {
+	f.envs, f.envErr = nil, err
+	for _, e := range envs {
+		if strings.TrimSpace(e.Name) != "" {
+			f.envs = append(f.envs, e)
+		}
+	}
+	if len(f.envs) == 0 {
+		if err == nil && envs != nil {
+			f.envErr = errors.New("Salto IDM lists no environments")
+		}
+		return
+	}
+	i := slices.IndexFunc(f.envs, func(e Environment) bool { return strings.EqualFold(e.Name, f.d.Environment) })
+	if i < 0 {
+		i = 0
+	}
+	f.d.Environment = f.envs[i].Name
+	if f.d.TimeZone == "" {
+		if tz, err := config.NormalizeTimeZone(f.envs[i].TimeZone); err == nil {
+			f.d.TimeZone = tz
+		}
+	}
+}
+
+// environmentField offers IDM's environments when they could be read, and
+// a text field (saying why) when not.
+func (f *fields) environmentField() huh.Field {
+	if len(f.envs) > 0 {
+		opts := make([]huh.Option[string], len(f.envs))
+		for i, e := range f.envs {
+			label := Sanitize(e.Name)
+			if e.TimeZone != "" {
+				label += " (" + Sanitize(e.TimeZone) + ")"
+			}
+			opts[i] = huh.NewOption(label, e.Name)
+		}
+		return huh.NewSelect[string]().Title("Salto IDM environment").
+			Description("The environments Salto IDM reported.").
+			Options(opts...).Value(&f.d.Environment)
+	}
+	desc := "The environment's name as Salto IDM shows it (e.g. Production)."
+	if f.envErr != nil {
+		desc += "\nIDM's list could not be read: " + Sanitize(f.envErr.Error())
+	}
+	return huh.NewInput().Title(f.label("Salto IDM environment", &f.d.Environment)).Description(desc).
+		Value(&f.d.Environment).Validate(f.keep(&f.d.Environment, validateEnvironment))
+}
+
+// timeZoneField is a searchable list of IANA zones; in accessible mode, where
+// a list of hundreds would be read out, a text field that takes IANA or
+// Windows names.
+func (f *fields) timeZoneField() huh.Field {
+	if tz, err := config.NormalizeTimeZone(f.d.TimeZone); err == nil {
+		f.d.TimeZone = tz
+	}
+	if f.accessible {
+		return huh.NewInput().Title(f.label("Time zone of the environment", &f.d.TimeZone)).
+			Description("An IANA name such as Europe/Berlin, or a Windows name such as W. Europe Standard Time.").
+			Value(&f.d.TimeZone).Validate(f.keep(&f.d.TimeZone, config.ValidateTimeZone))
+	}
+	names := zoneNames
+	if !slices.Contains(names, f.d.TimeZone) {
+		f.d.TimeZone = "UTC"
+	}
+	opts := make([]huh.Option[string], len(names))
+	for i, n := range names {
+		opts[i] = huh.NewOption(n, n)
+	}
+	return huh.NewSelect[string]().Title("Time zone of the environment").
+		Description("Press / to search, e.g. /berlin.").
+		Options(opts...).Height(8).
+		Value(&f.d.TimeZone).Validate(f.keep(&f.d.TimeZone, config.ValidateTimeZone))
+}
+
+// keep adapts validate to huh's accessible prompts, where an empty answer
+// keeps the current value but is validated as typed.
+func (f *fields) keep(p *string, validate func(string) error) func(string) error {
+	if !f.accessible {
+		return validate
+	}
+	return func(s string) error {
+		if s == "" {
+			return validate(*p)
+		}
+		return validate(s)
+	}
+}
+
+// label adds the current value to a title in accessible mode, where the
+// prompt would not show it otherwise.
+func (f *fields) label(title string, p *string) string {
+	if !f.accessible || *p == "" {
+		return title
+	}
+	return fmt.Sprintf("%s [Enter keeps %s]", title, Sanitize(*p))
+}
+
+// Validators. Each names what is expected; the configuration's validators
+// check the values the file will hold.
+
+func validateAppName(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("required: the app registration's name, e.g. Salto-IDM-Calendar-Integration-Production")
+	}
+	return config.ValidateAppName(s)
+}
+
+func validateConsent(granted bool) error {
+	if !granted {
+		return errors.New("grant admin consent first: without it Microsoft Graph refuses every calendar request (403)")
+	}
+	return nil
+}
+
+// looksLikeSecretID reports whether s has the shape of a Secret ID (a GUID)
+// rather than a secret's Value.
+func looksLikeSecretID(s string) bool { return config.ValidateGUID(strings.TrimSpace(s)) == nil }
+
+func (f *fields) validateSecret(s string) error {
+	if s == "" {
+		if f.editing {
+			return nil
+		}
+		return errors.New("required: the secret's Value from Certificates & secrets")
+	}
+	if strings.TrimSpace(s) != s {
+		return errors.New("starts or ends with spaces: paste only the Value")
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return errors.New("contains spaces or control characters: paste only the Value")
+	}
+	return nil
+}
+
+func (f *fields) validateExpiry(s string) error {
+	_, err := parseExpiry(s, f.now)
+	return err
+}
+
+func (f *fields) validateObjectID(s string) error {
+	if err := config.ValidateGUID(s); err != nil {
+		return err
+	}
+	switch {
+	case strings.EqualFold(s, f.d.ClientID):
+		return errors.New("that is the Application (client) ID: the enterprise application's Object ID is another GUID")
+	case strings.EqualFold(s, f.d.TenantID):
+		return errors.New("that is the Directory (tenant) ID: the enterprise application's Object ID is another GUID")
+	}
+	return nil
+}
+
+func validateScriptPath(s string) error {
+	if s == "" {
+		return nil
+	}
+	if !strings.EqualFold(filepath.Ext(s), ".ps1") {
+		return fmt.Errorf("%q does not end in .ps1: PowerShell runs only .ps1 scripts", s)
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return errors.New("contains control characters: expected a file name")
+	}
+	return nil
+}
+
+func (f *fields) validateAPIKey(s string) error {
+	if s == "" {
+		if f.editing {
+			return nil
+		}
+		return errors.New("required: the API key from Salto IDM")
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return errors.New("contains spaces or control characters: paste only the key")
+	}
+	return nil
+}
+
+func validateEnvironment(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("required: the Salto IDM environment, e.g. Production")
+	}
+	return config.ValidateEnvironment(s)
+}
+
+func (f *fields) validateName(s string) error {
+	if err := config.ValidateName(s); err != nil {
+		return err
+	}
+	for _, t := range f.taken {
+		if strings.EqualFold(t, s) {
+			return fmt.Errorf("%q is already the name of another automation: choose another", s)
+		}
+	}
+	return nil
+}
+
+func validateInterval(s string) error {
+	d, err := config.ParseInterval(s)
+	if err != nil {
+		return err
+	}
+	return config.ValidateInterval(d)
+}
+
+func validateDomains(s string) error {
+	for _, d := range splitList(s) {
+		if err := config.ValidateDomain(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateAddresses(s string) error {
+	for _, a := range splitList(s) {
+		if err := config.ValidateAddress(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateLookAhead(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a number of days: expected 1 to %d", s, config.MaxLookAheadDays)
+	}
+	return config.ValidateLookAhead(n)
+}
+
+func (f *fields) validateDayEnd(s string) error {
+	if err := config.ValidateDayTime(s); err != nil {
+		return err
+	}
+	if config.ValidateDayTime(f.d.DayStart) == nil && s <= f.d.DayStart {
+		return fmt.Errorf("%s must be later than the start, %s", s, f.d.DayStart)
+	}
+	return nil
+}
