@@ -62,7 +62,11 @@ func (c *Client) Check(ctx context.Context, probeMailbox string) []CheckResult {
 		results = append(results, failed(CheckCalendarView, c.Diagnose(ctx, err)))
 		return notRun(results, "the calendar view could not be read", probeMailbox)
 	}
-	results = append(results, passed(CheckCalendarView, fmt.Sprintf("The calendar view answers (%d event(s) in the next 24 hours on the first page).", n)))
+	view := "The calendar view of the next 24 hours answers; it holds no events."
+	if n > 0 {
+		view = "The calendar view of the next 24 hours answers; it holds events."
+	}
+	results = append(results, passed(CheckCalendarView, view))
 
 	if probeMailbox != "" {
 		results = append(results, c.probe(ctx, probeMailbox))
@@ -99,7 +103,8 @@ func (c *Client) readCalendar(ctx context.Context, mailbox string) error {
 	})
 }
 
-// peek reads one event of the next 24 hours' calendar view.
+// peek reads at most one event of the next 24 hours' calendar view and
+// returns how many came.
 func (c *Client) peek(ctx context.Context) (int, error) {
 	now := time.Now().UTC()
 	start, end := now.Format(time.RFC3339), now.Add(24*time.Hour).Format(time.RFC3339)

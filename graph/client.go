@@ -50,9 +50,9 @@ type Options struct {
 	// GraphURL is the Graph base URL including the version, e.g.
 	// https://graph.microsoft.com/v1.0.
 	GraphURL string
-	// HTTPClient carries both the token and the Graph requests; its Transport
-	// decides TLS trust. Nil: a client trusting the system roots, which on
-	// Linux include the file SSL_CERT_FILE names.
+	// HTTPClient's Transport carries both the token and the Graph requests
+	// and decides TLS trust; its other fields are not used. Nil: a transport
+	// trusting the system roots, which on Linux include SSL_CERT_FILE's.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	// PageSize is the Prefer: odata.maxpagesize of delta requests.
@@ -128,50 +128,53 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 		return nil, err
 	}
 	opts = withDefaults(opts, a)
-	log := opts.Logger.With("mailbox", a.Mailbox)
-
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport()}
+	var parent http.RoundTripper = defaultTransport()
+	if opts.HTTPClient != nil {
+		parent = opts.HTTPClient.Transport
+		if parent == nil {
+			parent = http.DefaultTransport
+		}
 	}
-	parent := hc.Transport
-	if parent == nil {
-		parent = http.DefaultTransport
+	c := &Client{
+		a: a, scope: graphScope(graphBase.Hostname()), authority: authority, graphBase: graphBase,
+		net: &netTransport{base: parent}, sem: make(chan struct{}, MaxConcurrentRequests),
+		log: opts.Logger.With("mailbox", a.Mailbox), opts: opts,
 	}
-	nt := &netTransport{base: parent}
-	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
+	// Instance discovery asks login.microsoftonline.com about the authority:
+	// pointless, and unreachable, when the endpoints are redirected.
 	redirected := authority.String() != DefaultAuthorityHost || graphBase.String() != DefaultGraphURL
-	cred, err := azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, clientSecret,
+	c.cred, err = azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, clientSecret,
 		&azidentity.ClientSecretCredentialOptions{
 			ClientOptions: azcore.ClientOptions{
 				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: authority.String()},
-				Transport: &http.Client{Transport: nt, CheckRedirect: noRedirect},
+				Transport: &http.Client{Transport: c.net, CheckRedirect: noRedirect},
 				Retry:     policy.RetryOptions{MaxRetries: 2},
 			},
-			// Instance discovery asks login.microsoftonline.com about the
-			// authority: pointless, and unreachable, when it is redirected.
 			DisableInstanceDiscovery: redirected,
 		})
 	if err != nil {
 		return nil, &Diagnosis{Step: 4, Message: "The sign-in settings are not usable: " + cleanText(err.Error()),
 			Fix: "Check the Directory (tenant) ID and the Application (client) ID."}
 	}
-	scope := graphScope(graphBase.Hostname())
+	if c.graph, err = c.newGraphClient(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newGraphClient builds the SDK client as graph-notes §7 describes: the
+// credential's token for the Graph host, the default middleware with this
+// client's retry policy, over the client's transport.
+func (c *Client) newGraphClient() (*msgraph.GraphServiceClient, error) {
 	// Without the Graph host in the allowed hosts the SDK silently sends no token.
 	auth, err := graphauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
-		cred, []string{scope}, []string{graphBase.Hostname()})
+		c.cred, []string{c.scope}, []string{c.graphBase.Hostname()})
 	if err != nil {
 		return nil, fmt.Errorf("graph: authentication provider: %w", err)
 	}
-	c := &Client{
-		a: a, cred: cred, scope: scope, authority: authority, graphBase: graphBase, net: nt,
-		sem: make(chan struct{}, MaxConcurrentRequests), log: log, opts: opts,
-	}
-	graphOpts := msgraph.GetDefaultClientOptions()
 	middleware, err := khttp.GetDefaultMiddlewaresWithOptions(
 		&khttp.RetryHandlerOptions{
-			MaxRetries: opts.MaxRetries,
+			MaxRetries: c.opts.MaxRetries,
 			// ShouldRetry must be set: the SDK calls it unchecked.
 			ShouldRetry: c.shouldRetry,
 		},
@@ -183,23 +186,26 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 	if err != nil {
 		return nil, fmt.Errorf("graph: middleware: %w", err)
 	}
+	graphOpts := msgraph.GetDefaultClientOptions()
 	middleware = append([]khttp.Middleware{
 		msgraphcore.NewGraphTelemetryHandler(&graphOpts),
 		khttp.NewUrlReplaceHandler(true, msgraphcore.ReplacementPairs),
 	}, middleware...)
-	graphHTTP := &http.Client{
-		Transport:     khttp.NewCustomTransportWithParentTransport(nt, middleware...),
+	httpClient := &http.Client{
+		Transport:     khttp.NewCustomTransportWithParentTransport(c.net, middleware...),
 		CheckRedirect: noRedirect,
 	}
 	adapter, err := msgraph.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
-		auth, nil, nil, graphHTTP)
+		auth, nil, nil, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("graph: request adapter: %w", err)
 	}
-	adapter.SetBaseUrl(strings.TrimSuffix(graphBase.String(), "/"))
-	c.graph = msgraph.NewGraphServiceClient(adapter)
-	return c, nil
+	adapter.SetBaseUrl(strings.TrimSuffix(c.graphBase.String(), "/"))
+	return msgraph.NewGraphServiceClient(adapter), nil
 }
+
+// noRedirect leaves redirects to the SDK's own redirect handler.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Mailbox is the address of the mailbox the client watches.
 func (c *Client) Mailbox() string { return c.a.Mailbox }

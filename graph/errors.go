@@ -93,7 +93,7 @@ func (e *AuthError) AADSTS() string {
 
 // NetworkError is a host that could not be reached: DNS, connection or TLS.
 type NetworkError struct {
-	Host string
+	Host string // host[:port] as in the URL
 	Err  error
 }
 

@@ -81,7 +81,7 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, user string,
 	defer s.mu.Unlock()
 	mb, err := s.mailbox(user)
 	if err != nil {
-		graphError(w, http.StatusNotFound, "ErrorInvalidUser", "The requested user '"+user+"' is invalid.", 0)
+		noUser(w, user)
 		return
 	}
 	var rd *round

@@ -121,7 +121,7 @@ func (s *Server) checkMailbox(w http.ResponseWriter, user string) bool {
 	case noMailbox:
 		graphError(w, http.StatusNotFound, "MailboxNotEnabledForRESTAPI", "REST API is not yet supported for this mailbox.", 0)
 	case !exists:
-		graphError(w, http.StatusNotFound, "ErrorInvalidUser", fmt.Sprintf("The requested user '%s' is invalid.", user), 0)
+		noUser(w, user)
 	case blocked:
 		graphError(w, http.StatusForbidden, "ErrorAccessDenied", "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.", 0)
 	default:
@@ -130,9 +130,19 @@ func (s *Server) checkMailbox(w http.ResponseWriter, user string) bool {
 	return false
 }
 
+// noUser answers for an address that is no user of the tenant.
+func noUser(w http.ResponseWriter, user string) {
+	graphError(w, http.StatusNotFound, "ErrorInvalidUser", fmt.Sprintf("The requested user '%s' is invalid.", user), 0)
+}
+
 func (s *Server) serveCalendar(w http.ResponseWriter, user string) {
 	s.mu.Lock()
-	mb, _ := s.mailbox(user)
+	mb, err := s.mailbox(user)
+	if err != nil {
+		s.mu.Unlock()
+		noUser(w, user)
+		return
+	}
 	cal := wireCalendar{
 		ODataContext:                  s.srv.URL + "/v1.0/$metadata#users('" + user + "')/calendar/$entity",
 		ID:                            mb.calendarID,
@@ -178,7 +188,12 @@ func (s *Server) serveCalendarView(w http.ResponseWriter, r *http.Request, user 
 		skip = n
 	}
 	s.mu.Lock()
-	mb, _ := s.mailbox(user)
+	mb, err := s.mailbox(user)
+	if err != nil {
+		s.mu.Unlock()
+		noUser(w, user)
+		return
+	}
 	ids := s.windowIDs(mb, start, end)
 	page := wirePage{ODataContext: s.srv.URL + "/v1.0/$metadata#users('" + user + "')/calendarView", Value: []any{}}
 	for i := skip; i < len(ids) && i < skip+top; i++ {
@@ -241,7 +256,11 @@ func (s *Server) serveReply(w http.ResponseWriter, r *http.Request, user, eventI
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mb, _ := s.mailbox(user)
+	mb, err := s.mailbox(user)
+	if err != nil {
+		noUser(w, user)
+		return
+	}
 	it := mb.items[parseID(eventID)]
 	switch {
 	case it == nil || it.deleted:

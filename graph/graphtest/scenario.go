@@ -169,7 +169,9 @@ func (s *Server) AddWeeklySeries(mailbox string, first Event, count int) (string
 }
 
 // UpdateEvent applies change to an event; on a series master it applies it to
-// the master and every occurrence. The id, type and series fields cannot change.
+// the master and to every occurrence, so a time change there should be
+// relative (e.Start = e.Start.Add(time.Hour)). The id, type and series
+// fields cannot change.
 func (s *Server) UpdateEvent(mailbox, id string, change func(*Event)) error {
 	return s.modify(mailbox, id, func(it *item) error {
 		keep := it.ev
