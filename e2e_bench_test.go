@@ -67,6 +67,7 @@ func BenchmarkRunOnceFirstRound10k(b *testing.B) {
 		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
 		b.ReportMetric(elapsed.Seconds(), "s/round")
 		b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
+		b.ReportMetric((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(), "s-CPU")
 		b.ReportMetric(float64(graphRequests), "graph-requests")
 		b.ReportMetric(float64(puts), "idm-PUTs")
 		b.ReportMetric(float64(lookups), "host-lookups")

@@ -163,14 +163,11 @@ func (e *Engine) drainDue(ctx context.Context) {
 func (e *Engine) cycle(ctx context.Context) time.Time {
 	start := e.now()
 	e.setState(store.LoopPolling, func(s *store.LoopStatus) { s.LastPoll = start })
-	_, err := e.Poll(ctx)
+	_, _, pollErr, drainErr := e.pollAndDeliver(ctx)
 	if ctx.Err() != nil {
 		return e.now()
 	}
-	if _, derr := e.Drain(ctx); derr != nil && ctx.Err() == nil {
-		err = errors.Join(err, derr)
-	}
-	return e.settle(err)
+	return e.settle(errors.Join(pollErr, drainErr))
 }
 
 // settle records a cycle's result and returns when to poll next: the
@@ -306,8 +303,11 @@ func (e *Engine) RunOnce(ctx context.Context) (OnceResult, error) {
 	e.logExpiry()
 	start := e.now()
 	e.setState(store.LoopPolling, func(s *store.LoopStatus) { s.LastPoll = start })
-	n, pollErr := e.Poll(ctx)
-	res.Events = n
+	n, d, pollErr, drainErr := e.pollAndDeliver(ctx)
+	res.Events, res.Drain = n, d
+	if drainErr != nil {
+		return res, errors.Join(pollErr, drainErr)
+	}
 	for ctx.Err() == nil {
 		d, err := e.Drain(ctx)
 		res.Drain.Done += d.Done

@@ -23,6 +23,19 @@ const removedMissing = "invitesync:missing"
 // page is planned and committed with the next link in one transaction. It
 // reports the number of events Graph returned.
 func (e *Engine) Poll(ctx context.Context) (events int, err error) {
+	return e.poll(ctx, func() {})
+}
+
+// fetched is a delta page on its way.
+type fetched struct {
+	page *graph.Page
+	err  error
+}
+
+// poll is Poll calling committed after each page's transaction. While a
+// page is planned and committed, the next one is already being fetched: a
+// read that is simply dropped if the commit fails.
+func (e *Engine) poll(ctx context.Context, committed func()) (events int, err error) {
 	now := e.now()
 	win := e.rules.Window(now)
 	var cur store.Cursor
@@ -41,36 +54,48 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 			"from", win.Start.Format(time.DateOnly), "to", win.End.Format(time.DateOnly))
 		cur = e.freshCursor(win, now)
 	}
+	fetch := func(c store.Cursor) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			p, err := e.cal.DeltaPage(ctx, graph.Cursor{Link: c.Link, Start: c.WindowStart, End: c.WindowEnd})
+			ch <- fetched{p, err}
+		}()
+		return ch
+	}
+	incoming := fetch(cur)
 	resynced := false
 	for {
-		page, err := e.cal.DeltaPage(ctx, graph.Cursor{Link: cur.Link, Start: cur.WindowStart, End: cur.WindowEnd})
-		if IsResync(err) && !resynced && cur.Link != "" {
+		f := <-incoming
+		if IsResync(f.err) && !resynced && cur.Link != "" {
 			// The delta link expired: a fresh round replays every event,
 			// which planning makes idempotent.
 			resynced = true
-			e.log.Warn("Graph expired the delta link; starting a fresh round", "error", err)
+			e.log.Warn("Graph expired the delta link; starting a fresh round", "error", f.err)
 			if err := e.store.Update(ctx, func(tx *store.Tx) error { return tx.ClearCursor(e.name) }); err != nil {
 				return events, err
 			}
 			cur = e.freshCursor(win, e.now())
+			incoming = fetch(cur)
 			continue
 		}
-		if err != nil {
-			return events, err
+		if f.err != nil {
+			return events, f.err
 		}
-		events += len(page.Events)
+		events += len(f.page.Events)
 		next := cur
 		switch {
-		case page.NextLink != "":
-			next.Link, next.Complete = page.NextLink, false
-		case page.DeltaLink != "":
-			next.Link, next.Complete = page.DeltaLink, true
+		case f.page.NextLink != "":
+			next.Link, next.Complete = f.page.NextLink, false
+			incoming = fetch(next)
+		case f.page.DeltaLink != "":
+			next.Link, next.Complete = f.page.DeltaLink, true
 		default:
 			return events, errors.New("graph: a delta page carried neither a nextLink nor a deltaLink")
 		}
-		if err := e.applyPage(ctx, page.Events, next); err != nil {
+		if err := e.applyPage(ctx, f.page.Events, next); err != nil {
 			return events, err
 		}
+		committed()
 		cur = next
 		if cur.Complete {
 			break
@@ -81,6 +106,43 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 		return events, e.reconcile(ctx, cur)
 	}
 	return events, nil
+}
+
+// pollAndDeliver runs Poll while a second goroutine delivers the outbox as
+// pages commit, then drains what is due.
+func (e *Engine) pollAndDeliver(ctx context.Context) (events int, res DrainResult, pollErr, drainErr error) {
+	wake := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			last := false
+			select {
+			case <-wake:
+			case <-stop:
+				last = true
+			}
+			d, err := e.Drain(ctx)
+			res.Done, res.Retrying, res.Failed = res.Done+d.Done, res.Retrying+d.Retrying, res.Failed+d.Failed
+			if err != nil {
+				drainErr = err
+				return
+			}
+			if last {
+				return
+			}
+		}
+	}()
+	events, pollErr = e.poll(ctx, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	close(stop)
+	<-done
+	return events, res, pollErr, drainErr
 }
 
 // freshCursor starts a new round over win.
