@@ -471,3 +471,39 @@ func TestEngineWindowRollsDaily(t *testing.T) {
 		t.Errorf("the new day's round made %d IDM writes, want 1 (Bob's visit)", n)
 	}
 }
+
+func TestEngineDistributionListInvitation(t *testing.T) {
+	h := newHarness(t)
+	ev := invitation("Via a list", localDay(1).Add(9*time.Hour), simAnn)
+	ev.Attendees = []graphtest.Attendee{simGuest("Visitors list", "visitors-list@contoso.com"), simAnn} // the mailbox is not listed
+	h.add(ev)
+	h.cycle()
+	if got := h.active(); len(got) != 1 || len(got[simAnn.Address]) != 1 {
+		t.Fatalf("visits = %v, want Ann's although the mailbox was invited through a list", got)
+	}
+}
+
+func TestEngineCheckedInVisitIsKept(t *testing.T) {
+	h := newHarness(t)
+	id := h.add(invitation("Meeting", localDay(1).Add(9*time.Hour), simAnn))
+	h.cycle()
+	ref := h.active()[simAnn.Address][0].Ref
+	if err := h.idm.MarkCheckedIn(ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.graph.CancelEvent(mailbox, id); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.eng.RunOnce(h.ctx)
+	if err != nil || res.OK() || res.Drain.Failed != 1 {
+		t.Fatalf("RunOnce = %+v, %v; want the cancellation refused for good", res, err)
+	}
+	if v, _ := h.idm.Visit(ref); v.Status != idm.StatusCheckedIn {
+		t.Errorf("visit status %q, want still checked in", v.Status)
+	}
+	acts := h.activity()
+	last := acts[len(acts)-1]
+	if last.Outcome != store.OutcomeFailed || !strings.Contains(last.Reason, "ann.guest@fabrikam.com has already checked in") {
+		t.Fatalf("last activity = %+v", last)
+	}
+}
