@@ -66,7 +66,10 @@ type Options struct {
 	// ends the call with a *ThrottledError.
 	MaxRetryWait time.Duration
 	// TimeZone is the zone Graph is asked to report times in (Prefer:
-	// outlook.timezone); default the automation's, else UTC.
+	// outlook.timezone); default UTC. Graph refuses names outside its own
+	// list (TimeZoneNotSupportedException): Windows names are safe, only some
+	// IANA names are. Instants do not depend on it, and all-day events are
+	// read in the zone they were made in, so UTC loses nothing.
 	TimeZone string
 }
 
@@ -102,6 +105,7 @@ type Client struct {
 	log       *slog.Logger
 	opts      Options
 	zones     zoneCache
+	loc       *time.Location // the automation's zone: all-day dates are midnights in it
 }
 
 // New builds the client of automation a. Nothing goes over the network until
@@ -138,7 +142,7 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 	c := &Client{
 		a: a, scope: graphScope(graphBase.Hostname()), authority: authority, graphBase: graphBase,
 		net: &netTransport{base: parent}, sem: make(chan struct{}, MaxConcurrentRequests),
-		log: opts.Logger.With("mailbox", a.Mailbox), opts: opts,
+		log: opts.Logger.With("mailbox", a.Mailbox), opts: opts, loc: a.Location(),
 	}
 	// Instance discovery asks login.microsoftonline.com about the authority:
 	// pointless, and unreachable, when the endpoints are redirected.
@@ -225,9 +229,6 @@ func withDefaults(o Options, a config.Automation) Options {
 	}
 	if o.MaxRetryWait <= 0 {
 		o.MaxRetryWait = DefaultMaxRetryWait
-	}
-	if o.TimeZone == "" {
-		o.TimeZone = a.TimeZone
 	}
 	if o.TimeZone == "" {
 		o.TimeZone = "UTC"

@@ -164,7 +164,8 @@ func (c *Client) event(m models.Eventable) (Event, error) {
 		return Event{}, fmt.Errorf("event %s: end: %v", ev.ID, err)
 	}
 	if ev.IsAllDay {
-		ev.Start, ev.End = nearestMidnight(ev.Start), nearestMidnight(ev.End)
+		ev.Start = c.allDay(ev.Start, deref(m.GetOriginalStartTimeZone()))
+		ev.End = c.allDay(ev.End, deref(m.GetOriginalEndTimeZone()))
 	}
 	if ev.End.Before(ev.Start) {
 		return Event{}, fmt.Errorf("event %s ends before it starts", ev.ID)
@@ -200,10 +201,21 @@ func (c *Client) dateTime(v models.DateTimeTimeZoneable) (time.Time, error) {
 	return t, nil
 }
 
-// nearestMidnight rounds t to the closest midnight in its zone. All-day
-// events span midnights of the zone they were created in; reported in
-// another zone they are shifted by the zones' difference, which rounding
-// undoes for differences under twelve hours.
+// allDay returns the date an all-day event's start or end t falls on, as
+// midnight in the automation's zone. All-day events run from midnight to
+// midnight in the zone they were made in (originalStartTimeZone); reported
+// in another zone they are shifted by the difference. Read in their own zone
+// they are midnights again; when that zone is unknown (a custom one),
+// rounding to the nearest midnight undoes shifts under twelve hours.
+func (c *Client) allDay(t time.Time, original string) time.Time {
+	if loc, err := c.zones.load(original); original != "" && err == nil {
+		t = t.In(loc)
+	}
+	d := nearestMidnight(t)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, c.loc)
+}
+
+// nearestMidnight rounds t to the closest midnight in its zone.
 func nearestMidnight(t time.Time) time.Time {
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
 	if t.Sub(day) >= 12*time.Hour {

@@ -94,8 +94,8 @@ func TestDeltaRoundsPageAndReportChanges(t *testing.T) {
 		v.Type != graph.TypeSingleInstance || v.IsCancelled || v.IsOrganizer || !v.ResponseRequested || v.ICalUID == "" || v.ChangeKey == "" {
 		t.Errorf("visit = %+v", v)
 	}
-	if !v.Start.Equal(day(2, 9, 0)) || !v.End.Equal(day(2, 11, 0)) || v.Start.Location().String() != "Europe/Berlin" {
-		t.Errorf("visit runs %v – %v, want %v – %v reported in Europe/Berlin", v.Start, v.End, day(2, 9, 0), day(2, 11, 0))
+	if !v.Start.Equal(day(2, 9, 0)) || !v.End.Equal(day(2, 11, 0)) || v.Start.Location() != time.UTC {
+		t.Errorf("visit runs %v – %v, want %v – %v reported in UTC", v.Start, v.End, day(2, 9, 0), day(2, 11, 0))
 	}
 	wantAttendees := []graph.Attendee{
 		{Address: graph.Address{Name: "Ann Guest", Email: ann.Address}, Type: "required", Response: "none"},
@@ -208,7 +208,7 @@ func TestDeltaSendsPreferAndAuthorizationOnEveryRequest(t *testing.T) {
 			t.Errorf("request %d has no bearer token", i)
 		}
 		prefer := strings.Join(r.Prefer, ", ")
-		mustContain(t, "Prefer of "+r.Path+"?"+r.RawQuery, prefer, "odata.maxpagesize=2", `outlook.timezone="Europe/Berlin"`, `IdType="ImmutableId"`)
+		mustContain(t, "Prefer of "+r.Path+"?"+r.RawQuery, prefer, "odata.maxpagesize=2", `outlook.timezone="UTC"`, `IdType="ImmutableId"`)
 	}
 	if !strings.HasSuffix(reqs[0].Path, "/calendarView/delta()") || !strings.Contains(reqs[0].RawQuery, "startDateTime=") {
 		t.Errorf("first request = %s?%s, want the SDK's delta() with the window", reqs[0].Path, reqs[0].RawQuery)
@@ -247,31 +247,46 @@ func TestDeltaExpiredTokenAsksForAFreshRound(t *testing.T) {
 	}
 }
 
-func TestDeltaReportsTimesInAWindowsZone(t *testing.T) {
+func TestDeltaReadsTimesInTheReportedZone(t *testing.T) {
 	s := newSim(t)
 	if _, err := s.AddEvent(watched, graphtest.Event{Subject: "Visit", Organizer: host, Start: day(1, 9, 0), End: day(1, 10, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	// An all-day event made in Berlin, asked for in UTC: Graph reports it
-	// from 22:00 or 23:00 the day before; its dates must survive.
-	if _, err := s.AddEvent(watched, graphtest.Event{Subject: "Open day", Organizer: host, AllDay: true, TimeZone: "Europe/Berlin",
-		Start: day(3, 0, 0), End: day(3, 0, 0)}); err != nil {
-		t.Fatal(err)
-	}
 	o := optionsFor(s)
 	o.TimeZone = "W. Europe Standard Time"
-	a := automationFor(s)
-	events, _, _ := round(t, newClient(t, s, a, o), graph.Cursor{Start: day(0, 0, 0), End: day(30, 0, 0)})
-	if len(events) != 2 || events[0].Start.Location().String() != "Europe/Berlin" || !events[0].Start.Equal(day(1, 9, 0)) {
-		t.Fatalf("events = %+v, want the visit at %v in Europe/Berlin", events, day(1, 9, 0))
+	events, _, _ := round(t, newClient(t, s, automationFor(s), o), window)
+	if len(events) != 1 || events[0].Start.Location().String() != "Europe/Berlin" || !events[0].Start.Equal(day(1, 9, 0)) {
+		t.Fatalf("events = %+v, want the visit at %v reported in Europe/Berlin", events, day(1, 9, 0))
 	}
+	for _, r := range s.GraphRequests() {
+		mustContain(t, "Prefer", strings.Join(r.Prefer, ", "), `outlook.timezone="W. Europe Standard Time"`)
+	}
+}
 
-	o.TimeZone = "UTC"
-	events, _, _ = round(t, newClient(t, s, a, o), graph.Cursor{Start: day(0, 0, 0), End: day(30, 0, 0)})
-	openDay := events[1]
-	want := day(3, 0, 0)
-	if !openDay.IsAllDay || !openDay.Start.Equal(want) || !openDay.End.Equal(want.AddDate(0, 0, 1)) {
-		t.Errorf("all-day event in UTC = %v – %v, want %v – %v", openDay.Start, openDay.End, want, want.AddDate(0, 0, 1))
+// TestDeltaKeepsTheDatesOfAllDayEvents: Graph reports an all-day event from
+// the midnights of the zone it was made in, converted to the zone asked for
+// (UTC here): from 23:00 the day before for Berlin, from 11:00 the day before
+// for New Zealand in summer. Its dates must survive either way.
+func TestDeltaKeepsTheDatesOfAllDayEvents(t *testing.T) {
+	s := newSim(t)
+	for _, zone := range []string{"W. Europe Standard Time", "New Zealand Standard Time", "Pacific Standard Time"} {
+		if _, err := s.AddEvent(watched, graphtest.Event{Subject: zone, Organizer: host, AllDay: true, TimeZone: zone,
+			Start: day(3, 0, 0), End: day(5, 0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, _, _ := round(t, newClient(t, s, automationFor(s), optionsFor(s)), window)
+	if len(events) != 3 {
+		t.Fatalf("%d events, want 3", len(events))
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	first, last := day(3, 0, 0), day(5, 0, 0)
+	wantStart := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, berlin)
+	wantEnd := time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, berlin)
+	for _, e := range events {
+		if !e.IsAllDay || !e.Start.Equal(wantStart) || !e.End.Equal(wantEnd) {
+			t.Errorf("%s: %v – %v, want %v – %v (midnights in the automation's zone)", e.Subject, e.Start, e.End, wantStart, wantEnd)
+		}
 	}
 }
 

@@ -15,7 +15,9 @@ type Event struct {
 	Organizer Address
 	Attendees []Attendee
 	// Start and End are the instants Graph reported, in the zone it reported
-	// them in. For all-day events only their calendar dates are meaningful.
+	// them in. For all-day events only their calendar dates are meaningful:
+	// they are midnights, in the automation's zone, of the first day and of
+	// the day after the last.
 	Start, End        time.Time
 	IsAllDay          bool
 	IsCancelled       bool
