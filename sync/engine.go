@@ -65,7 +65,7 @@ type Engine struct {
 	store  *store.Store
 	cal    Calendar
 	dir    Directory
-	hosts  idm.EmployeeFinder
+	hosts  *idm.EmployeeCache
 	log    *slog.Logger
 	feed   *Feed
 	policy Policy
@@ -81,12 +81,11 @@ type Engine struct {
 
 	control chan store.Command
 
-	statusMu  stdsync.Mutex
-	status    store.LoopStatus
-	paused    bool
-	failures  int    // consecutive failed cycles
-	lastErr   string // last cycle error logged, to log repeats once
-	failedOps int    // operations that failed permanently since the engine started
+	statusMu stdsync.Mutex
+	status   store.LoopStatus
+	paused   bool
+	failures int    // consecutive failed cycles
+	lastErr  string // last cycle error logged, to log repeats once
 	// expiryLogged is the secret-expiry level last logged.
 	expiryLogged ExpiryLevel
 }

@@ -153,9 +153,7 @@ func (e *Engine) attempt(ctx context.Context, sop store.Op) attempt {
 	}
 	a.reason = failureReason(a.op, a.err, msg)
 	if a.op.Kind == OpPut && errors.Is(a.err, idm.ErrNotFound) {
-		if c, ok := e.hosts.(*idm.EmployeeCache); ok {
-			c.Forget(a.op.Visit.HostEmail) // host_not_found: the cached answer is stale
-		}
+		e.hosts.Forget(a.op.Visit.HostEmail) // host_not_found: the cached answer is stale
 	}
 	return a
 }
@@ -208,11 +206,6 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 		default:
 			res.Failed++
 		}
-	}
-	if len(failures) > 0 {
-		e.statusMu.Lock()
-		e.failedOps += len(failures)
-		e.statusMu.Unlock()
 	}
 	for _, act := range failures {
 		act.At = e.now()
