@@ -44,6 +44,7 @@ stored in the OS keyring when one is available.`,
 	}
 	f := cmd.Flags()
 	f.Bool("no-input", false, "take every answer from flags; never prompt")
+	addWizardFlags(f)
 	f.String("name", "", "the automation to create or edit (required with --no-input)")
 	for _, s := range setupFields {
 		if s.list {

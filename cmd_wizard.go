@@ -1,6 +1,131 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
 
-// runWizard starts the interactive set-up wizard.
-func (a *app) runWizard(*cobra.Command) error { return notBuilt("the set-up wizard") }
+	"github.com/pkg/browser"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"invitesync/config"
+	"invitesync/graph"
+	"invitesync/idm"
+	invsync "invitesync/sync"
+	"invitesync/tui"
+)
+
+// envAccessible turns on the wizard's accessible mode (plain prompts for
+// screen readers), like --accessible.
+const envAccessible = "ACCESSIBLE"
+
+// addWizardFlags adds the wizard's flags to a command that starts it.
+func addWizardFlags(f *pflag.FlagSet) {
+	f.Bool("accessible", false, "plain prompts for screen readers instead of the full-screen wizard (env "+envAccessible+"=1)")
+}
+
+// runWizard starts the interactive set-up wizard: `invitesync setup`, and
+// bare `invitesync` when there is no configuration yet.
+func (a *app) runWizard(cmd *cobra.Command) error {
+	accessible := os.Getenv(envAccessible) != "" && os.Getenv(envAccessible) != "0"
+	if f := cmd.Flags().Lookup("accessible"); f != nil && f.Changed {
+		accessible = f.Value.String() == "true"
+	}
+	_, err := a.wizard(cmd.Context(), nil, tui.Secrets{}, accessible)
+	return err
+}
+
+// wizard runs the set-up wizard on this terminal. draft and secrets prefill
+// it (the demo passes the simulators' values); nil starts afresh, resumes or
+// edits. The live test is the one `invitesync check` runs.
+func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets, accessible bool) (tui.Result, error) {
+	var cfg *config.Config
+	switch c, err := config.Load(a.configPath); {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return tui.Result{}, usageErr(fmt.Errorf("%w\nFix the file (or move it away) and run the wizard again", err))
+	default:
+		cfg = c
+	}
+	gopts, err := graph.OptionsFromEnv()
+	if err != nil {
+		return tui.Result{}, usageErr(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(a.statePath), 0o700); err != nil {
+		return tui.Result{}, failedErr(fmt.Errorf("cannot create the state directory: %w", err))
+	}
+	log, closeLog, err := openLog(a.statePath)
+	if err != nil {
+		return tui.Result{}, failedErr(err)
+	}
+	defer closeLog()
+	gopts.Logger = log
+
+	steps := invsync.CheckSteps(false)
+	checks := make([]tui.CheckInfo, len(steps))
+	for i, s := range steps {
+		checks[i] = tui.CheckInfo{ID: s.ID, Title: s.Title}
+	}
+	opts := tui.Options{
+		ConfigPath: a.configPath,
+		Config:     cfg,
+		Draft:      draft,
+		Secrets:    secrets,
+		Store:      a.secretStore(),
+		Checks:     checks,
+		LiveTest: func(ctx context.Context, in tui.LiveTestInput, report func(graph.CheckResult)) []graph.CheckResult {
+			return invsync.CheckAutomation(ctx, invsync.CheckInput{
+				Automation: in.Automation, IDMURL: in.IDM.URL,
+				ClientSecret: in.ClientSecret, IDMKey: in.IDMAPIKey, Graph: gopts,
+			}, report)
+		},
+		Environments: idmEnvironments,
+		OpenURL:      browserOpener(),
+		Accessible:   accessible,
+		Input:        a.stdin,
+		Output:       a.stdout,
+		Logger:       log,
+	}
+	res, err := tui.Run(ctx, opts)
+	if errors.Is(err, tui.ErrAborted) {
+		return res, failedErr(fmt.Errorf("set-up stopped at step %d before saving: run `invitesync setup` to continue there", res.Step))
+	}
+	if err != nil {
+		return res, failedErr(err)
+	}
+	return res, nil
+}
+
+// idmEnvironments lists Salto IDM's environments for step 6.
+func idmEnvironments(ctx context.Context, url, key string) ([]tui.Environment, error) {
+	c, err := idm.New(url, key, idm.Options{})
+	if err != nil {
+		return nil, err
+	}
+	envs, err := c.Environments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tui.Environment, len(envs))
+	for i, e := range envs {
+		out[i] = tui.Environment{Name: e.Name, TimeZone: e.TimeZone}
+	}
+	return out, nil
+}
+
+// browserOpener opens pages in a browser where there is one: always on
+// macOS and Windows, on other systems when a graphical session is running.
+func browserOpener() func(string) error {
+	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" &&
+		os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return nil
+	}
+	// The opener's own output would land on the wizard's screen.
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL
+}

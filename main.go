@@ -113,6 +113,7 @@ opens the dashboard.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "configuration file (env "+envConfig+"; default under the user's config directory)")
 	pf.StringVar(&a.statePath, "state", "", "state database (env "+envState+"; default under the XDG state directory)")
+	addWizardFlags(root.Flags())
 	root.AddCommand(
 		newSetupCmd(a),
 		newCheckCmd(a),
