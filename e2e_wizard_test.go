@@ -51,7 +51,9 @@ func newWizardMachine(t *testing.T) *wizardMachine {
 	return m
 }
 
-func (m *wizardMachine) configPath() string { return filepath.Join(m.configDir, "invitesync", "config.toml") }
+func (m *wizardMachine) configPath() string {
+	return filepath.Join(m.configDir, "invitesync", "config.toml")
+}
 
 // answer waits for the field titled title to have the focus, replaces its
 // text with value and presses Enter.
