@@ -115,6 +115,11 @@ func TestCheckDiagnoses(t *testing.T) {
 				a.Mailbox = "nobody@contoso.example"
 			},
 			message: []string{"no mailbox nobody@contoso.example"}, fix: []string{"address"}},
+		{name: "resource not found", failing: graph.CheckCalendar, step: 4, code: "ResourceNotFound",
+			setup: func(s *graphtest.Server, _ *config.Automation, _ *graph.Options, _ *string) {
+				s.InjectFault(graphtest.Fault{Status: http.StatusNotFound, Code: "ResourceNotFound", Message: "Resource could not be discovered.", Mailbox: watched})
+			},
+			message: []string{"no mailbox " + watched}},
 		{name: "no Exchange Online mailbox", failing: graph.CheckCalendar, step: 4, code: "MailboxNotEnabledForRESTAPI",
 			setup: func(s *graphtest.Server, a *config.Automation, _ *graph.Options, _ *string) {
 				s.AddUserWithoutMailbox("unlicensed@contoso.example")
@@ -162,9 +167,9 @@ func TestCheckDiagnoses(t *testing.T) {
 					}
 					mustContain(t, "message", r.Message, tc.message...)
 					mustContain(t, "fix", r.Fix, tc.fix...)
-					for _, leak := range []string{s.Secret, s.SecretID} {
+					for _, leak := range []string{s.Secret, s.SecretID, "eyJ"} { // eyJ: how a JWT starts
 						if strings.Contains(r.Message+r.Fix, leak) {
-							t.Errorf("the diagnosis shows a secret: %+v", r)
+							t.Errorf("the diagnosis shows a secret or a token: %+v", r)
 						}
 					}
 				case !seen:

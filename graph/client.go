@@ -327,7 +327,7 @@ func (c *Client) preferHeaders() *abs.RequestHeaders {
 // call runs one SDK call: it takes a slot of the per-mailbox semaphore,
 // bounds the call by the timeout and turns the SDK's errors into this
 // package's typed errors.
-func (c *Client) call(ctx context.Context, what string, fn func(context.Context) error) (err error) {
+func (c *Client) call(ctx context.Context, what string, fn func(context.Context) error) error {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():

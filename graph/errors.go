@@ -35,6 +35,7 @@ type ResyncError struct {
 	Code   string
 }
 
+// Error implements error.
 func (e *ResyncError) Error() string {
 	return fmt.Sprintf("Graph answered %d %s: %v", e.Status, e.Code, ErrResyncRequired)
 }
@@ -50,6 +51,7 @@ type ThrottledError struct {
 	Code   string
 }
 
+// Error implements error.
 func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("Microsoft Graph is throttling requests (%d %s) until %s",
 		e.Status, e.Code, e.Until.Format(time.DateTime))
@@ -63,6 +65,7 @@ type GraphError struct {
 	RequestID string
 }
 
+// Error implements error.
 func (e *GraphError) Error() string {
 	return fmt.Sprintf("Microsoft Graph answered %d %s: %s", e.Status, e.Code, e.Message)
 }
@@ -76,6 +79,7 @@ type AuthError struct {
 	Endpoint    string // "metadata" or "token"
 }
 
+// Error implements error.
 func (e *AuthError) Error() string {
 	if e.Code != 0 {
 		return fmt.Sprintf("sign-in failed (%s, HTTP %d): AADSTS%d: %s", e.Kind, e.Status, e.Code, e.Description)
@@ -97,8 +101,10 @@ type NetworkError struct {
 	Err  error
 }
 
+// Error implements error.
 func (e *NetworkError) Error() string { return "cannot reach " + e.Host + ": " + e.Reason() }
 
+// Unwrap returns the transport's error.
 func (e *NetworkError) Unwrap() error { return e.Err }
 
 // NonRetriable tells azcore's retry policy not to retry: a host that cannot
@@ -157,6 +163,7 @@ type TimeoutError struct {
 	After time.Duration
 }
 
+// Error implements error.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("%s did not answer within %s", e.Host, e.After)
 }
@@ -170,6 +177,9 @@ type netTransport struct {
 	at   time.Time
 }
 
+var _ http.RoundTripper = (*netTransport)(nil)
+
+// RoundTrip implements http.RoundTripper.
 func (t *netTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil || req.Context().Err() != nil {
