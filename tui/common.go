@@ -2,11 +2,10 @@ package tui
 
 import (
 	"log/slog"
-	"strings"
-	"unicode"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/x/ansi"
+
+	"invitesync/internal/text"
 )
 
 // common is what every view shares: the terminal size, styles, keys and the
@@ -45,14 +44,6 @@ func (c *common) contentWidth() int {
 	return max(c.width-c.styles.App.GetHorizontalFrameSize(), 20)
 }
 
-// Sanitize makes untrusted text safe to show or log: terminal escape
-// sequences are removed and other control characters become spaces.
-func Sanitize(s string) string {
-	s = ansi.Strip(s)
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// Sanitize makes untrusted text safe to show: on one line, with terminal
+// escape sequences and control characters removed (see text.Clean).
+func Sanitize(s string) string { return text.Clean(s, 0) }
