@@ -183,3 +183,46 @@ func filesHoldingSecret(t *testing.T, dir, secret string) []string {
 	}
 	return hits
 }
+
+// TestE2EWizardAccessibleMode runs the wizard with ACCESSIBLE=1: plain
+// prompts a screen reader can follow, the same validation, the secret not
+// echoed, and Ctrl+C leaving with the finished steps kept and no secret
+// written.
+func TestE2EWizardAccessibleMode(t *testing.T) {
+	m := newWizardMachine(t)
+	term := newTerminal(t, append(m.env, "ACCESSIBLE=1"), binary(t), "setup")
+	term.waitFor("Step 1 of 6: Register the app in Azure", "Application name [Enter keeps Salto-IDM-Calendar-Integration-Production]")
+	term.keys("Enter")
+	term.waitFor("Admin consent granted? [y/N]")
+	term.keys("y", "Enter")
+	term.waitFor("Step 3 of 6: Create a client secret", "Client secret value")
+	term.keys("-l", "has a space")
+	term.keys("Enter")
+	term.waitFor("contains spaces or control characters")
+	term.keys("-l", m.graph.Secret)
+	term.keys("Enter")
+	term.waitFor("The secret expires on (YYYY-MM-DD)")
+	term.keys("-l", "2020-01-01")
+	term.keys("Enter")
+	term.waitFor("has passed")
+	if strings.Contains(term.screen(), m.graph.Secret) {
+		t.Error("the secret was echoed")
+	}
+	// In accessible mode the terminal is not raw: Ctrl+C is a signal (which
+	// also ends the shell that would record the exit status), so the message
+	// is what shows the program left on its own terms.
+	term.keys("C-c")
+	term.waitFor("invitesync: set-up stopped at step 3 before saving")
+	if _, err := os.Stat(m.configPath()); !os.IsNotExist(err) {
+		t.Errorf("a configuration was written: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(m.configPath()), "setup-progress.json"))
+	if err != nil || !bytes.Contains(b, []byte(`"step": 3`)) {
+		t.Errorf("progress kept: %v\n%s", err, b)
+	}
+	for _, dir := range []string{m.configDir, m.stateDir} {
+		if hits := filesHoldingSecret(t, dir, m.graph.Secret); len(hits) > 0 {
+			t.Errorf("the secret was written to %v", hits)
+		}
+	}
+}

@@ -61,7 +61,7 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 		}
 	}
 	stop := func() (Result, error) {
-		say("\nSet-up stopped at step %d; run invitesync setup again to continue there.", w.f.d.Step)
+		say("")
 		return Result{Step: w.f.d.Step}, ErrAborted
 	}
 
