@@ -66,7 +66,7 @@ type attempt struct {
 func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	var res DrainResult
 	for {
-		ops, err := e.store.Due(ctx, e.name, 64)
+		ops, err := e.store.Due(ctx, e.name, 256)
 		if err != nil {
 			return res, err
 		}
