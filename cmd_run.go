@@ -84,8 +84,7 @@ func runOnce(ctx context.Context, engines []*invsync.Engine, log *slog.Logger) e
 		res, err := e.RunOnce(ctx)
 		l := log.With("automation", e.Name())
 		switch {
-		case err != nil:
-			l.Error("poll failed", "error", err)
+		case err != nil: // the engine has logged it
 			failed = append(failed, fmt.Sprintf("%s: %v", e.Name(), err))
 		case !res.OK():
 			l.Error("operations not delivered", "failed", res.Drain.Failed, "pending", res.Pending)
