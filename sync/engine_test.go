@@ -507,3 +507,33 @@ func TestEngineCheckedInVisitIsKept(t *testing.T) {
 		t.Fatalf("last activity = %+v", last)
 	}
 }
+
+func TestEngineRepeatedFailuresBackOffAndLogOnce(t *testing.T) {
+	h := newHarness(t)
+	boom := errors.New("idm: GET /employees: connection refused")
+	var waits []time.Duration
+	for range 6 {
+		before := time.Now()
+		waits = append(waits, h.eng.settle(boom).Sub(before))
+	}
+	h.eng.settle(errors.New("something else"))
+	h.eng.settle(nil)
+	log := h.logBuf.String()
+	if n := strings.Count(log, `msg="poll failed"`); n != 2 {
+		t.Errorf("%d 'poll failed' records for 6 identical failures and a different one, want 2:\n%s", n, log)
+	}
+	if !strings.Contains(log, "recovered") {
+		t.Errorf("no recovery logged:\n%s", log)
+	}
+	for i, w := range waits {
+		if w <= 0 || w > h.auto.Interval+time.Second {
+			t.Errorf("wait %d = %v, want within (0, interval]", i, w)
+		}
+	}
+	if waits[5] <= waits[0] {
+		t.Errorf("waits %v do not grow", waits)
+	}
+	if st := h.eng.Snapshot(); st.State != store.LoopIdle || st.LastError != "" {
+		t.Errorf("after recovery: %+v", st)
+	}
+}
