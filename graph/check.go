@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"invitesync/config"
+	"invitesync/internal/powershell"
 )
 
 // The ids of the results Check returns, in order.
@@ -148,32 +148,28 @@ func (c *Client) probe(ctx context.Context, mailbox string) CheckResult {
 }
 
 // scopeFix says how to limit the app to the watched mailbox, with the
-// Exchange Online commands filled in when the values are plain enough to be
-// quoted by wrapping them in single quotes.
+// Exchange Online commands filled in (quoted as step 5 quotes them).
 func scopeFix(f facts) string {
-	mailbox, client := f.or(f.mailbox, "the mailbox"), f.clientID
-	app := f.or(f.objectID, client)
+	mailbox := f.or(f.mailbox, "the mailbox")
 	general := fmt.Sprintf("Limit the app to %s in Exchange Online PowerShell: RBAC for Applications (a management scope for the mailbox and a role assignment of \"Application Calendars.ReadWrite\", then remove the Entra Calendars.ReadWrite permission), or an application access policy on a mail-enabled security group holding the mailbox. Step 5 of the set-up generates the script.", mailbox)
-	scope := "invitesync " + f.or(f.name, f.mailbox)
-	if !plain(f.mailbox) || !plain(client) || !plain(app) || !plain(scope) {
+	in := powershell.Input{
+		ClientID:           f.clientID,
+		EnterpriseObjectID: f.or(f.objectID, f.clientID),
+		Mailbox:            f.mailbox,
+		ScopeName:          "invitesync " + f.or(f.name, f.mailbox),
+		PolicyGroup:        "<group address>",
+	}
+	in.Scope = powershell.ScopeRBAC
+	rbac, err := powershell.ScopeCommands(in)
+	if err != nil || f.mailbox == "" || f.clientID == "" {
 		return general
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Limit the app to %s with RBAC for Applications (Exchange Online PowerShell):\n", f.mailbox)
-	fmt.Fprintf(&b, "  New-ManagementScope -Name '%s' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''%s'''\n", scope, f.mailbox)
-	fmt.Fprintf(&b, "  New-ManagementRoleAssignment -App '%s' -Role 'Application Calendars.ReadWrite' -CustomResourceScope '%s'\n", app, scope)
-	fmt.Fprintf(&b, "  Test-ServicePrincipalAuthorization -Identity '%s' -Resource '%s'   # InScope must say True\n", app, f.mailbox)
-	b.WriteString("then remove the Calendars.ReadWrite application permission and its admin consent from the app registration: RBAC adds to what Entra grants and cannot take it away.\n")
-	b.WriteString("Or, the older way, an application access policy (the mailbox must be in a mail-enabled security group):\n")
-	fmt.Fprintf(&b, "  New-ApplicationAccessPolicy -AppId '%s' -PolicyScopeGroupId '<group address>' -AccessRight RestrictAccess -Description 'invitesync'\n", client)
-	fmt.Fprintf(&b, "  Test-ApplicationAccessPolicy -Identity '%s' -AppId '%s'   # must say Granted; Graph can take an hour to follow", f.mailbox, client)
-	return b.String()
-}
-
-// plain reports whether v is non-empty and safe inside PowerShell single
-// quotes as it is: no quote of any kind and no control character.
-func plain(v string) bool {
-	return v != "" && !strings.ContainsFunc(v, func(r rune) bool {
-		return unicode.IsControl(r) || strings.ContainsRune("'\"`\u2018\u2019\u201A\u201B\u201C\u201D\u201E", r) || r == '\u2028' || r == '\u2029'
-	})
+	in.Scope = powershell.ScopeAccessPolicy
+	policy, err := powershell.ScopeCommands(in)
+	if err != nil {
+		return general
+	}
+	return fmt.Sprintf("Limit the app to %s with RBAC for Applications (Exchange Online PowerShell):\n%s"+
+		"Or, the older way, an application access policy (replace <group address> with a mail-enabled security group holding the mailbox):\n%s",
+		f.mailbox, rbac, policy)
 }

@@ -19,6 +19,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/graph"
+	"invitesync/internal/powershell"
 )
 
 // ErrAborted is returned when the person leaves the wizard before saving.
@@ -248,7 +249,7 @@ func (w *Wizard) begin(d Draft) {
 		d.Step = 1
 	}
 	if d.Scope == "" {
-		d.Scope = ScopeNone
+		d.Scope = powershell.ScopeNone
 	}
 	*w.f.d = d
 	w.f.editing = d.Editing != ""
@@ -453,16 +454,16 @@ func (w *Wizard) stepFinished() tea.Cmd {
 
 // script is the step-5 script for the current draft, or why there is none.
 func (w *Wizard) script() string {
-	s, err := ExchangeScript(w.scriptInput())
+	s, err := powershell.SetupScript(w.scriptInput())
 	if err != nil {
 		return "# " + err.Error() + "\n"
 	}
 	return s
 }
 
-func (w *Wizard) scriptInput() ScriptInput {
+func (w *Wizard) scriptInput() powershell.Input {
 	d := w.f.d
-	return ScriptInput{
+	return powershell.Input{
 		TenantID: d.TenantID, ClientID: d.ClientID, EnterpriseObjectID: d.EnterpriseObjectID,
 		AppName: d.AppName, Mailbox: d.Mailbox, ScopeName: "invitesync " + d.Mailbox,
 		Scope: d.Scope, PolicyGroup: d.PolicyGroup,

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"invitesync/internal/powershell"
 )
 
 // openURLCmd opens url in a browser.
@@ -43,7 +45,7 @@ func copyOSC52(out io.Writer, text string) error {
 	return err
 }
 
-// saveScriptCmd writes script to path as a .ps1 file (see PS1File).
+// saveScriptCmd writes script to path as a .ps1 file (see powershell.File).
 func saveScriptCmd(path, script string) tea.Cmd {
 	return func() tea.Msg {
 		if err := writeScript(path, script); err != nil {
@@ -61,5 +63,5 @@ func writeScript(path, script string) error {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return err
 	}
-	return os.WriteFile(abs, PS1File(script), 0o600)
+	return os.WriteFile(abs, powershell.File(script), 0o600)
 }

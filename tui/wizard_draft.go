@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"invitesync/config"
+	"invitesync/internal/powershell"
 )
 
 // Draft is everything the wizard has gathered, as the person typed it. It
@@ -29,9 +30,9 @@ type Draft struct {
 	EnterpriseObjectID string `json:"enterprise_object_id"`
 	Mailbox            string `json:"mailbox"`
 	// Step 5.
-	Scope       Scope  `json:"scope"`
-	PolicyGroup string `json:"policy_group,omitempty"`
-	ScriptPath  string `json:"script_path,omitempty"`
+	Scope       powershell.Scope `json:"scope"`
+	PolicyGroup string           `json:"policy_group,omitempty"`
+	ScriptPath  string           `json:"script_path,omitempty"`
 	// Step 6.
 	IDMURL          string `json:"idm_url"`
 	Environment     string `json:"environment"`
@@ -59,7 +60,7 @@ func NewDraft() Draft {
 	d := DraftFromAutomation(config.NewAutomation(""), config.IDM{})
 	d.Editing = ""
 	d.AppName = "Salto-IDM-Calendar-Integration-Production"
-	d.Scope = ScopeNone
+	d.Scope = powershell.ScopeNone
 	d.ConsentGranted = false
 	return d
 }
@@ -76,7 +77,7 @@ func DraftFromAutomation(a config.Automation, idm config.IDM) Draft {
 		ClientID:           a.ClientID,
 		EnterpriseObjectID: a.EnterpriseObjectID,
 		Mailbox:            a.Mailbox,
-		Scope:              ScopeNone,
+		Scope:              powershell.ScopeNone,
 		IDMURL:             idm.URL,
 		Environment:        a.Environment,
 		Name:               a.Name,

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"invitesync/config"
+	"invitesync/internal/powershell"
 )
 
 // fields is what the step forms read and write: the draft and the secrets
@@ -126,12 +127,12 @@ func (f *fields) stepGroups(n, part int) []group {
 	case 5:
 		return []group{
 			{Group: huh.NewGroup(
-				huh.NewSelect[Scope]().Title("Limit the app to this one mailbox?").
+				huh.NewSelect[powershell.Scope]().Title("Limit the app to this one mailbox?").
 					Description("Without a limit, Calendars.ReadWrite reaches every mailbox in the tenant.").
 					Options(
-						huh.NewOption("Not now", ScopeNone),
-						huh.NewOption("Yes, with RBAC for Applications (current)", ScopeRBAC),
-						huh.NewOption("Yes, with an application access policy (older)", ScopeAccessPolicy),
+						huh.NewOption("Not now", powershell.ScopeNone),
+						huh.NewOption("Yes, with RBAC for Applications (current)", powershell.ScopeRBAC),
+						huh.NewOption("Yes, with an application access policy (older)", powershell.ScopeAccessPolicy),
 					).Value(&f.d.Scope),
 			)},
 			{Group: huh.NewGroup(
@@ -139,7 +140,7 @@ func (f *fields) stepGroups(n, part int) []group {
 					Description("An application access policy applies to the members of a group.").
 					Placeholder("invitesync-mailboxes@contoso.com").
 					Value(&f.d.PolicyGroup).Validate(f.keep(&f.d.PolicyGroup, config.ValidateAddress)),
-			), hide: func() bool { return f.d.Scope != ScopeAccessPolicy }},
+			), hide: func() bool { return f.d.Scope != powershell.ScopeAccessPolicy }},
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Save the commands as", &f.d.ScriptPath)).
 					Description("A .ps1 file to run on a Windows machine; leave empty not to save.").

@@ -1,4 +1,4 @@
-package tui
+package powershell
 
 import (
 	"bytes"
@@ -14,13 +14,13 @@ import (
 func psReadSingleQuoted(t *testing.T, s string) (value, rest string) {
 	t.Helper()
 	rs := []rune(s)
-	if len(rs) == 0 || !isPSSingleQuote(rs[0]) {
+	if len(rs) == 0 || !isSingleQuote(rs[0]) {
 		t.Fatalf("%q does not start with a single quote", s)
 	}
 	var b strings.Builder
 	for i := 1; i < len(rs); i++ {
-		if isPSSingleQuote(rs[i]) {
-			if i+1 < len(rs) && isPSSingleQuote(rs[i+1]) {
+		if isSingleQuote(rs[i]) {
+			if i+1 < len(rs) && isSingleQuote(rs[i+1]) {
 				b.WriteRune(rs[i])
 				i++
 				continue
@@ -33,7 +33,7 @@ func psReadSingleQuoted(t *testing.T, s string) (value, rest string) {
 	return "", ""
 }
 
-func TestQuotePowerShell(t *testing.T) {
+func TestQuote(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -56,12 +56,12 @@ func TestQuotePowerShell(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := QuotePowerShell(tt.in)
+			got, err := Quote(tt.in)
 			if err != nil {
-				t.Fatalf("QuotePowerShell(%q): %v", tt.in, err)
+				t.Fatalf("Quote(%q): %v", tt.in, err)
 			}
 			if got != tt.want {
-				t.Errorf("QuotePowerShell(%q) = %s, want %s", tt.in, got, tt.want)
+				t.Errorf("Quote(%q) = %s, want %s", tt.in, got, tt.want)
 			}
 			// Whatever the input, PowerShell reads back exactly it, and the
 			// literal ends where the quoted text ends.
@@ -86,15 +86,15 @@ func TestQuotePowerShellRefusesControlCharacters(t *testing.T) {
 		"paragraph separator\u2029x",
 		"bad utf-8 \xff",
 	} {
-		got, err := QuotePowerShell(in)
-		if !errors.Is(err, ErrUnsafePowerShell) {
-			t.Errorf("QuotePowerShell(%q) = %q, %v; want ErrUnsafePowerShell", in, got, err)
+		got, err := Quote(in)
+		if !errors.Is(err, ErrUnsafe) {
+			t.Errorf("Quote(%q) = %q, %v; want ErrUnsafe", in, got, err)
 		}
 	}
 }
 
-func testScriptInput() ScriptInput {
-	return ScriptInput{
+func testInput() Input {
+	return Input{
 		TenantID:           "72f988bf-86f1-41af-91ab-2d7cd011db47",
 		ClientID:           "3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b",
 		EnterpriseObjectID: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
@@ -105,9 +105,9 @@ func testScriptInput() ScriptInput {
 	}
 }
 
-func TestExchangeScript(t *testing.T) {
-	in := testScriptInput()
-	script, err := ExchangeScript(in)
+func TestSetupScript(t *testing.T) {
+	in := testInput()
+	script, err := SetupScript(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,9 +131,9 @@ func TestExchangeScript(t *testing.T) {
 }
 
 func TestExchangeScriptHostileDisplayName(t *testing.T) {
-	in := testScriptInput()
+	in := testInput()
 	in.AppName = "Evil' ; Remove-Mailbox -Identity * -Confirm:$false ; `$x \u2019 \u2018 \u201A \u201B ünï"
-	script, err := ExchangeScript(in)
+	script, err := SetupScript(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,15 +150,15 @@ func TestExchangeScriptHostileDisplayName(t *testing.T) {
 	}
 
 	in.AppName = "two\nlines"
-	if _, err := ExchangeScript(in); !errors.Is(err, ErrUnsafePowerShell) || !strings.Contains(err.Error(), "application name") {
+	if _, err := SetupScript(in); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "application name") {
 		t.Errorf("a newline in the display name gave %v, want an error naming the application name", err)
 	}
 }
 
 func TestExchangeScriptScoping(t *testing.T) {
-	in := testScriptInput()
+	in := testInput()
 	in.Scope = ScopeRBAC
-	script, err := ExchangeScript(in)
+	script, err := SetupScript(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +174,11 @@ func TestExchangeScriptScoping(t *testing.T) {
 	}
 
 	in.Scope = ScopeAccessPolicy
-	if _, err := ExchangeScript(in); err == nil {
+	if _, err := SetupScript(in); err == nil {
 		t.Error("an access policy without a group was accepted")
 	}
 	in.PolicyGroup = "invitesync-mailboxes@contoso.com"
-	script, err = ExchangeScript(in)
+	script, err = SetupScript(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,13 +193,13 @@ func TestExchangeScriptScoping(t *testing.T) {
 
 	in.Scope = ScopeRBAC
 	in.Mailbox = "o'brien@contoso.com"
-	if _, err := ExchangeScript(in); err == nil {
+	if _, err := SetupScript(in); err == nil {
 		t.Error("a quote in the mailbox went into an OPATH filter")
 	}
 }
 
-func TestPS1File(t *testing.T) {
-	b := PS1File("a\nb\n")
+func TestFile(t *testing.T) {
+	b := File("a\nb\n")
 	if !bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}) {
 		t.Errorf("no UTF-8 byte order mark: % x", b[:3])
 	}

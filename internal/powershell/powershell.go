@@ -1,4 +1,6 @@
-package tui
+// Package powershell writes Exchange Online PowerShell commands with every
+// value quoted so that nothing in it can break out of its string.
+package powershell
 
 import (
 	"errors"
@@ -8,14 +10,14 @@ import (
 	"unicode/utf8"
 )
 
-// ErrUnsafePowerShell is returned for a value that cannot be placed in a
+// ErrUnsafe is returned for a value that cannot be placed in a
 // PowerShell command safely: one holding a newline or another control
 // character.
-var ErrUnsafePowerShell = errors.New("not usable in a PowerShell command")
+var ErrUnsafe = errors.New("not usable in a PowerShell command")
 
-// isPSSingleQuote reports whether PowerShell's tokenizer treats r as a single
+// isSingleQuote reports whether PowerShell's tokenizer treats r as a single
 // quote: the ASCII apostrophe and the four Unicode single quotation marks.
-func isPSSingleQuote(r rune) bool {
+func isSingleQuote(r rune) bool {
 	switch r {
 	case '\'', '\u2018', '\u2019', '\u201A', '\u201B':
 		return true
@@ -23,14 +25,14 @@ func isPSSingleQuote(r rune) bool {
 	return false
 }
 
-// QuotePowerShell returns s as a PowerShell single-quoted string literal.
+// Quote returns s as a PowerShell single-quoted string literal.
 // Inside single quotes PowerShell expands nothing ($, backticks, ; and double
 // quotes are plain text); the only way out is a single quote, so every
 // character PowerShell reads as one is doubled. A value holding a newline or
 // another control character is refused: it could end the command line.
-func QuotePowerShell(s string) (string, error) {
+func Quote(s string) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("%w: it is not valid UTF-8", ErrUnsafePowerShell)
+		return "", fmt.Errorf("%w: it is not valid UTF-8", ErrUnsafe)
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 2)
@@ -38,8 +40,8 @@ func QuotePowerShell(s string) (string, error) {
 	for _, r := range s {
 		switch {
 		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085':
-			return "", fmt.Errorf("%w: it holds a control character (%U)", ErrUnsafePowerShell, r)
-		case isPSSingleQuote(r):
+			return "", fmt.Errorf("%w: it holds a control character (%U)", ErrUnsafe, r)
+		case isSingleQuote(r):
 			b.WriteRune(r)
 			b.WriteRune(r)
 		default:
@@ -60,8 +62,8 @@ const (
 	ScopeAccessPolicy Scope = "access-policy" // application access policy (older)
 )
 
-// ScriptInput is what the Exchange Online commands of step 5 need.
-type ScriptInput struct {
+// Input is what the Exchange Online commands of step 5 need.
+type Input struct {
 	TenantID           string
 	ClientID           string
 	EnterpriseObjectID string
@@ -72,10 +74,10 @@ type ScriptInput struct {
 	PolicyGroup        string // ScopeAccessPolicy: the mail-enabled security group holding the mailbox
 }
 
-// ExchangeScript returns the Exchange Online PowerShell commands of step 5
+// SetupScript returns the Exchange Online PowerShell commands of step 5
 // with every value quoted for PowerShell. An error names the value that
 // cannot be used.
-func ExchangeScript(in ScriptInput) (string, error) {
+func SetupScript(in Input) (string, error) {
 	q := map[string]string{}
 	for _, v := range []struct{ name, value string }{
 		{"Directory (tenant) ID", in.TenantID},
@@ -83,10 +85,8 @@ func ExchangeScript(in ScriptInput) (string, error) {
 		{"enterprise application Object ID", in.EnterpriseObjectID},
 		{"application name", in.AppName},
 		{"mailbox address", in.Mailbox},
-		{"management scope name", in.ScopeName},
-		{"security group", in.PolicyGroup},
 	} {
-		s, err := QuotePowerShell(v.value)
+		s, err := Quote(v.value)
 		if err != nil {
 			return "", fmt.Errorf("the %s is %w", v.name, err)
 		}
@@ -113,14 +113,53 @@ func ExchangeScript(in ScriptInput) (string, error) {
 	line("Set-ServicePrincipal -Identity %s -DisplayName %s", object, name)
 	line("Add-MailboxPermission -Identity %s -User %s -AccessRights FullAccess", mailbox, object)
 
+	if in.Scope != ScopeNone && in.Scope != "" {
+		scope, err := ScopeCommands(in)
+		if err != nil {
+			return "", err
+		}
+		line("")
+		b.WriteString(scope)
+	}
+	line("")
+	line("Disconnect-ExchangeOnline -Confirm:$false")
+	return b.String(), nil
+}
+
+// ScopeCommands returns the commands that limit the app to its one mailbox,
+// as in.Scope says: RBAC for Applications or an application access policy.
+func ScopeCommands(in Input) (string, error) {
+	quoted := func(name, v string) (string, error) {
+		s, err := Quote(v)
+		if err != nil {
+			return "", fmt.Errorf("the %s is %w", name, err)
+		}
+		return s, nil
+	}
+	client, err := quoted("Application (client) ID", in.ClientID)
+	if err != nil {
+		return "", err
+	}
+	object, err := quoted("enterprise application Object ID", in.EnterpriseObjectID)
+	if err != nil {
+		return "", err
+	}
+	mailbox, err := quoted("mailbox address", in.Mailbox)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	switch in.Scope {
 	case ScopeRBAC:
-		if strings.ContainsFunc(in.Mailbox, func(r rune) bool { return isPSSingleQuote(r) || r == '"' }) {
+		if strings.ContainsFunc(in.Mailbox, func(r rune) bool { return isSingleQuote(r) || r == '"' }) {
 			return "", fmt.Errorf("the mailbox address holds a quote: create the management scope for it by hand")
 		}
-		scopeName := q["management scope name"]
-		filter, _ := QuotePowerShell("PrimarySmtpAddress -eq '" + in.Mailbox + "'")
-		line("")
+		scopeName, err := quoted("management scope name", in.ScopeName)
+		if err != nil {
+			return "", err
+		}
+		filter, _ := Quote("PrimarySmtpAddress -eq '" + in.Mailbox + "'")
 		line("# Limit the app to this one mailbox: RBAC for Applications.")
 		line("# RBAC adds to what Entra grants and cannot take anything away: remove the")
 		line("# Calendars.ReadWrite application permission (and its admin consent) from the")
@@ -133,19 +172,22 @@ func ExchangeScript(in ScriptInput) (string, error) {
 		if strings.TrimSpace(in.PolicyGroup) == "" {
 			return "", errors.New("an application access policy needs the mail-enabled security group that holds the mailbox")
 		}
-		desc, err := QuotePowerShell("invitesync: only the mailboxes of this group (" + in.Mailbox + ")")
+		group, err := quoted("security group", in.PolicyGroup)
 		if err != nil {
-			return "", fmt.Errorf("the mailbox address is %w", err)
+			return "", err
 		}
-		line("")
+		desc, err := quoted("mailbox address", "invitesync: only the mailboxes of this group ("+in.Mailbox+")")
+		if err != nil {
+			return "", err
+		}
 		line("# Limit the app to this one mailbox: an application access policy.")
 		line("# The mailbox must be a member of this mail-enabled security group.")
-		line("New-ApplicationAccessPolicy -AppId %s -PolicyScopeGroupId %s -AccessRight RestrictAccess -Description %s", client, q["security group"], desc)
+		line("New-ApplicationAccessPolicy -AppId %s -PolicyScopeGroupId %s -AccessRight RestrictAccess -Description %s", client, group, desc)
 		line("# AccessCheckResult must say Granted (Graph can take an hour to follow):")
 		line("Test-ApplicationAccessPolicy -Identity %s -AppId %s", mailbox, client)
+	default:
+		return "", fmt.Errorf("unknown scope %q", in.Scope)
 	}
-	line("")
-	line("Disconnect-ExchangeOnline -Confirm:$false")
 	return b.String(), nil
 }
 
@@ -154,8 +196,8 @@ func ExchangeScript(in ScriptInput) (string, error) {
 // "đ" (C4 91) become a typographic quote (‘) and would end a string early.
 const utf8BOM = "\uFEFF"
 
-// PS1File returns script as the bytes of a .ps1 file: UTF-8 with a byte
+// File returns script as the bytes of a .ps1 file: UTF-8 with a byte
 // order mark and Windows line endings.
-func PS1File(script string) []byte {
+func File(script string) []byte {
 	return []byte(utf8BOM + strings.ReplaceAll(script, "\n", "\r\n"))
 }
