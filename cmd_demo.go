@@ -14,6 +14,7 @@ import (
 	"invitesync/demo"
 	"invitesync/graph"
 	"invitesync/sync/store"
+	"invitesync/tui"
 )
 
 // demoEvery is how often the demo's calendar changes by default.
@@ -147,7 +148,16 @@ func saveDemoConfig(path string, secrets config.SecretStore, cfg *config.Config,
 	return config.Save(path, cfg)
 }
 
-// demoWizard runs the set-up wizard prefilled with the simulators' values.
+// demoWizard runs the set-up wizard prefilled with the simulators' values,
+// so a newcomer can press Enter through it; its live test and Save are the
+// real ones. Leaving it before Save ends the demo.
 func (a *app) demoWizard(ctx context.Context, cfg *config.Config, clientSecret, apiKey string) error {
-	return errors.New("the wizard is not wired into the demo yet: use --skip-wizard")
+	draft := tui.DraftFromAutomation(cfg.Automations[0], cfg.IDM)
+	draft.Editing = "" // a new automation
+	accessible := os.Getenv(envAccessible) != "" && os.Getenv(envAccessible) != "0"
+	res, err := a.wizard(ctx, &draft, tui.Secrets{ClientSecret: clientSecret, IDMAPIKey: apiKey}, accessible)
+	if err != nil && !res.Saved && res.Step > 0 {
+		return failedErr(errors.New("the demo ended before the set-up was saved"))
+	}
+	return err
 }

@@ -94,3 +94,60 @@ func TestE2EDemoSkipWizard(t *testing.T) {
 	}
 	m.assertLeftNothing(t)
 }
+
+// demoWizardFields are the wizard's fields in order; the demo fills every
+// one, so a newcomer presses Enter on each.
+var demoWizardFields = []string{
+	"Application name", "Admin consent granted?",
+	"Client secret value", "The secret expires on",
+	"Directory (tenant) ID", "Application (client) ID", "Object ID of the enterprise application", "Mailbox address",
+	"Limit the app to this one mailbox?", "Save the commands as", "Copy the commands to the clipboard too?",
+	"Salto IDM API address", "Salto IDM API key", "Salto IDM environment", "Automation name", "Poll every",
+	"Time zone of the environment", "Enabled?", "Internal domains", "Never register these addresses",
+	"Answer the organizer?", "Change the advanced settings?", "Ready to test and save",
+}
+
+// TestE2EDemo is a newcomer's first minute on a fresh machine (no
+// configuration, no keyring): `invitesync demo` in a real terminal, Enter
+// through the prefilled wizard, whose live test runs against the
+// simulators, then the dashboard listing the visits created from the week's
+// meetings while more invitations arrive; q leaves and nothing stays behind.
+func TestE2EDemo(t *testing.T) {
+	m := newDemoMachine(t)
+	term := newTerminal(t, m.env, binary(t), "demo", "--every", "2s")
+	term.waitFor("Step 1 of 6")
+	for _, field := range demoWizardFields {
+		press(term, field, "Enter")
+	}
+	// The live test passed against the simulators, and Save stored the
+	// secrets in memory and wrote the temporary configuration.
+	term.waitFor("✓ ok Sign in to Entra ID", "✓ ok Read the mailbox's calendar", "✓ ok Find the environment in Salto IDM",
+		`Saved automation "Reception"`, "enter continue")
+	term.keys("Enter")
+
+	screen := term.waitFor("invitesync  Reception", "running here", "Kick-off with Fabrikam", "Bob Kowalski", "+ created",
+		"Team stand-up", "· skipped", "Audit by Woodgrove Bank", "the client secret expires in 21 days")
+	if n := strings.Count(screen, "+ created"); n < 4 {
+		t.Errorf("%d created rows on the dashboard, want the week's visits:\n%s", n, screen)
+	}
+	// The kick-off's details: two visits, and IDM's answers to their PUTs.
+	term.keys("-l", "/Fabrikam") // typed fast: read as one burst
+	term.waitFor("/Fabrikam", "row 1 of 1")
+	term.keys("Enter")
+	term.waitFor("filter: Fabrikam")
+	term.keys("G", "Enter") // the oldest match: the week's kick-off
+	term.waitFor("Visits (2)", "bob.kowalski@fabrikam.com", "eve.martin@fabrikam.com", "IDM answered 201")
+	term.keys("Escape")
+	term.waitFor("filter: Fabrikam")
+	term.keys("Escape")
+	term.waitFor("row 1 of")
+
+	// New invitations, moves and cancellations keep arriving.
+	waitForMoreRows(t, term, weekRows+1)
+
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("the demo exited %d", code)
+	}
+	m.assertLeftNothing(t)
+}

@@ -203,6 +203,9 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		d.renderPanes()
 		return d, nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			return d.updateBurst(msg.Runes)
+		}
 		return d.updateKey(msg)
 	case tickMsg:
 		if !d.flashUntil.IsZero() && d.now().After(d.flashUntil) {
@@ -264,6 +267,20 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return d, nil
 	}
 	return d, nil
+}
+
+// updateBurst handles keys typed faster than the terminal is read (they
+// arrive as one message) one by one, so "/fab" opens the filter and types
+// "fab" into it.
+func (d Dashboard) updateBurst(runes []rune) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	var m tea.Model = d
+	for _, r := range runes {
+		var cmd tea.Cmd
+		m, cmd = m.(Dashboard).updateKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // updateActivity takes a page of the activity log into the table.

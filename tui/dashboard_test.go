@@ -472,3 +472,17 @@ func TestDashboardFitsEveryTerminalSize(t *testing.T) {
 		}
 	}
 }
+
+func TestDashboardKeysTypedInABurst(t *testing.T) {
+	src := weekSource()
+	tm := startDashboard(t, newTestDashboard(t, src), 120, 30)
+	waitFor(t, tm, "Audit with Northwind")
+	// A fast typist's "/north" reaches the program as one message.
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/north")})
+	waitFor(t, tm, "/north", "row 1 of 1")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	view := finalView(t, tm)
+	if !strings.Contains(view, "Audit with Northwind") || strings.Contains(view, "Team stand-up") {
+		t.Errorf("the burst did not filter:\n%s", view)
+	}
+}
