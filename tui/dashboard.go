@@ -471,10 +471,8 @@ func positionText(t activityTable) string {
 	if !t.exhausted {
 		more = "+"
 	}
-	return "row " + itoa(t.cursor+1) + " of " + itoa(len(t.rows)) + more
+	return "row " + strconv.Itoa(t.cursor+1) + " of " + strconv.Itoa(len(t.rows)) + more
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // truncateLines cuts every line of s to width.
 func truncateLines(s string, width int) string {
