@@ -91,6 +91,16 @@ func TestTheWeekBecomesTheExpectedVisits(t *testing.T) {
 			t.Errorf("%q was recorded as %q, want %s", subject, reasons[subject], want)
 		}
 	}
+	// The store knows the kick-off's visits are in IDM, with IDM's ids.
+	kickoff, err := st.EventDetails(t.Context(), Automation, d.Week.External)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range kickoff.Visits {
+		if v.Status != store.VisitActive || v.IDMID == "" {
+			t.Errorf("visit of %s after delivery: status %s, IDM id %q; want active with an id", v.VisitorEmail, v.Status, v.IDMID)
+		}
+	}
 	if !strings.Contains(reasons["Audit by Woodgrove Bank"], "sam.temp@contoso.com") {
 		t.Errorf("the unknown host's meeting does not name the host: %q", reasons["Audit by Woodgrove Bank"])
 	}

@@ -267,7 +267,8 @@ func (e *Engine) settleVisit(tx *store.Tx, op Op, status store.VisitStatus, idmI
 		return nil
 	}
 	v, ok, err := tx.Visit(e.name, op.Ref)
-	if err != nil || !ok || v.Status == store.VisitCancelled || v.BodyHash != op.Visit.Hash {
+	// op.Visit came back from the stored payload, which leaves Hash out.
+	if err != nil || !ok || v.Status == store.VisitCancelled || v.BodyHash != op.Visit.BodyHash() {
 		return err
 	}
 	return tx.SetVisitState(e.name, op.Ref, status, idmID)
