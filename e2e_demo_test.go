@@ -136,7 +136,7 @@ func TestE2EDemo(t *testing.T) {
 	term.keys("Enter")
 	term.waitFor("filter: Fabrikam")
 	term.keys("G", "Enter") // the oldest match: the week's kick-off
-	term.waitFor("Visits (2)", "bob.kowalski@fabrikam.com", "eve.martin@fabrikam.com", "IDM answered 201")
+	term.waitFor("Visits (2)", "bob.kowalski@fabrikam.com", "eve.martin@fabrikam.com", "✓ active", "IDM visit vis-", "IDM answered 201")
 	term.keys("Escape")
 	term.waitFor("filter: Fabrikam")
 	term.keys("Escape")
