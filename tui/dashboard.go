@@ -40,7 +40,7 @@ type DashboardOptions struct {
 	// is checked. Zero means one second.
 	Refresh time.Duration
 	// Now and Location are the clock and the zone times are shown in; the
-	// defaults are time.Now and time.Local.
+	// defaults are time.Now and the current automation's time zone.
 	Now      func() time.Time
 	Location *time.Location
 	Logger   *slog.Logger
@@ -145,9 +145,6 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 	if d.now == nil {
 		d.now = time.Now
 	}
-	if d.loc == nil {
-		d.loc = time.Local
-	}
 	d.filter = textinput.New()
 	d.filter.Prompt = "/"
 	d.filter.Placeholder = "subject, host, visitor, outcome or reason"
@@ -165,6 +162,15 @@ func (d Dashboard) Init() tea.Cmd {
 }
 
 func (d Dashboard) automation() string { return d.autos[d.cur].Name }
+
+// zone is where times are shown: the Location option when set, else the
+// current automation's time zone, the clock of the site it serves.
+func (d Dashboard) zone() *time.Location {
+	if d.loc != nil {
+		return d.loc
+	}
+	return d.autos[d.cur].Location()
+}
 
 // reloadAll reads the current automation's status and newest activity.
 func (d Dashboard) reloadAll() tea.Cmd {
@@ -374,9 +380,9 @@ func (d *Dashboard) layout() {
 func (d *Dashboard) renderPanes() {
 	switch {
 	case d.pane == paneErrors:
-		d.errs.setContent(errorsContent(d.c.styles, d.status[d.automation()], d.failures, d.now(), d.loc, d.errs.vp.Width))
+		d.errs.setContent(errorsContent(d.c.styles, d.status[d.automation()], d.failures, d.now(), d.zone(), d.errs.vp.Width))
 	case d.pane == paneDetails && d.detail != nil:
-		d.details.setContent(detailsContent(d.c.styles, *d.detail, d.now(), d.autos[d.cur].Location(), d.details.vp.Width))
+		d.details.setContent(detailsContent(d.c.styles, *d.detail, d.now(), d.zone(), d.details.vp.Width))
 	}
 }
 
@@ -433,7 +439,7 @@ func (d Dashboard) filterView(w int) string {
 
 func (d Dashboard) tableView(w int) string {
 	st := d.c.styles
-	out := d.table.view(d.c, w, d.now(), d.loc)
+	out := d.table.view(d.c, w, d.now(), d.zone())
 	switch {
 	case d.tableErr != nil:
 		out += "\n" + st.Status.Fail.Render(SymbolFail+" cannot read the activity: "+text.Clean(d.tableErr.Error(), 0))

@@ -126,5 +126,6 @@ func (f *fakeSource) ChangeMarker(context.Context) (int64, error) {
 // activityRow is a processed event for the tests.
 func activityRow(automation string, at time.Time, subject, host, visitors string, o store.Outcome, reason string) store.Activity {
 	return store.Activity{Automation: automation, At: at, EventID: "ev-" + strings.ReplaceAll(strings.ToLower(subject), " ", "-"),
-		Subject: subject, Host: host, Visitors: visitors, Outcome: o, Reason: reason}
+		Subject: subject, Host: host, Visitors: visitors, Outcome: o, Reason: reason,
+		MeetingStart: at.Add(48 * time.Hour).Truncate(time.Hour)}
 }

@@ -28,7 +28,7 @@ func (d Dashboard) headerView(width int) string {
 
 	lines = append(lines, wrapParts(width, " · ",
 		d.stateView(s, known, now),
-		st.Muted.Render("last poll ")+ago(s.Loop.LastPoll, now, d.loc),
+		st.Muted.Render("last poll ")+ago(s.Loop.LastPoll, now, d.zone()),
 		st.Muted.Render("next poll ")+d.nextView(s, now),
 		d.runnerView(s, known),
 	)...)
@@ -92,7 +92,7 @@ func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
 	case store.LoopPaused:
 		return st.Status.Warn.Render("‖ paused")
 	case store.LoopThrottled:
-		return st.Status.Warn.Render(SymbolWarn + " throttled until " + clock(s.Loop.ThrottledUntil, now, d.loc))
+		return st.Status.Warn.Render(SymbolWarn + " throttled until " + clock(s.Loop.ThrottledUntil, now, d.zone()))
 	case store.LoopError:
 		return st.Status.Fail.Render(SymbolFail + " error")
 	case store.LoopStopped:

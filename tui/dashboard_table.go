@@ -151,13 +151,15 @@ type column struct {
 // Fixed widths and flexible weights of the columns, and the widths below
 // which the less important ones are left out.
 const (
-	timeWidth    = 9  // "Mon 15:04" or "15:04:05"
-	outcomeWidth = 11 // "✗ cancelled"
-	gap          = 2  // between columns
-	markWidth    = 2  // "› " before the selected row
-	wideTable    = 90 // host and visitors shown
-	mediumTable  = 60 // reason shown
-	narrowTable  = 40 // time shown
+	timeWidth    = 9   // "Mon 15:04" or "15:04:05"
+	meetingWidth = 16  // "Tue 01 Dec 15:30"
+	outcomeWidth = 11  // "✗ cancelled"
+	gap          = 2   // between columns
+	markWidth    = 2   // "› " before the selected row
+	widestTable  = 110 // the meeting's start shown
+	wideTable    = 90  // host and visitors shown
+	mediumTable  = 60  // reason shown
+	narrowTable  = 40  // time shown
 )
 
 // columns lays out the table for a width: fixed widths for time and outcome,
@@ -165,6 +167,12 @@ const (
 func columns(width int) []column {
 	timeCol := column{title: "Time", width: timeWidth, cell: func(r store.Activity, now time.Time, loc *time.Location) string {
 		return shortTime(r.At, now, loc)
+	}}
+	meeting := column{title: "Meeting", width: meetingWidth, cell: func(r store.Activity, _ time.Time, loc *time.Location) string {
+		if r.MeetingStart.IsZero() {
+			return ""
+		}
+		return r.MeetingStart.In(loc).Format("Mon 02 Jan 15:04")
 	}}
 	subject := column{title: "Subject", cell: func(r store.Activity, _ time.Time, _ *time.Location) string { return r.Subject }}
 	host := column{title: "Host", cell: func(r store.Activity, _ time.Time, _ *time.Location) string { return r.Host }}
@@ -175,6 +183,8 @@ func columns(width int) []column {
 	var cols []column
 	var weights []int
 	switch {
+	case width >= widestTable:
+		cols, weights = []column{timeCol, meeting, subject, host, visitors, outcome, reason}, []int{0, 0, 5, 2, 3, 0, 5}
 	case width >= wideTable:
 		cols, weights = []column{timeCol, subject, host, visitors, outcome, reason}, []int{0, 5, 2, 3, 0, 5}
 	case width >= mediumTable:

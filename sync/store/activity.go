@@ -62,13 +62,17 @@ func (s *Store) SetLoopStatus(ctx context.Context, ls LoopStatus) error {
 	return s.Update(ctx, func(tx *Tx) error { return tx.SetLoopStatus(ls) })
 }
 
-const activityColumns = `id, automation, at, event_id, subject, host, visitors, outcome, reason`
+// selectActivity reads activity rows (a) with the start of their meeting
+// from the events seen (e), when it is known.
+const selectActivity = `SELECT a.id, a.automation, a.at, a.event_id, a.subject, a.host, a.visitors,
+	a.outcome, a.reason, coalesce(e.starts, 0)
+FROM activity a LEFT JOIN events e ON e.automation = a.automation AND e.event_id = a.event_id`
 
 func scanActivity(r scanner) (Activity, error) {
 	var a Activity
-	var at int64
-	err := r.Scan(&a.ID, &a.Automation, &at, &a.EventID, &a.Subject, &a.Host, &a.Visitors, &a.Outcome, &a.Reason)
-	a.At = fromNanos(at)
+	var at, starts int64
+	err := r.Scan(&a.ID, &a.Automation, &at, &a.EventID, &a.Subject, &a.Host, &a.Visitors, &a.Outcome, &a.Reason, &starts)
+	a.At, a.MeetingStart = fromNanos(at), fromNanos(starts)
 	return a, err
 }
 
@@ -81,10 +85,10 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, erro
 		q.Offset = 0
 	}
 	// Fields are joined with a newline so a filter never matches across two.
-	rows, err := queryAll(ctx, s.rc, scanActivity, `SELECT `+activityColumns+` FROM activity
-WHERE automation = ?1 AND (?2 = '' OR instr(lower(subject || char(10) || host || char(10) || visitors
-	|| char(10) || outcome || char(10) || reason || char(10) || event_id), lower(?2)) > 0)
-ORDER BY id DESC LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offset)
+	rows, err := queryAll(ctx, s.rc, scanActivity, selectActivity+`
+WHERE a.automation = ?1 AND (?2 = '' OR instr(lower(a.subject || char(10) || a.host || char(10) || a.visitors
+	|| char(10) || a.outcome || char(10) || a.reason || char(10) || a.event_id), lower(?2)) > 0)
+ORDER BY a.id DESC LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offset)
 	return rows, s.fail(err)
 }
 
@@ -174,8 +178,8 @@ func (s *Store) EventDetails(ctx context.Context, automation, eventID string) (E
 WHERE automation = ? AND event_id = ? ORDER BY id`, automation, eventID); err != nil {
 			return s.fail(err)
 		}
-		if d.Activity, err = queryAll(ctx, tx, scanActivity, `SELECT `+activityColumns+` FROM activity
-WHERE automation = ? AND event_id = ? ORDER BY id DESC LIMIT 50`, automation, eventID); err != nil {
+		if d.Activity, err = queryAll(ctx, tx, scanActivity, selectActivity+`
+WHERE a.automation = ? AND a.event_id = ? ORDER BY a.id DESC LIMIT 50`, automation, eventID); err != nil {
 			return s.fail(err)
 		}
 		d.Reply, err = tx.Reply(automation, eventID)

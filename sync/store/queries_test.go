@@ -296,3 +296,30 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestActivityCarriesTheMeetingStart(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	e := sampleEvent("a", "e1")
+	update(t, s, func(tx *Tx) error {
+		if err := tx.PutEvent(e); err != nil {
+			return err
+		}
+		for _, id := range []string{"e1", "unknown"} {
+			if _, err := tx.AddActivity(Activity{Automation: "a", EventID: id, Subject: id, Outcome: OutcomeCreated}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	rows, err := s.Activity(ctx, ActivityQuery{Automation: "a"})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("activity = %+v, %v", rows, err)
+	}
+	if !rows[0].MeetingStart.IsZero() {
+		t.Errorf("an event never seen has start %v, want none", rows[0].MeetingStart)
+	}
+	if !rows[1].MeetingStart.Equal(e.Start) {
+		t.Errorf("start = %v, want the event's %v", rows[1].MeetingStart, e.Start)
+	}
+}

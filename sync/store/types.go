@@ -142,15 +142,16 @@ type Result struct {
 
 // Activity is one line of the activity log.
 type Activity struct {
-	ID         int64
-	Automation string
-	At         time.Time
-	EventID    string
-	Subject    string
-	Host       string
-	Visitors   string // display list, e.g. "Ann Guest, bob@fabrikam.com"
-	Outcome    Outcome
-	Reason     string
+	ID           int64
+	Automation   string
+	At           time.Time
+	EventID      string
+	MeetingStart time.Time // when the meeting starts; zero when unknown
+	Subject      string
+	Host         string
+	Visitors     string // display list, e.g. "Ann Guest, bob@fabrikam.com"
+	Outcome      Outcome
+	Reason       string
 }
 
 // LoopState is the state of an automation's poll loop.
