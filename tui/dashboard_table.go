@@ -156,7 +156,7 @@ const (
 	outcomeWidth = 11  // "✗ cancelled"
 	gap          = 2   // between columns
 	markWidth    = 2   // "› " before the selected row
-	widestTable  = 110 // the meeting's start shown
+	widestTable  = 130 // the meeting's start shown
 	wideTable    = 90  // host and visitors shown
 	mediumTable  = 60  // reason shown
 	narrowTable  = 40  // time shown

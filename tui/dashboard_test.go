@@ -109,9 +109,9 @@ func TestDashboardShowsProcessedEventsAndTheHeader(t *testing.T) {
 		"invitesync  reception",
 		"✓ idle", "last poll 09:59:30 (30s ago)", "next poll in 4m 30s", "attached to run 4242@frontdesk",
 		"+ created 1", "skipped", "outbox 0 pending, 0 failed",
-		"Time", "Meeting", "Subject", "Host", "Visitors", "Outcome", "Reason",
-		"09:10:00", "Wed 26 Nov 09:00", "Kick-off with Fabrikam", "Ann Host", "bob@fabrikam…", "+ created", "2 visitors registered",
-		"· skipped", "host zed@contoso.com is…",
+		"Time", "Subject", "Host", "Visitors", "Outcome", "Reason",
+		"09:10:00", "Kick-off with Fabrikam", "Ann Host", "bob@fabrikam.com…", "+ created", "2 visitors registered",
+		"· skipped", "host zed@contoso.com is not a…",
 		"row 1 of 3",
 		"p poll now", "q quit",
 	} {
@@ -125,13 +125,24 @@ func TestDashboardShowsProcessedEventsAndTheHeader(t *testing.T) {
 	}
 }
 
+func TestDashboardShowsTheMeetingStartWhenWide(t *testing.T) {
+	tm := startDashboard(t, newTestDashboard(t, weekSource()), 140, 30)
+	waitFor(t, tm, "Kick-off with Fabrikam")
+	view := finalView(t, tm)
+	for _, want := range []string{"Meeting", "Wed 26 Nov 09:00  Kick-off with Fabrikam"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the dashboard does not show %q:\n%s", want, view)
+		}
+	}
+}
+
 func TestDashboardShowsEventsAsTheyArrive(t *testing.T) {
 	src := weekSource()
 	tm := startDashboard(t, newTestDashboard(t, src), 120, 30)
 	waitFor(t, tm, "Audit with Northwind")
 
 	src.add(activityRow("reception", testNow, "Contract signing Litware", "Ann Host", "dan@litware.com", store.OutcomeCreated, "1 visitor registered"))
-	waitFor(t, tm, "Contract signing Litw…")
+	waitFor(t, tm, "Contract signing Litware")
 
 	view := finalView(t, tm)
 	if !strings.Contains(view, "row 1 of 4") || !strings.Contains(view, "+ created 2") {
