@@ -167,10 +167,53 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// do sends one request to the path below the base URL and decodes a
+// Reads (GET) answered 429 or 503 are tried again in place, as the contract
+// asks: after Retry-After, else after a short exponential backoff, at most
+// readRetries times and never for a wait longer than maxReadWait; a longer
+// wait is left to the caller. Writes are retried by the caller (the outbox).
+const (
+	readRetries = 2
+	readBackoff = 500 * time.Millisecond
+	maxReadWait = 5 * time.Second
+)
+
+// do sends a request to the path below the base URL and decodes a
 // successful JSON answer into out (when out is not nil). It returns the
 // status of a successful answer; every failure is an *Error.
 func (c *Client) do(ctx context.Context, method string, path []string, query url.Values, in, out any) (int, error) {
+	for attempt := 0; ; attempt++ {
+		status, err := c.once(ctx, method, path, query, in, out)
+		wait, again := retryRead(method, err, attempt)
+		if !again {
+			return status, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return status, err
+		case <-t.C:
+		}
+	}
+}
+
+// retryRead says whether a read that failed with err on the given attempt
+// (0 for the first) is tried again in place, and after how long.
+func retryRead(method string, err error, attempt int) (time.Duration, bool) {
+	var e *Error
+	if method != http.MethodGet || attempt >= readRetries || !errors.As(err, &e) ||
+		(e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	wait := e.RetryAfter
+	if wait <= 0 {
+		wait = readBackoff << attempt
+	}
+	return wait, wait <= maxReadWait
+}
+
+// once sends one request; see do.
+func (c *Client) once(ctx context.Context, method string, path []string, query url.Values, in, out any) (int, error) {
 	op := method + " /" + strings.Join(path, "/")
 	u := c.base.JoinPath(path...)
 	u.RawQuery = query.Encode()

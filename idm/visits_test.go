@@ -225,7 +225,8 @@ func TestRetryableAnswers(t *testing.T) {
 		t.Errorf("after the faults PutVisit = %v, created %v", h.note(err), created)
 	}
 
-	h.sim.Fail(-1, http.StatusServiceUnavailable, time.Second)
+	// An outage longer than reads wait for in place.
+	h.sim.Fail(-1, http.StatusServiceUnavailable, time.Minute)
 	for range 3 {
 		if _, err := h.client.Health(ctx); !idm.IsRetryable(h.note(err)) {
 			t.Fatalf("Health during an outage = %v, want retryable", err)
@@ -234,6 +235,48 @@ func TestRetryableAnswers(t *testing.T) {
 	h.sim.Recover()
 	if _, err := h.client.Health(ctx); err != nil {
 		t.Errorf("Health after Recover = %v", h.note(err))
+	}
+}
+
+func TestReadsWaitOutShortThrottling(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		faults     int
+		status     int
+		retryAfter time.Duration
+		wantErr    bool
+		requests   int
+	}{
+		{"429 with Retry-After", 1, http.StatusTooManyRequests, time.Second, false, 2},
+		{"503 without Retry-After", 2, http.StatusServiceUnavailable, 0, false, 3},
+		{"a wait too long to hold the caller", 1, http.StatusTooManyRequests, time.Minute, true, 1},
+		{"throttled on every try", 3, http.StatusServiceUnavailable, 0, true, 3},
+	}
+	for _, tt := range tests {
+		h.sim.ResetRequests()
+		h.sim.Fail(tt.faults, tt.status, tt.retryAfter)
+		emp, err := h.client.FindEmployee(ctx, hanna.Email)
+		h.sim.Recover()
+		if tt.wantErr != (err != nil) || !tt.wantErr && emp.ID != hanna.ID {
+			t.Errorf("%s: FindEmployee = %+v, %v", tt.name, emp, h.note(err))
+		}
+		if tt.wantErr && (!idm.IsRetryable(err) || idm.RetryAfter(err) != tt.retryAfter) {
+			t.Errorf("%s: error %v, want retryable after %v", tt.name, err, tt.retryAfter)
+		}
+		if n := h.sim.Count(http.MethodGet, "/employees"); n != tt.requests {
+			t.Errorf("%s: %d lookups sent, want %d", tt.name, n, tt.requests)
+		}
+	}
+	// Writes are left to the outbox: one request, the error returned.
+	h.sim.ResetRequests()
+	h.sim.Fail(1, http.StatusTooManyRequests, time.Second)
+	if _, _, err := h.client.PutVisit(ctx, "v1-once", visit(t)); !idm.IsRetryable(h.note(err)) {
+		t.Errorf("PutVisit while throttled = %v, want a retryable error", err)
+	}
+	if n := h.sim.Count(http.MethodPut, "/visits/"); n != 1 {
+		t.Errorf("%d PUTs sent while throttled, want 1", n)
 	}
 }
 
