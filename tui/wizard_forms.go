@@ -196,7 +196,7 @@ func (f *fields) stepGroups(n, part int) []group {
 			), hide: func() bool { return !f.advanced }},
 			{Group: huh.NewGroup(
 				huh.NewNote().Title("Ready to test and save").
-					Description("invitesync now signs in, reads the calendar and asks Salto IDM,\nthe same checks as `invitesync check`. Nothing is saved unless all pass.").
+					Description("invitesync now signs in, reads the calendar and asks Salto IDM,\nthe same checks as \"invitesync check\". Nothing is saved unless all pass.").
 					Next(true).NextLabel("Test and save"),
 			)},
 		}
