@@ -26,6 +26,10 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 	return e.poll(ctx, func() {})
 }
 
+// HistoryKept is how long the activity log, finished operations and ended
+// events are kept; older ones are deleted when the window rolls each day.
+const HistoryKept = 90 * 24 * time.Hour
+
 // fetched is a delta page on its way.
 type fetched struct {
 	page *graph.Page
@@ -53,6 +57,9 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		e.log.Info("starting a fresh round: the look-ahead window moved to a new day",
 			"from", win.Start.Format(time.DateOnly), "to", win.End.Format(time.DateOnly))
 		cur = e.freshCursor(win, now)
+		if err := e.store.Prune(ctx, now.Add(-HistoryKept)); err != nil {
+			e.log.Warn("could not delete old history", "error", err)
+		}
 	}
 	fetch := func(c store.Cursor) <-chan fetched {
 		ch := make(chan fetched, 1)
