@@ -14,6 +14,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/internal/keyringtest"
+	"invitesync/internal/leaktest"
 )
 
 // envAsBinary makes the test binary behave as the invitesync binary, so a
@@ -92,20 +93,11 @@ func (e *setupEnv) assertNowhere(t *testing.T, secret string) {
 	t.Helper()
 	files := 0
 	for _, root := range []string{e.configDir, e.stateDir} {
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			files++
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read %s: %v", path, err)
-			}
-			if bytes.Contains(data, []byte(secret)) {
-				t.Errorf("%s contains the secret", path)
-			}
-			return nil
-		})
+		hits, read := leaktest.FilesHolding(t, root, secret)
+		files += read
+		for _, path := range hits {
+			t.Errorf("%s contains the secret", path)
+		}
 	}
 	if files == 0 {
 		t.Fatal("no file was written at all")

@@ -12,6 +12,7 @@ import (
 	"invitesync/graph/graphtest"
 	"invitesync/idm/idmtest"
 	"invitesync/internal/keyringtest"
+	"invitesync/internal/leaktest"
 )
 
 // wizardMachine is an administrator's machine for the wizard: the built
@@ -154,34 +155,11 @@ func TestE2EWizardSetsUpAnAutomation(t *testing.T) {
 	}
 	for _, dir := range []string{m.configDir, m.stateDir} {
 		for _, secret := range []string{m.graph.Secret, m.idm.APIKey()} {
-			if hits := filesHoldingSecret(t, dir, secret); len(hits) > 0 {
+			if hits, _ := leaktest.FilesHolding(t, dir, secret); len(hits) > 0 {
 				t.Errorf("a secret was written to %v", hits)
 			}
 		}
 	}
-}
-
-// filesHoldingSecret lists the files under dir that contain secret.
-func filesHoldingSecret(t *testing.T, dir, secret string) []string {
-	t.Helper()
-	var hits []string
-	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(b, []byte(secret)) {
-			hits = append(hits, path)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hits
 }
 
 // TestE2EWizardAccessibleMode runs the wizard with ACCESSIBLE=1: plain
@@ -221,7 +199,7 @@ func TestE2EWizardAccessibleMode(t *testing.T) {
 		t.Errorf("progress kept: %v\n%s", err, b)
 	}
 	for _, dir := range []string{m.configDir, m.stateDir} {
-		if hits := filesHoldingSecret(t, dir, m.graph.Secret); len(hits) > 0 {
+		if hits, _ := leaktest.FilesHolding(t, dir, m.graph.Secret); len(hits) > 0 {
 			t.Errorf("the secret was written to %v", hits)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/graph"
+	"invitesync/internal/leaktest"
 )
 
 func init() { lipgloss.SetColorProfile(termenv.Ascii) }
@@ -252,29 +253,6 @@ func (h *harness) step6() {
 	h.enter()
 }
 
-// filesHolding lists the files under dir whose bytes contain s.
-func filesHolding(t *testing.T, dir, s string) []string {
-	t.Helper()
-	var hits []string
-	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(b, []byte(s)) {
-			hits = append(hits, path)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hits
-}
-
 func TestWizardEveryStepValidatesThenSaves(t *testing.T) {
 	h := newHarness(t)
 	h.start(h.options())
@@ -319,7 +297,7 @@ func TestWizardEveryStepValidatesThenSaves(t *testing.T) {
 		t.Errorf("live test inputs: %+v", h.tested)
 	}
 	for _, s := range []string{secretVal, idmKey} {
-		if hits := filesHolding(t, h.dir, s); len(hits) > 0 {
+		if hits, _ := leaktest.FilesHolding(t, h.dir, s); len(hits) > 0 {
 			t.Errorf("a secret reached %v", hits)
 		}
 	}
@@ -445,7 +423,7 @@ func TestWizardResumesWhereItStopped(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("progress file mode %v", info.Mode().Perm())
 	}
-	if hits := filesHolding(t, h.dir, secretVal); len(hits) > 0 {
+	if hits, _ := leaktest.FilesHolding(t, h.dir, secretVal); len(hits) > 0 {
 		t.Errorf("the secret reached %v", hits)
 	}
 	if _, err := os.Stat(h.cfgPath); !os.IsNotExist(err) {
