@@ -263,6 +263,21 @@ func TestDeltaReadsTimesInTheReportedZone(t *testing.T) {
 	}
 }
 
+// TestDeltaRefusesAnUnsupportedTimeZone: Graph answers a Prefer
+// outlook.timezone outside its list with 400 TimeZoneNotSupportedException;
+// it never falls back to UTC.
+func TestDeltaRefusesAnUnsupportedTimeZone(t *testing.T) {
+	s := newSim(t)
+	o := optionsFor(s)
+	o.TimeZone = "Australia Eastern Standard Time" // not a Windows name: that is "AUS Eastern Standard Time"
+	_, err := newClient(t, s, automationFor(s), o).DeltaPage(context.Background(), window)
+	var ge *graph.GraphError
+	if !errors.As(err, &ge) || ge.Status != http.StatusBadRequest || ge.Code != "TimeZoneNotSupportedException" {
+		t.Fatalf("DeltaPage with an unsupported zone = %v, want 400 TimeZoneNotSupportedException", err)
+	}
+	mustContain(t, "message", ge.Message, "'Australia Eastern Standard Time'")
+}
+
 // TestDeltaKeepsTheDatesOfAllDayEvents: Graph reports an all-day event from
 // the midnights of the zone it was made in, converted to the zone asked for
 // (UTC here): from 23:00 the day before for Berlin, from 11:00 the day before

@@ -70,7 +70,11 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if !s.checkMailbox(w, user) {
 		return
 	}
-	p := parsePrefer(r.Header.Values("Prefer"))
+	p, err := parsePrefer(r.Header.Values("Prefer"))
+	if err != nil {
+		graphError(w, http.StatusBadRequest, "TimeZoneNotSupportedException", err.Error(), 0)
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && rest == "calendar":
 		s.serveCalendar(w, user)
@@ -293,8 +297,10 @@ const defaultPageSize = 10
 const maxPageSize = 1000
 
 // parsePrefer reads every Prefer line; a line may hold several
-// comma-separated preferences.
-func parsePrefer(lines []string) prefer {
+// comma-separated preferences. Like Graph, it refuses an outlook.timezone
+// it does not know instead of falling back to UTC; the error is Graph's
+// message.
+func parsePrefer(lines []string) (prefer, error) {
 	p := prefer{pageSize: defaultPageSize, zoneName: "UTC", loc: time.UTC}
 	for _, line := range lines {
 		for _, pref := range strings.Split(line, ",") {
@@ -306,15 +312,17 @@ func parsePrefer(lines []string) prefer {
 					p.pageSize, p.maxSize = min(n, maxPageSize), true
 				}
 			case "outlook.timezone":
-				if loc, err := loadZone(value); err == nil && value != "" {
-					p.zoneName, p.loc = value, loc
+				loc, err := loadZone(value)
+				if err != nil || value == "" || value == "Local" {
+					return p, fmt.Errorf("A valid TimeZone value must be specified. The following TimeZone value is not supported: '%s'.", value)
 				}
+				p.zoneName, p.loc = value, loc
 			case "idtype":
 				p.immutable = strings.EqualFold(value, "ImmutableId")
 			}
 		}
 	}
-	return p
+	return p, nil
 }
 
 // applied sets Preference-Applied as Graph does.
