@@ -257,11 +257,13 @@ func (s *Server) putVisit(r *http.Request, ref string) answer {
 
 // checkReferences checks the environment and host a visit names. s.mu is held.
 func (s *Server) checkReferences(v idm.Visit) *apiError {
-	found := false
-	for _, e := range s.envs {
-		found = found || e.ID == v.EnvironmentID
+	var env *idm.Environment
+	for i := range s.envs {
+		if s.envs[i].ID == v.EnvironmentID {
+			env = &s.envs[i]
+		}
 	}
-	if !found {
+	if env == nil {
 		return &apiError{status: http.StatusNotFound, code: idm.CodeEnvironmentNotFound,
 			message: fmt.Sprintf("environmentId: no environment %q", v.EnvironmentID)}
 	}
@@ -269,10 +271,25 @@ func (s *Server) checkReferences(v idm.Visit) *apiError {
 		return &apiError{status: http.StatusForbidden, code: idm.CodeForbidden,
 			message: fmt.Sprintf("environmentId: the API key has no right to environment %q", v.EnvironmentID)}
 	}
-	for _, e := range s.employees {
-		if e.ID == v.HostEmployeeID {
-			return nil
+	if loc, err := time.LoadLocation(env.TimeZone); env.TimeZone != "" && err == nil {
+		for _, f := range []struct {
+			field string
+			t     time.Time
+		}{{"arrival", v.Arrival}, {"departure", v.Departure}} {
+			_, got := f.t.Zone()
+			if _, want := f.t.In(loc).Zone(); got != want {
+				return &apiError{status: http.StatusUnprocessableEntity, code: idm.CodeValidationFailed,
+					message: fmt.Sprintf("%s: %s does not carry the UTC offset of environment %q (%s, %s)",
+						f.field, f.t.Format(time.RFC3339), env.ID, env.TimeZone, f.t.In(loc).Format("-07:00"))}
+			}
 		}
+	}
+	found := false
+	for _, e := range s.employees {
+		found = found || e.ID == v.HostEmployeeID
+	}
+	if found {
+		return nil
 	}
 	return &apiError{status: http.StatusNotFound, code: idm.CodeHostNotFound,
 		message: fmt.Sprintf("hostEmployeeId: no employee %q", v.HostEmployeeID)}

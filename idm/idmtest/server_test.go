@@ -72,6 +72,8 @@ func TestRawValidation(t *testing.T) {
 		{"wrong type", "PUT", "/visits/v1-a", `{"visitor":"ann"}`, 400, idm.CodeInvalidRequest, "visitor:"},
 		{"bad time", "PUT", "/visits/v1-a", strings.Replace(goodVisit, "2026-12-01T09:00:00+01:00", "1 Dec 2026 9am", 1), 400, idm.CodeInvalidRequest, "arrival:"},
 		{"time without offset", "PUT", "/visits/v1-a", strings.Replace(goodVisit, "+01:00\",\"departure", "\",\"departure", 1), 400, idm.CodeInvalidRequest, "arrival:"},
+		{"UTC instead of the environment's offset", "PUT", "/visits/v1-a", strings.ReplaceAll(goodVisit, ":00+01:00", ":00Z"), 422, idm.CodeValidationFailed, "arrival: 2026-12-01T09:00:00Z does not carry the UTC offset"},
+		{"summer offset in winter", "PUT", "/visits/v1-a", strings.Replace(goodVisit, "T11:00:00+01:00", "T12:00:00+02:00", 1), 422, idm.CodeValidationFailed, "departure:"},
 		{"name too long", "PUT", "/visits/v1-a", strings.Replace(goodVisit, `"firstName":"Ann"`, `"firstName":"`+long+`"`, 1), 422, idm.CodeValidationFailed, "visitor.firstName: 65 characters, at most 64"},
 		{"several problems", "PUT", "/visits/v1-a", `{"environmentId":"env-1"}`, 422, idm.CodeValidationFailed, "hostEmployeeId: required; visitor.email: required; arrival: required; departure: required"},
 		{"employees without email", "GET", "/employees", "", 400, idm.CodeInvalidRequest, "email: required"},
