@@ -90,7 +90,7 @@ func runOnce(ctx context.Context, engines []*invsync.Engine, log *slog.Logger) e
 			l.Error("operations not delivered", "failed", res.Drain.Failed, "pending", res.Pending)
 			failed = append(failed, fmt.Sprintf("%s: %d operation(s) failed, %d still pending", e.Name(), res.Drain.Failed, res.Pending))
 		default:
-			l.Info("cycle complete", "events", res.Events, "delivered", res.Drain.Done)
+			l.Info("cycle complete", "events", res.Events, "delivered", res.Drain.Done, "kept_checked_in", res.Drain.Kept)
 		}
 	}
 	if len(failed) > 0 {

@@ -505,16 +505,46 @@ func TestEngineCheckedInVisitIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := h.eng.RunOnce(h.ctx)
-	if err != nil || res.OK() || res.Drain.Failed != 1 {
-		t.Fatalf("RunOnce = %+v, %v; want the cancellation refused for good", res, err)
+	if err != nil || !res.OK() || res.Drain.Kept != 1 || res.Drain.Failed != 0 {
+		t.Fatalf("RunOnce = %+v, %v; want the cancellation kept back, and nothing failed", res, err)
 	}
 	if v, _ := h.idm.Visit(ref); v.Status != idm.StatusCheckedIn {
 		t.Errorf("visit status %q, want still checked in", v.Status)
 	}
 	acts := h.activity()
 	last := acts[len(acts)-1]
-	if last.Outcome != store.OutcomeFailed || !strings.Contains(last.Reason, "ann.guest@fabrikam.com has already checked in") {
+	if last.Outcome != store.OutcomeSkipped || !strings.Contains(last.Reason, "ann.guest@fabrikam.com has already checked in") {
 		t.Fatalf("last activity = %+v", last)
+	}
+	if n, _ := h.store.RetryFailed(h.ctx, h.eng.Name()); n != 0 {
+		t.Errorf("%d operations left for an operator to retry; a checked-in visit is nothing to retry", n)
+	}
+}
+
+// A checked-in visitor's refused change holds up neither the other guests'
+// visits nor the reply that lists them.
+func TestEngineCheckedInVisitDoesNotHoldUpTheReply(t *testing.T) {
+	h := newHarness(t)
+	id := h.add(invitation("Meeting", localDay(1).Add(9*time.Hour), simAnn))
+	h.cycle()
+	ref := h.active()[simAnn.Address][0].Ref
+	if err := h.idm.MarkCheckedIn(ref); err != nil {
+		t.Fatal(err)
+	}
+	replies := len(h.graph.Replies())
+	h.update(id, func(ev *graphtest.Event) {
+		ev.Location = "Building B"
+		ev.Attendees = append(ev.Attendees, simBob)
+	})
+	res, err := h.eng.RunOnce(h.ctx)
+	if err != nil || !res.OK() || res.Drain.Kept != 1 {
+		t.Fatalf("RunOnce = %+v, %v; want Ann's change kept back and the rest delivered", res, err)
+	}
+	if got := h.active(); len(got[simBob.Address]) != 1 {
+		t.Errorf("visits = %v, want Bob's", got)
+	}
+	if got := h.graph.Replies(); len(got) != replies+1 || !strings.Contains(got[len(got)-1].Comment, simBob.Address) {
+		t.Errorf("replies = %+v, want one more naming Bob", got)
 	}
 }
 

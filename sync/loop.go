@@ -310,9 +310,7 @@ func (e *Engine) RunOnce(ctx context.Context) (OnceResult, error) {
 	}
 	for ctx.Err() == nil {
 		d, err := e.Drain(ctx)
-		res.Drain.Done += d.Done
-		res.Drain.Failed += d.Failed
-		res.Drain.Retrying += d.Retrying
+		res.Drain.add(d)
 		if err != nil {
 			return res, errors.Join(pollErr, err)
 		}

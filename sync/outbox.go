@@ -16,8 +16,17 @@ import (
 // DrainResult counts what one pass over the outbox did.
 type DrainResult struct {
 	Done     int // operations delivered
+	Kept     int // changes IDM refused because the visitor has checked in
 	Retrying int // retryable failures, scheduled again
 	Failed   int // permanent failures, waiting for an operator
+}
+
+// add counts o's operations into r.
+func (r *DrainResult) add(o DrainResult) {
+	r.Done += o.Done
+	r.Kept += o.Kept
+	r.Retrying += o.Retrying
+	r.Failed += o.Failed
 }
 
 // DeliveryConcurrency is how many operations are in flight at once. Due
@@ -53,6 +62,9 @@ type attempt struct {
 	result store.Result
 	err    error // nil: delivered
 	retry  bool  // err is retryable: run again at next
+	// kept: IDM keeps the visit as it is because the visitor has checked in
+	// (409). Final for this change, and nothing an operator can retry.
+	kept   bool
 	next   time.Time
 	reason string // why it failed, for the record
 }
@@ -147,6 +159,10 @@ func (e *Engine) attempt(ctx context.Context, sop store.Op) attempt {
 		return a
 	}
 	msg := clean(a.err.Error())
+	if errors.Is(a.err, idm.ErrVisitInProgress) {
+		a.kept, a.reason = true, failureReason(a.op, a.err, msg)
+		return a
+	}
 	if wait, ok := e.policy.Delay(Classify(a.err, e.now()), sop.Attempts+1, jitter()); ok {
 		a.retry, a.next, a.reason = true, e.now().Add(wait), msg
 		return a
@@ -175,6 +191,12 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 				if err := e.settleVisit(tx, a.op, store.VisitActive, a.result.VisitID); err != nil {
 					return err
 				}
+			case a.kept:
+				act, err := e.keepInTx(tx, a.sop, a.op, a.reason)
+				if err != nil {
+					return err
+				}
+				failures = append(failures, act)
 			case a.retry && a.reason == "":
 				// stopped before or during delivery: untouched
 			case a.retry:
@@ -198,6 +220,8 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 		switch {
 		case a.err == nil:
 			res.Done++
+		case a.kept:
+			res.Kept++
 		case a.retry && a.reason == "":
 		case a.retry:
 			res.Retrying++
@@ -209,7 +233,11 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 	}
 	for _, act := range failures {
 		act.At = e.now()
-		e.log.Error("operation failed", "event", act.EventID, "visitors", act.Visitors, "reason", act.Reason)
+		if act.Outcome == store.OutcomeSkipped {
+			e.log.Warn("visit kept as it is", "event", act.EventID, "visitors", act.Visitors, "reason", act.Reason)
+		} else {
+			e.log.Error("operation failed", "event", act.EventID, "visitors", act.Visitors, "reason", act.Reason)
+		}
 		e.feed.publish(FeedEvent{Automation: e.name, At: act.At, Kind: FeedDecision, Activity: act})
 	}
 	return nil
@@ -300,6 +328,28 @@ func (e *Engine) failInTx(tx *store.Tx, sop store.Op, op Op, reason string) (sto
 	if op.Visit != nil {
 		act.Visitors = op.Visit.VisitorEmail
 	}
+	act.ID, err = tx.AddActivity(act)
+	return act, err
+}
+
+// keepInTx records in tx a change IDM refused because the visitor has
+// checked in: the operation is settled (IDM's 409 is its answer) and the
+// activity log says why the visit stays as it is. Visits and replies that
+// follow are not held up by it.
+func (e *Engine) keepInTx(tx *store.Tx, sop store.Op, op Op, reason string) (store.Activity, error) {
+	act := store.Activity{Automation: e.name, EventID: sop.EventID, Outcome: store.OutcomeSkipped, Reason: reason}
+	if err := tx.MarkDone(sop.ID, store.Result{Code: http.StatusConflict, Status: idm.StatusCheckedIn, Message: reason}); err != nil {
+		return act, err
+	}
+	if ev, ok, err := tx.Event(e.name, sop.EventID); err != nil {
+		return act, err
+	} else if ok {
+		act.Subject, act.Host = ev.Subject, ev.OrganizerEmail
+	}
+	if op.Visit != nil {
+		act.Visitors = op.Visit.VisitorEmail
+	}
+	var err error
 	act.ID, err = tx.AddActivity(act)
 	return act, err
 }

@@ -131,7 +131,7 @@ func (e *Engine) pollAndDeliver(ctx context.Context) (events int, res DrainResul
 				last = true
 			}
 			d, err := e.Drain(ctx)
-			res.Done, res.Retrying, res.Failed = res.Done+d.Done, res.Retrying+d.Retrying, res.Failed+d.Failed
+			res.add(d)
 			if err != nil {
 				drainErr = err
 				return
