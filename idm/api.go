@@ -38,31 +38,31 @@ func (c *Client) Environments(ctx context.Context) ([]Environment, error) {
 	return l.Items, err
 }
 
-// ResolveEnvironment returns the id of the environment called name: an exact
+// ResolveEnvironment returns the environment called name: an exact
 // match first, then the only case-insensitive one, then an environment whose
 // id is name. Otherwise the error wraps ErrEnvironmentNotFound and lists the
 // names IDM offers.
-func (c *Client) ResolveEnvironment(ctx context.Context, name string) (string, error) {
+func (c *Client) ResolveEnvironment(ctx context.Context, name string) (Environment, error) {
 	envs, err := c.Environments(ctx)
 	if err != nil {
-		return "", err
+		return Environment{}, err
 	}
 	name = strings.TrimSpace(name)
 	var folded []Environment
 	for _, e := range envs {
 		if e.Name == name {
-			return e.ID, nil
+			return e, nil
 		}
 		if strings.EqualFold(e.Name, name) {
 			folded = append(folded, e)
 		}
 	}
 	if len(folded) == 1 {
-		return folded[0].ID, nil
+		return folded[0], nil
 	}
 	for _, e := range envs {
 		if e.ID == name {
-			return e.ID, nil
+			return e, nil
 		}
 	}
 	names := make([]string, len(envs))
@@ -73,7 +73,7 @@ func (c *Client) ResolveEnvironment(ctx context.Context, name string) (string, e
 	if len(names) > 0 {
 		available = "available: " + strings.Join(names, ", ")
 	}
-	return "", fmt.Errorf("environment %q: %w; %s", text.Clean(name, 80), ErrEnvironmentNotFound, available)
+	return Environment{}, fmt.Errorf("environment %q: %w; %s", text.Clean(name, 80), ErrEnvironmentNotFound, available)
 }
 
 // FindEmployee looks up the employee with this address (case-insensitive).

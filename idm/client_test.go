@@ -152,7 +152,8 @@ func TestEnvironments(t *testing.T) {
 		t.Fatalf("Environments = %+v", envs)
 	}
 	for name, want := range map[string]string{"Production": "env-1", "staging": "env-2", " Staging ": "env-2", "env-2": "env-2"} {
-		got, err := h.client.ResolveEnvironment(ctx, name)
+		env, err := h.client.ResolveEnvironment(ctx, name)
+		got := env.ID
 		if err != nil || got != want {
 			t.Errorf("ResolveEnvironment(%q) = %q, %v; want %q", name, got, h.note(err), want)
 		}
@@ -172,8 +173,8 @@ func TestResolveEnvironmentAmbiguousCase(t *testing.T) {
 	h := newHarness(t, idmtest.WithEnvironments(
 		idm.Environment{ID: "env-1", Name: "Lab"}, idm.Environment{ID: "env-2", Name: "LAB"}))
 	ctx := context.Background()
-	if id, err := h.client.ResolveEnvironment(ctx, "LAB"); err != nil || id != "env-2" {
-		t.Errorf("exact match LAB = %q, %v; want env-2", id, h.note(err))
+	if env, err := h.client.ResolveEnvironment(ctx, "LAB"); err != nil || env.ID != "env-2" {
+		t.Errorf("exact match LAB = %q, %v; want env-2", env.ID, h.note(err))
 	}
 	if _, err := h.client.ResolveEnvironment(ctx, "lab"); !errors.Is(h.note(err), idm.ErrEnvironmentNotFound) {
 		t.Errorf("ambiguous lab = %v, want ErrEnvironmentNotFound", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"invitesync/config"
 	"invitesync/graph"
@@ -92,14 +93,60 @@ func CheckAutomation(ctx context.Context, in CheckInput, report func(graph.Check
 		msg += " (version " + v + ")"
 	}
 	add(graph.CheckResult{ID: CheckIDMHealth, OK: true, Diagnosis: graph.Diagnosis{Message: msg + "."}})
-	id, err := client.ResolveEnvironment(ctx, in.Automation.Environment)
+	env, err := client.ResolveEnvironment(ctx, in.Automation.Environment)
 	if err != nil {
 		add(idmFailed(CheckIDMEnvironment, err, in.IDMURL))
 		return results
 	}
-	add(graph.CheckResult{ID: CheckIDMEnvironment, OK: true, Diagnosis: graph.Diagnosis{
-		Message: fmt.Sprintf("The environment %q exists in Salto IDM (id %s).", clean(in.Automation.Environment), clean(id))}})
+	add(environmentFound(in.Automation, env, time.Now()))
 	return results
+}
+
+// environmentFound is the passing environment check; it warns when IDM keeps
+// the environment in another time zone than the automation's, whose UTC
+// offset every visit time carries.
+func environmentFound(a config.Automation, env idm.Environment, now time.Time) graph.CheckResult {
+	r := graph.CheckResult{ID: CheckIDMEnvironment, OK: true, Diagnosis: graph.Diagnosis{
+		Message: fmt.Sprintf("The environment %q exists in Salto IDM (id %s).", clean(a.Environment), clean(env.ID))}}
+	if env.TimeZone == "" {
+		return r
+	}
+	if sameOffsets(a.TimeZone, env.TimeZone, now) {
+		return r
+	}
+	r.Warning, r.Step = true, idmStep
+	r.Message = fmt.Sprintf("The environment %q exists in Salto IDM, but IDM keeps it in the time zone %s and this automation uses %s: visit times carry the automation's UTC offset, so IDM may refuse them or show other times.",
+		clean(a.Environment), clean(env.TimeZone), a.TimeZone)
+	r.Fix = fmt.Sprintf("Set the automation's time zone to %s (step 6).", clean(env.TimeZone))
+	return r
+}
+
+// sameOffsets reports whether the zones a and b (IANA or Windows names) keep
+// the same UTC offset, hour by hour, for the year from now.
+func sameOffsets(a, b string, now time.Time) bool {
+	load := func(name string) *time.Location {
+		iana, err := config.NormalizeTimeZone(name)
+		if err != nil {
+			return nil
+		}
+		loc, err := time.LoadLocation(iana)
+		if err != nil {
+			return nil
+		}
+		return loc
+	}
+	la, lb := load(a), load(b)
+	if la == nil || lb == nil {
+		return false
+	}
+	for t := now.Truncate(time.Hour); t.Before(now.AddDate(1, 0, 0)); t = t.Add(time.Hour) {
+		_, oa := t.In(la).Zone()
+		_, ob := t.In(lb).Zone()
+		if oa != ob {
+			return false
+		}
+	}
+	return true
 }
 
 // Passed reports whether every result passed.

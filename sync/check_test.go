@@ -9,6 +9,7 @@ import (
 	"invitesync/config"
 	"invitesync/graph"
 	"invitesync/graph/graphtest"
+	"invitesync/idm"
 	"invitesync/idm/idmtest"
 )
 
@@ -123,4 +124,28 @@ func TestCheckAutomation(t *testing.T) {
 			t.Fatalf("idm-health = %+v", h)
 		}
 	})
+}
+
+func TestEnvironmentFoundWarnsOfAnotherTimeZone(t *testing.T) {
+	a := config.Automation{Environment: "Production", TimeZone: "Europe/Madrid"}
+	for _, tc := range []struct {
+		zone string
+		warn bool
+	}{
+		{"", false},
+		{"Europe/Madrid", false},
+		{"Romance Standard Time", false}, // Windows' name for Paris and Madrid alike
+		{"Europe/Paris", false},          // another name, the same offsets
+		{"Europe/London", true},
+		{"America/New_York", true},
+		{"not a zone", true},
+	} {
+		r := environmentFound(a, idm.Environment{ID: "env-1", Name: "Production", TimeZone: tc.zone}, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+		if !r.OK || r.Warning != tc.warn {
+			t.Errorf("IDM zone %q: ok=%v warning=%v, want ok and warning=%v", tc.zone, r.OK, r.Warning, tc.warn)
+		}
+		if tc.warn && (r.Step != 6 || !strings.Contains(r.Fix, tc.zone)) {
+			t.Errorf("IDM zone %q: %+v, want step 6 and a fix naming the zone", tc.zone, r.Diagnosis)
+		}
+	}
 }

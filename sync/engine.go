@@ -31,7 +31,7 @@ var _ Calendar = (*graph.Client)(nil)
 // Directory is the IDM side of one automation; *idm.Client implements it.
 type Directory interface {
 	idm.EmployeeFinder
-	ResolveEnvironment(ctx context.Context, name string) (string, error)
+	ResolveEnvironment(ctx context.Context, name string) (idm.Environment, error)
 	PutVisit(ctx context.Context, ref string, v idm.Visit) (idm.StoredVisit, bool, error)
 	DeleteVisit(ctx context.Context, ref string) error
 }
@@ -140,10 +140,10 @@ func (e *Engine) environment(ctx context.Context) (string, error) {
 	if e.envID != "" {
 		return e.envID, nil
 	}
-	id, err := e.dir.ResolveEnvironment(ctx, e.auto.Environment)
+	env, err := e.dir.ResolveEnvironment(ctx, e.auto.Environment)
 	if err != nil {
 		return "", err
 	}
-	e.envID = id
-	return id, nil
+	e.envID = env.ID
+	return env.ID, nil
 }
