@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -157,9 +158,13 @@ func ValidateAPIKey(v string) error {
 
 // ReadSecretFile reads a secret from a file, dropping one trailing newline
 // (LF or CRLF). An empty secret is an error. The error never holds the
-// file's content.
+// file's content, nor the path when no such file exists: that "path" may be
+// the secret itself, given where a file name belongs.
 func ReadSecretFile(path string) (string, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("no file at the path given: expected the path of a file holding the secret, not the secret itself (%w)", fs.ErrNotExist)
+	}
 	if err != nil {
 		return "", err
 	}

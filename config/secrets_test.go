@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,12 +84,42 @@ func TestResolveFileErrorsHideTheSecret(t *testing.T) {
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v", err)
 			}
-			for _, want := range []string{"the Salto IDM API key", config.EnvIDMAPIKeyFile, path} {
+			for _, want := range []string{"the Salto IDM API key", config.EnvIDMAPIKeyFile} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("%q lacks %q", err, want)
 				}
 			}
+			// An existing file's path is shown; a missing one's is not (below).
+			if name == "empty" && !strings.Contains(err.Error(), path) {
+				t.Errorf("%q lacks the path %q", err, path)
+			}
 		})
+	}
+}
+
+// TestSecretPastedAsPathIsNotRepeated: a secret given where a file name
+// belongs (INVITESYNC_CLIENT_SECRET_FILE=<the secret>, or --client-secret-file
+// <the secret>) names no file; the error says what is expected without
+// repeating what was given.
+func TestSecretPastedAsPathIsNotRepeated(t *testing.T) {
+	t.Setenv(config.EnvClientSecretFile, knownSecret)
+	_, _, err := config.ClientSecret("Front desk").Resolve(config.NewMemoryStore())
+	if err == nil {
+		t.Fatal("no error for a missing file")
+	}
+	if strings.Contains(err.Error(), knownSecret) {
+		t.Fatalf("the error repeats the secret: %v", err)
+	}
+	for _, want := range []string{config.EnvClientSecretFile, "no file at the path given: expected the path of a file holding the secret"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%v does not match fs.ErrNotExist", err)
+	}
+	if _, err := config.ReadSecretFile(knownSecret); err == nil || strings.Contains(err.Error(), knownSecret) {
+		t.Errorf("ReadSecretFile(secret) = %v", err)
 	}
 }
 
