@@ -34,7 +34,7 @@ stored in the OS keyring when one is available.`,
     --client-id 0e9f8a7b-6c5d-4e3f-2a1b-0c9d8e7f6a5b \
     --client-secret-file ./client-secret --secret-expires 2027-05-31 \
     --idm-url https://idm.example.com/api/v1 --idm-api-key-file ./idm-api-key`,
-		Args: cobra.NoArgs,
+		Args: noSetupArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if noInput, _ := cmd.Flags().GetBool("no-input"); noInput {
 				return a.runSetupNoInput(cmd.Flags())
@@ -59,6 +59,16 @@ stored in the OS keyring when one is available.`,
 	f.Bool("client-secret-stdin", false, "read the client secret's Value from standard input")
 	f.String("idm-api-key-file", "", "read the Salto IDM API key from this file")
 	return cmd
+}
+
+// noSetupArgs refuses arguments without repeating them: a stray argument
+// to setup is most often a secret typed after a flag such as
+// --client-secret-stdin, and it must not be echoed to the terminal or a log.
+func noSetupArgs(_ *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return usageErr(errors.New("setup takes no arguments, only flags: secrets come from --client-secret-file, --client-secret-stdin or --idm-api-key-file, never from the command line (the argument is not repeated here)"))
 }
 
 // setupField is one `setup --no-input` flag that sets a configuration field.

@@ -252,7 +252,7 @@ func TestSetupNoInputSecretProblems(t *testing.T) {
 		{"both sources", []string{"--client-secret-stdin", "--client-secret-file", "x"}, testClientSecret,
 			"--client-secret-file: give the secret either from a file or from standard input, not both"},
 		{"missing file", []string{"--client-secret-file", filepath.Join(e.secretsDir, "nope")}, "",
-			"--client-secret-file: open " + filepath.Join(e.secretsDir, "nope") + ": no such file or directory"},
+			"--client-secret-file: no file at the path given: expected the path of a file holding the secret, not the secret itself"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := e.run(tc.stdin, append(base(tc.name), tc.extra...)...)
@@ -275,6 +275,38 @@ func TestSetupNoInputSecretProblems(t *testing.T) {
 	}
 	if v, _ := config.NewKeyring().Get(config.ClientSecretKey("From env")); v != testClientSecret {
 		t.Fatal("the secret from the variable was not stored")
+	}
+}
+
+// TestSetupNoInputNeverRepeatsASecretGivenInTheWrongPlace: a secret typed
+// where a file name or an argument belongs is refused without being echoed.
+func TestSetupNoInputNeverRepeatsASecretGivenInTheWrongPlace(t *testing.T) {
+	e := newSetupEnv(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"as the file flag", []string{"--client-secret-file", testClientSecret},
+			"--client-secret-file: no file at the path given: expected the path of a file holding the secret"},
+		{"after the stdin flag", []string{"--client-secret-stdin", testClientSecret},
+			"setup takes no arguments, only flags: secrets come from --client-secret-file, --client-secret-stdin or --idm-api-key-file"},
+		{"as a stray argument", []string{testClientSecret, "--interval", "5m"},
+			"setup takes no arguments"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"setup", "--no-input", "--name", "Front desk"}, tc.args...)
+			code, out, errOut := e.run("", args...)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant %q%s", code, errOut, tc.want, out)
+			}
+			if strings.Contains(out+errOut, testClientSecret) {
+				t.Fatalf("the output repeats the secret:\n%s%s", out, errOut)
+			}
+		})
+	}
+	if _, err := os.Stat(e.configPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a configuration was written: %v", err)
 	}
 }
 
@@ -321,4 +353,9 @@ func TestSetupNoInputWithoutKeyring(t *testing.T) {
 	}
 	e.assertNowhere(t, testClientSecret)
 	e.assertNowhere(t, testIDMKey)
+	for _, secret := range []string{testClientSecret, testIDMKey} {
+		if strings.Contains(out.String()+errOut.String(), secret) {
+			t.Errorf("the output shows a secret:\n%s%s", out.String(), errOut.String())
+		}
+	}
 }
