@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,9 +67,22 @@ func Load(path string) (*Config, error) {
 func Read(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, readError(path, err)
 	}
 	return parse(path, data)
+}
+
+// readError words a failure to read the file. A missing file keeps its
+// *fs.PathError, which callers test with errors.Is(err, os.ErrNotExist).
+func readError(path string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if fi, statErr := os.Stat(path); statErr == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: expected the path of the configuration file, such as %s: %w",
+			path, filepath.Join(path, "config.toml"), err)
+	}
+	return fmt.Errorf("cannot read the configuration file: %w", err)
 }
 
 // parse decodes data, rejecting unknown keys, and applies the defaults.

@@ -139,6 +139,20 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
+func TestLoadDirectoryOrUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	_, err := config.Load(dir)
+	if err == nil || !strings.Contains(err.Error(), dir+" is a directory: expected the path of the configuration file, such as "+filepath.Join(dir, "config.toml")) {
+		t.Fatalf("Load(directory) = %v", err)
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a directory reads as a missing file: %v", err)
+	}
+	if _, err := config.Load(filepath.Join(dir, "nope.toml")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a missing file: %v, want os.ErrNotExist", err)
+	}
+}
+
 func TestLoadBrokenFileNamesTheLine(t *testing.T) {
 	for _, tc := range []struct {
 		name, text string
