@@ -288,7 +288,8 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		Message:   c.redact(text.Clean(eb.Error.Message, maxMessage)),
 		Retryable: retryableStatus(resp.StatusCode),
 	}
-	if e.Code == "" {
+	e.fromIDM = e.Code != ""
+	if !e.fromIDM {
 		e.Code = codeFor(resp.StatusCode)
 	}
 	if e.Message == "" {

@@ -33,6 +33,10 @@ type Error struct {
 	Retryable  bool   // trying again later may succeed
 	RetryAfter time.Duration
 	Err        error // the underlying cause when no answer came
+
+	// fromIDM is set when Code came from the contract's error body rather
+	// than from the status alone (a proxy's or web server's page).
+	fromIDM bool
 }
 
 // Error implements error.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -98,6 +99,27 @@ func TestUnknownVisit(t *testing.T) {
 	}
 	if n := h.sim.Count(http.MethodDelete, "/visits/v1-unknown"); n != 1 {
 		t.Errorf("DeleteVisit(unknown) reached the simulator %d times, want 1", n)
+	}
+}
+
+// TestDeleteBehindAWrongURLIsNotDone: a 404 that is not IDM's answer
+// about the visit (a web server or proxy at a wrong URL) must not count as
+// "already cancelled", or the cancellation would be lost in silence.
+func TestDeleteBehindAWrongURLIsNotDone(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, "<html>404 Not Found</html>")
+	}))
+	defer srv.Close()
+	h := newHarness(t)
+	c := h.newClient(srv.URL, "some-key-0123456789", idm.Options{HTTPClient: srv.Client()})
+	err := c.DeleteVisit(context.Background(), "v1-abc")
+	if h.note(err) == nil {
+		t.Fatal("DeleteVisit answered by a plain 404 page = nil, want an error")
+	}
+	if idm.IsRetryable(err) || !errors.Is(err, idm.ErrNotFound) {
+		t.Errorf("DeleteVisit = %v, want a permanent not-found error", err)
 	}
 }
 
