@@ -43,9 +43,13 @@ func NewRules(a config.Automation) (Rules, error) {
 	if at <= 0 || at == len(r.Mailbox)-1 {
 		return Rules{}, fmt.Errorf("mailbox: %q is not an email address", a.Mailbox)
 	}
-	loc, err := time.LoadLocation(a.TimeZone)
+	zone, err := config.NormalizeTimeZone(a.TimeZone)
 	if err != nil || a.TimeZone == "" {
-		return Rules{}, fmt.Errorf("time_zone: %q is not an IANA time zone name such as Europe/Madrid", a.TimeZone)
+		return Rules{}, fmt.Errorf("time_zone: %q is not a time zone: expected an IANA name such as Europe/Madrid or a Windows name such as \"W. Europe Standard Time\"", a.TimeZone)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return Rules{}, fmt.Errorf("time_zone: %q: %w", a.TimeZone, err)
 	}
 	r.Location = loc
 	for _, d := range a.InternalDomains {

@@ -65,6 +65,25 @@ func TestEngineEndedMeetingIsIgnored(t *testing.T) {
 	}
 }
 
+func TestEngineWindowsTimeZoneName(t *testing.T) {
+	h := newHarness(t, func(a *config.Automation, _ *graph.Options) { a.TimeZone = "W. Europe Standard Time" })
+	berlin := mustZone("Europe/Berlin")
+	n := time.Now().In(berlin)
+	start := time.Date(n.Year(), n.Month(), n.Day()+2, 14, 30, 0, 0, berlin)
+	ev := invitation("Zoned", start, simAnn)
+	ev.TimeZone = "America/New_York" // the organizer's own zone does not matter
+	h.add(ev)
+	h.cycle()
+	v := h.active()[simAnn.Address]
+	if len(v) != 1 {
+		t.Fatalf("visits = %v", h.active())
+	}
+	_, want := start.Zone()
+	if _, off := v[0].Arrival.Zone(); !v[0].Arrival.Equal(start) || off != want || v[0].Arrival.Hour() != 14 {
+		t.Errorf("arrival %s, want %s (14:30 in the automation's Windows-named zone)", v[0].Arrival.Format(time.RFC3339), start.Format(time.RFC3339))
+	}
+}
+
 func TestEngineNewAttendeeAndDetailChanges(t *testing.T) {
 	h := newHarness(t)
 	id := h.add(invitation("Supplier visit", localDay(2).Add(10*time.Hour), simAnn))
