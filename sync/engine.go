@@ -85,7 +85,7 @@ type Engine struct {
 	status   store.LoopStatus
 	paused   bool
 	failures int    // consecutive failed cycles
-	lastErr  string // last cycle error logged, to log repeats once
+	lastErr  string // failureKey of the last cycle error logged, to log repeats once
 	// expiryLogged is the secret-expiry level last logged.
 	expiryLogged ExpiryLevel
 }

@@ -69,7 +69,13 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 // engine builds an engine for the harness's automation with its own clients.
 func (h *harness) engine(gopts graph.Options, owner string) *Engine {
 	h.t.Helper()
-	gc, err := graph.New(h.auto, h.graph.Secret, gopts)
+	return h.engineWithSecret(gopts, owner, h.graph.Secret)
+}
+
+// engineWithSecret is engine signing in with secret.
+func (h *harness) engineWithSecret(gopts graph.Options, owner, secret string) *Engine {
+	h.t.Helper()
+	gc, err := graph.New(h.auto, secret, gopts)
 	if err != nil {
 		h.t.Fatalf("graph.New: %v", err)
 	}

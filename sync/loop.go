@@ -3,9 +3,11 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
+	"invitesync/graph"
 	"invitesync/sync/store"
 )
 
@@ -207,13 +209,14 @@ func (e *Engine) settle(err error) time.Time {
 		wait, _ := Policy{Base: e.policy.Base, Max: interval}.Delay(Failure{Retryable: true}, failures, rand.Float64())
 		next = now.Add(wait)
 	}
-	if msg != lastErr {
+	key := failureKey(err, msg)
+	if key != lastErr {
 		e.log.Error("poll failed", "error", msg, "failures", failures, "next_poll", next.Format(time.RFC3339))
 	} else {
 		e.log.Debug("poll failed again", "failures", failures)
 	}
 	e.statusMu.Lock()
-	e.failures, e.lastErr = failures, msg
+	e.failures, e.lastErr = failures, key
 	e.statusMu.Unlock()
 	e.setState(state, func(s *store.LoopStatus) {
 		s.NextPoll, s.LastError = next, msg
@@ -223,6 +226,17 @@ func (e *Engine) settle(err error) time.Time {
 		}
 	})
 	return next
+}
+
+// failureKey tells repeats of a failure apart from new ones for the log: the
+// message, except that throttling is the same throttling whichever time its
+// Retry-After names.
+func failureKey(err error, msg string) string {
+	var te *graph.ThrottledError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("throttled: %d %s", te.Status, te.Code)
+	}
+	return msg
 }
 
 // setState changes the loop's status, stores it and publishes it.
