@@ -34,18 +34,18 @@ client secret expires (warned from 30 days ahead).`,
 	return cmd
 }
 
-// statusJSON is one automation in `status --json`. Times are RFC 3339 and
-// null when unknown.
+// statusJSON is one automation in `status --json`. Every key is always
+// present; times are RFC 3339, and times and runBy are null when unknown.
 type statusJSON struct {
 	Name              string     `json:"name"`
 	Enabled           bool       `json:"enabled"`
 	State             string     `json:"state"`
 	Running           bool       `json:"running"`
-	RunBy             string     `json:"runBy,omitempty"`
+	RunBy             *string    `json:"runBy"`
 	LastPoll          *time.Time `json:"lastPoll"`
 	LastSuccess       *time.Time `json:"lastSuccess"`
 	NextPoll          *time.Time `json:"nextPoll"`
-	ThrottledUntil    *time.Time `json:"throttledUntil,omitempty"`
+	ThrottledUntil    *time.Time `json:"throttledUntil"`
 	Counts            countsJSON `json:"counts"`
 	PendingOperations int        `json:"pendingOperations"`
 	FailedOperations  int        `json:"failedOperations"`
@@ -125,7 +125,8 @@ func statusOf(au config.Automation, s store.Status, now time.Time) statusJSON {
 		SecretWarning: x.Message,
 	}
 	if s.Leased {
-		out.RunBy = s.Lease.Owner
+		owner := s.Lease.Owner
+		out.RunBy = &owner
 	} else {
 		out.NextPoll = nil // nobody will poll
 	}
@@ -146,7 +147,7 @@ func printStatus(w io.Writer, s statusJSON, now time.Time) {
 	state := s.State
 	switch {
 	case s.Running:
-		state += " (run by " + s.RunBy + ")"
+		state += " (run by " + text.Clean(*s.RunBy, 100) + ")"
 	case s.State != "never run":
 		state = "not running (last state: " + s.State + ")"
 	}

@@ -380,3 +380,144 @@ func TestE2ECheck(t *testing.T) {
 		t.Errorf("check --automation Nope: exit %d\n%s", code, errOut)
 	}
 }
+
+// jsonKeys returns the keys of a JSON object.
+func jsonKeys(t *testing.T, obj map[string]json.RawMessage) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for k := range obj {
+		out[k] = true
+	}
+	return out
+}
+
+// wantKeys fails unless keys holds every required key and nothing beyond
+// required and optional.
+func wantKeys(t *testing.T, what string, keys map[string]bool, required, optional []string) {
+	t.Helper()
+	allowed := map[string]bool{}
+	for _, k := range required {
+		allowed[k] = true
+		if !keys[k] {
+			t.Errorf("%s lacks %q", what, k)
+		}
+	}
+	for _, k := range optional {
+		allowed[k] = true
+	}
+	for k := range keys {
+		if !allowed[k] {
+			t.Errorf("%s has the undocumented key %q", what, k)
+		}
+	}
+}
+
+func TestE2EStatusShowsThrottlingInTheDocumentedShape(t *testing.T) {
+	e := newE2E(t)
+	e.meeting("Supplier visit", tomorrowAt(10), "ann.guest@fabrikam.com")
+	e.graph.Throttle(0, 10*time.Minute)
+	cmd, _, stderr := e.command(nil, "run")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
+	}()
+	var out string
+	waitUntil(t, "a throttled status", func() bool {
+		_, out, _ = e.run(nil, "status", "--json")
+		return strings.Contains(out, `"state": "throttled"`)
+	})
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	wantKeys(t, "status --json", jsonKeys(t, doc), []string{"automations"}, nil)
+	var autos []map[string]json.RawMessage
+	if err := json.Unmarshal(doc["automations"], &autos); err != nil || len(autos) != 1 {
+		t.Fatalf("automations: %v\n%s", err, out)
+	}
+	statusKeys := []string{"name", "enabled", "state", "running", "runBy", "lastPoll", "lastSuccess", "nextPoll", "throttledUntil",
+		"counts", "pendingOperations", "failedOperations", "lastError", "secretExpires", "secretDaysLeft", "secretWarning"}
+	wantKeys(t, "an automation in status --json", jsonKeys(t, autos[0]), statusKeys, nil)
+	var counts map[string]json.RawMessage
+	if err := json.Unmarshal(autos[0]["counts"], &counts); err != nil {
+		t.Fatal(err)
+	}
+	wantKeys(t, "counts", jsonKeys(t, counts), []string{"created", "updated", "cancelled", "skipped", "failed"}, nil)
+	var until time.Time
+	if err := json.Unmarshal(autos[0]["throttledUntil"], &until); err != nil || until.Before(time.Now().Add(8*time.Minute)) {
+		t.Errorf("throttledUntil = %s (%v), want Graph's Retry-After of 10 minutes", autos[0]["throttledUntil"], err)
+	}
+	if _, text, _ := e.run(nil, "status"); !strings.Contains(text, "throttled until") || !strings.Contains(text, "ApplicationThrottled") {
+		t.Errorf("status does not say it is throttled:\n%s", text)
+	}
+	if n := len(e.idm.Requests()); n != 0 {
+		t.Errorf("a throttled poll made %d IDM requests", n)
+	}
+	if strings.Count(stderr.String(), "poll failed") > 1 {
+		t.Errorf("the throttling was logged more than once:\n%s", stderr)
+	}
+
+	// Stopped, nobody polls: every key is still there, null when unknown.
+	stopped = true
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("run after SIGTERM: %v\n%s", err, stderr)
+	}
+	_, out, _ = e.run(nil, "status", "--json")
+	autos = nil
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || json.Unmarshal(doc["automations"], &autos) != nil || len(autos) != 1 {
+		t.Fatalf("status --json after the stop: %v\n%s", err, out)
+	}
+	wantKeys(t, "a stopped automation in status --json", jsonKeys(t, autos[0]), statusKeys, nil)
+	if string(autos[0]["nextPoll"]) != "null" || string(autos[0]["running"]) != "false" {
+		t.Errorf("stopped: nextPoll %s, running %s; want null and false", autos[0]["nextPoll"], autos[0]["running"])
+	}
+}
+
+func TestE2ECheckJSONHasTheDocumentedShape(t *testing.T) {
+	e := newE2E(t)
+	_, out, _ := e.run([]string{"INVITESYNC_CLIENT_SECRET=" + e.graph.SecretID}, "check", "--json")
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("check --json: %v\n%s", err, out)
+	}
+	wantKeys(t, "check --json", jsonKeys(t, doc), []string{"ok", "automations"}, nil)
+	var autos []map[string]json.RawMessage
+	if err := json.Unmarshal(doc["automations"], &autos); err != nil || len(autos) != 1 {
+		t.Fatalf("automations: %v\n%s", err, out)
+	}
+	wantKeys(t, "an automation in check --json", jsonKeys(t, autos[0]), []string{"name", "ok", "checks"}, nil)
+	var checks []map[string]json.RawMessage
+	if err := json.Unmarshal(autos[0]["checks"], &checks); err != nil || len(checks) == 0 {
+		t.Fatalf("checks: %v\n%s", err, out)
+	}
+	for _, c := range checks {
+		wantKeys(t, "check "+string(c["id"]), jsonKeys(t, c), []string{"id", "ok", "step", "code", "message", "fix"}, []string{"warning"})
+	}
+	var first struct {
+		ID, Code, Message, Fix string
+		OK                     bool
+		Step                   int
+	}
+	if err := json.Unmarshal(mustMarshal(t, checks[0]), &first); err != nil || first.ID != "token" || first.OK ||
+		first.Step != 3 || first.Code != "AADSTS7000215" || first.Message == "" || !strings.Contains(first.Fix, "Value") {
+		t.Errorf("first check = %+v, %v; want token failing at step 3 with AADSTS7000215", first, err)
+	}
+}
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
