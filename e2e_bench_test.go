@@ -16,7 +16,8 @@ import (
 // 10,000-event calendar with two guests per event and 50 hosts, against
 // the simulators: one full first round and the delivery of 20,000 visits.
 // It reports the wall time, the requests made and the process's peak
-// resident memory, and fails when the request counts exceed their bounds.
+// resident memory, and fails when the request counts, the memory (150 MiB)
+// or the time (20 s) exceed their bounds.
 //
 //	go test -run '^$' -bench RunOnceFirstRound10k -benchtime 1x .
 func BenchmarkRunOnceFirstRound10k(b *testing.B) {
@@ -64,7 +65,16 @@ func BenchmarkRunOnceFirstRound10k(b *testing.B) {
 			b.Fatalf("%d Graph requests (at most %d), %d PUTs (want %d), %d host lookups (want %d), %d visits",
 				graphRequests, maxGraph, puts, 2*events, lookups, hosts, len(e.idm.ActiveVisits()))
 		}
+		if other := len(e.idm.Requests()) - puts - lookups; other > 1 {
+			b.Errorf("%d IDM requests beyond the visit writes and host lookups, want at most the environment's lookup", other)
+		}
 		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+		if rss >= 150*1024 {
+			b.Errorf("peak resident memory %d MiB, want under 150 MiB", rss/1024)
+		}
+		if elapsed >= 20*time.Second {
+			b.Errorf("the round took %s, want under 20 s on a 2-core machine (a busy machine slows it)", elapsed.Round(time.Millisecond))
+		}
 		b.ReportMetric(elapsed.Seconds(), "s/round")
 		b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
 		b.ReportMetric((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(), "s-CPU")
