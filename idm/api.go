@@ -126,16 +126,16 @@ func (c *Client) GetVisit(ctx context.Context, ref string) (StoredVisit, error) 
 }
 
 // DeleteVisit cancels the visit with reference ref. A visit IDM does not
-// know (404 with the contract's not_found body) counts as already
-// cancelled: no error. A 404 without that body (a web server or proxy at a
-// wrong URL) is an error, so that no cancellation is lost in silence.
+// know (404 with the contract's error body, or none) counts as already
+// cancelled: no error. A 404 page from a web server or proxy at a wrong URL
+// is an error, so that no cancellation is lost in silence.
 func (c *Client) DeleteVisit(ctx context.Context, ref string) error {
 	if err := ValidRef(ref); err != nil {
 		return err
 	}
 	_, err := c.do(ctx, http.MethodDelete, []string{"visits", ref}, nil, nil, nil)
 	var e *Error
-	if errors.As(err, &e) && e.Status == http.StatusNotFound && e.fromIDM && e.Code == CodeNotFound {
+	if errors.As(err, &e) && e.Status == http.StatusNotFound && e.fromIDM {
 		return nil
 	}
 	return err

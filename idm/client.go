@@ -288,8 +288,9 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		Message:   c.redact(text.Clean(eb.Error.Message, maxMessage)),
 		Retryable: retryableStatus(resp.StatusCode),
 	}
-	e.fromIDM = e.Code != ""
-	if !e.fromIDM {
+	// An empty body is an API's bare answer; a page of HTML is not.
+	e.fromIDM = e.Code != "" || len(bytes.TrimSpace(data)) == 0
+	if e.Code == "" {
 		e.Code = codeFor(resp.StatusCode)
 	}
 	if e.Message == "" {

@@ -34,8 +34,8 @@ type Error struct {
 	RetryAfter time.Duration
 	Err        error // the underlying cause when no answer came
 
-	// fromIDM is set when Code came from the contract's error body rather
-	// than from the status alone (a proxy's or web server's page).
+	// fromIDM is set when the answer had the contract's error body, or no
+	// body at all, rather than a proxy's or web server's page.
 	fromIDM bool
 }
 

@@ -383,3 +383,21 @@ func TestConcurrentWrites(t *testing.T) {
 		t.Errorf("the simulator counted %d writes, want 40", n)
 	}
 }
+
+// TestDeleteAnsweredByABare404IsDone: an IDM that answers an unknown visit
+// with 404 and no body, or with an error code of its own, has no such visit:
+// the cancellation is done.
+func TestDeleteAnsweredByABare404IsDone(t *testing.T) {
+	for _, body := range []string{"", `{"error":{"code":"visit_not_found","message":"no such visit"}}`} {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, body)
+		}))
+		h := newHarness(t)
+		c := h.newClient(srv.URL, "some-key-0123456789", idm.Options{HTTPClient: srv.Client()})
+		if err := c.DeleteVisit(context.Background(), "v1-abc"); h.note(err) != nil {
+			t.Errorf("DeleteVisit answered 404 %q = %v, want done", body, err)
+		}
+		srv.Close()
+	}
+}
