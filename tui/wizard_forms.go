@@ -40,6 +40,8 @@ type fields struct {
 	useSecretID bool // the person insists the GUID-shaped value is right
 	advanced    bool // show look-ahead and all-day hours
 	copyScript  bool // step 5: copy the commands (OSC 52)
+
+	groups []*huh.Group // the pages of the last step form, to fit the screen
 }
 
 // newForm applies what every wizard form shares.
@@ -68,6 +70,7 @@ func (f *fields) stepForm(n, part int) *huh.Form {
 			hg[i] = g.WithHideFunc(g.hide)
 		}
 	}
+	f.groups = hg
 	return f.newForm(hg...)
 }
 
@@ -80,14 +83,14 @@ func (f *fields) stepGroups(n, part int) []group {
 		return one(
 			huh.NewInput().Title(f.label("Application name", &f.d.AppName)).
 				Description("The name you gave the app registration.").
-				Value(&f.d.AppName).Validate(f.keep(&f.d.AppName, validateAppName)),
+				Value(&f.d.AppName).Validate(f.keep("Application name", &f.d.AppName, validateAppName)),
 		)
 	case 2:
 		return one(
 			huh.NewConfirm().Title("Admin consent granted?").
 				Description("Both permissions show a green check mark in the Status column.").
 				Affirmative("Yes, granted").Negative("Not yet").
-				Value(&f.d.ConsentGranted).Validate(validateConsent),
+				Value(&f.d.ConsentGranted).Validate(func(b bool) error { return named("Admin consent", validateConsent(b)) }),
 		)
 	case 3:
 		secretHelp := "Paste the secret's Value (shown once, right after you create it)."
@@ -98,11 +101,11 @@ func (f *fields) stepGroups(n, part int) []group {
 			{Group: huh.NewGroup(
 				huh.NewInput().Title("Client secret value").Description(secretHelp).
 					EchoMode(huh.EchoModePassword).
-					Value(&f.sec.ClientSecret).Validate(f.validateSecret),
+					Value(&f.sec.ClientSecret).Validate(func(s string) error { return named("Client secret value", f.validateSecret(s)) }),
 				huh.NewInput().Title(f.label("The secret expires on (YYYY-MM-DD)", &f.d.SecretExpires)).
 					Description("Required: the integration stops the day the secret expires;\ninvitesync warns you 30, 14 and 7 days before.").
-					Placeholder("2026-12-31").
-					Value(&f.d.SecretExpires).Validate(f.keep(&f.d.SecretExpires, f.validateExpiry)),
+					Placeholder("e.g. 2026-12-31").
+					Value(&f.d.SecretExpires).Validate(f.keep("Secret expiry date", &f.d.SecretExpires, f.validateExpiry)),
 			)},
 			{Group: huh.NewGroup(
 				huh.NewConfirm().Title("That looks like the Secret ID, not the secret's Value").
@@ -114,15 +117,15 @@ func (f *fields) stepGroups(n, part int) []group {
 	case 4:
 		return one(
 			huh.NewInput().Title(f.label("Directory (tenant) ID", &f.d.TenantID)).Description("The app's Overview page.").
-				Value(&f.d.TenantID).Validate(f.keep(&f.d.TenantID, config.ValidateGUID)),
+				Value(&f.d.TenantID).Validate(f.keep("Directory (tenant) ID", &f.d.TenantID, config.ValidateGUID)),
 			huh.NewInput().Title(f.label("Application (client) ID", &f.d.ClientID)).Description("The app's Overview page.").
-				Value(&f.d.ClientID).Validate(f.keep(&f.d.ClientID, config.ValidateGUID)),
+				Value(&f.d.ClientID).Validate(f.keep("Application (client) ID", &f.d.ClientID, config.ValidateGUID)),
 			huh.NewInput().Title(f.label("Object ID of the enterprise application", &f.d.EnterpriseObjectID)).
 				Description("Enterprise applications → the app → Overview.").
-				Value(&f.d.EnterpriseObjectID).Validate(f.keep(&f.d.EnterpriseObjectID, f.validateObjectID)),
+				Value(&f.d.EnterpriseObjectID).Validate(f.keep("Enterprise application's Object ID", &f.d.EnterpriseObjectID, f.validateObjectID)),
 			huh.NewInput().Title(f.label("Mailbox address", &f.d.Mailbox)).Description("The dedicated mailbox users add to their invitations.").
-				Placeholder("visitors@contoso.com").
-				Value(&f.d.Mailbox).Validate(f.keep(&f.d.Mailbox, config.ValidateMailbox)),
+				Placeholder("e.g. visitors@contoso.com").
+				Value(&f.d.Mailbox).Validate(f.keep("Mailbox address", &f.d.Mailbox, config.ValidateMailbox)),
 		)
 	case 5:
 		return []group{
@@ -138,13 +141,13 @@ func (f *fields) stepGroups(n, part int) []group {
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Mail-enabled security group holding the mailbox", &f.d.PolicyGroup)).
 					Description("An application access policy applies to the members of a group.").
-					Placeholder("invitesync-mailboxes@contoso.com").
-					Value(&f.d.PolicyGroup).Validate(f.keep(&f.d.PolicyGroup, config.ValidateAddress)),
+					Placeholder("e.g. invitesync-mailboxes@contoso.com").
+					Value(&f.d.PolicyGroup).Validate(f.keep("Security group", &f.d.PolicyGroup, config.ValidateAddress)),
 			), hide: func() bool { return f.d.Scope != powershell.ScopeAccessPolicy }},
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Save the commands as", &f.d.ScriptPath)).
 					Description("A .ps1 file to run on a Windows machine; leave empty not to save.").
-					Value(&f.d.ScriptPath).Validate(f.keep(&f.d.ScriptPath, validateScriptPath)),
+					Value(&f.d.ScriptPath).Validate(f.keep("Script file", &f.d.ScriptPath, validateScriptPath)),
 				huh.NewConfirm().Title("Copy the commands to the clipboard too?").
 					Description("Uses the terminal's clipboard (OSC 52); some terminals ignore it.").
 					Value(&f.copyScript),
@@ -157,20 +160,20 @@ func (f *fields) stepGroups(n, part int) []group {
 				keyHelp += " Leave empty to keep the key already stored."
 			}
 			return one(
-				huh.NewInput().Title(f.label("Salto IDM API address", &f.d.IDMURL)).Placeholder("https://idm.example.com/api/v1").
-					Value(&f.d.IDMURL).Validate(f.keep(&f.d.IDMURL, config.ValidateIDMURL)),
+				huh.NewInput().Title(f.label("Salto IDM API address", &f.d.IDMURL)).Placeholder("e.g. https://idm.example.com/api/v1").
+					Value(&f.d.IDMURL).Validate(f.keep("Salto IDM API address", &f.d.IDMURL, config.ValidateIDMURL)),
 				huh.NewInput().Title("Salto IDM API key").Description(keyHelp).
 					EchoMode(huh.EchoModePassword).
-					Value(&f.sec.IDMAPIKey).Validate(f.validateAPIKey),
+					Value(&f.sec.IDMAPIKey).Validate(func(s string) error { return named("Salto IDM API key", f.validateAPIKey(s)) }),
 			)
 		}
 		return []group{
 			{Group: huh.NewGroup(
 				f.environmentField(),
 				huh.NewInput().Title(f.label("Automation name", &f.d.Name)).Description("Short and unique, e.g. Front desk.").
-					Value(&f.d.Name).Validate(f.keep(&f.d.Name, f.validateName)),
+					Value(&f.d.Name).Validate(f.keep("Automation name", &f.d.Name, f.validateName)),
 				huh.NewInput().Title(f.label("Poll every", &f.d.Interval)).Description("Minutes (5) or a duration (5m, 1h); at least 1 minute.").
-					Value(&f.d.Interval).Validate(f.keep(&f.d.Interval, validateInterval)),
+					Value(&f.d.Interval).Validate(f.keep("Poll interval", &f.d.Interval, validateInterval)),
 				f.timeZoneField(),
 				huh.NewConfirm().Title("Enabled?").Description("A disabled automation is kept but not polled.").
 					Value(&f.d.Enabled),
@@ -178,9 +181,9 @@ func (f *fields) stepGroups(n, part int) []group {
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Internal domains", &f.d.InternalDomains)).
 					Description("Addresses in these domains are colleagues, never visitors.\nComma-separated; empty means the mailbox's own domain.").
-					Value(&f.d.InternalDomains).Validate(f.keep(&f.d.InternalDomains, validateDomains)),
+					Value(&f.d.InternalDomains).Validate(f.keep("Internal domains", &f.d.InternalDomains, validateDomains)),
 				huh.NewInput().Title(f.label("Never register these addresses", &f.d.Exclude)).Description("Comma-separated; may be empty.").
-					Value(&f.d.Exclude).Validate(f.keep(&f.d.Exclude, validateAddresses)),
+					Value(&f.d.Exclude).Validate(f.keep("Excluded addresses", &f.d.Exclude, validateAddresses)),
 				huh.NewConfirm().Title("Answer the organizer?").
 					Description("Accept the meeting listing the registered visitors, or say why none were.").
 					Value(&f.d.Replies),
@@ -190,9 +193,9 @@ func (f *fields) stepGroups(n, part int) []group {
 			)},
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Look ahead (days)", &f.d.LookAheadDays)).Description("Meetings this far ahead become visits (1–365).").
-					Value(&f.d.LookAheadDays).Validate(f.keep(&f.d.LookAheadDays, validateLookAhead)),
-				huh.NewInput().Title(f.label("All-day visits start at (HH:MM)", &f.d.DayStart)).Value(&f.d.DayStart).Validate(f.keep(&f.d.DayStart, config.ValidateDayTime)),
-				huh.NewInput().Title(f.label("All-day visits end at (HH:MM)", &f.d.DayEnd)).Value(&f.d.DayEnd).Validate(f.keep(&f.d.DayEnd, f.validateDayEnd)),
+					Value(&f.d.LookAheadDays).Validate(f.keep("Look-ahead days", &f.d.LookAheadDays, validateLookAhead)),
+				huh.NewInput().Title(f.label("All-day visits start at (HH:MM)", &f.d.DayStart)).Value(&f.d.DayStart).Validate(f.keep("All-day start", &f.d.DayStart, config.ValidateDayTime)),
+				huh.NewInput().Title(f.label("All-day visits end at (HH:MM)", &f.d.DayEnd)).Value(&f.d.DayEnd).Validate(f.keep("All-day end", &f.d.DayEnd, f.validateDayEnd)),
 			), hide: func() bool { return !f.advanced }},
 			{Group: huh.NewGroup(
 				huh.NewNote().Title("Ready to test and save").
@@ -252,7 +255,7 @@ func (f *fields) environmentField() huh.Field {
 		desc += "\nIDM's list could not be read: " + Sanitize(f.envErr.Error())
 	}
 	return huh.NewInput().Title(f.label("Salto IDM environment", &f.d.Environment)).Description(desc).
-		Value(&f.d.Environment).Validate(f.keep(&f.d.Environment, validateEnvironment))
+		Value(&f.d.Environment).Validate(f.keep("Salto IDM environment", &f.d.Environment, validateEnvironment))
 }
 
 // timeZoneField is a searchable list of IANA zones; in accessible mode, where
@@ -265,7 +268,7 @@ func (f *fields) timeZoneField() huh.Field {
 	if f.accessible {
 		return huh.NewInput().Title(f.label("Time zone of the environment", &f.d.TimeZone)).
 			Description("An IANA name such as Europe/Berlin, or a Windows name such as W. Europe Standard Time.").
-			Value(&f.d.TimeZone).Validate(f.keep(&f.d.TimeZone, config.ValidateTimeZone))
+			Value(&f.d.TimeZone).Validate(f.keep("Time zone", &f.d.TimeZone, config.ValidateTimeZone))
 	}
 	names := zoneNames
 	if !slices.Contains(names, f.d.TimeZone) {
@@ -278,21 +281,31 @@ func (f *fields) timeZoneField() huh.Field {
 	return huh.NewSelect[string]().Title("Time zone of the environment").
 		Description("Press / to search, e.g. /berlin.").
 		Options(opts...).Height(8).
-		Value(&f.d.TimeZone).Validate(f.keep(&f.d.TimeZone, config.ValidateTimeZone))
+		Value(&f.d.TimeZone).Validate(f.keep("Time zone", &f.d.TimeZone, config.ValidateTimeZone))
 }
 
-// keep adapts validate to huh's accessible prompts, where an empty answer
-// keeps the current value but is validated as typed.
-func (f *fields) keep(p *string, validate func(string) error) func(string) error {
-	if !f.accessible {
-		return validate
-	}
+// keep is the validator of the field name bound to p: its message names the
+// field. In huh's accessible prompts an empty answer keeps the current value,
+// so that is what gets validated.
+func (f *fields) keep(name string, p *string, validate func(string) error) func(string) error {
 	return func(s string) error {
-		if s == "" {
-			return validate(*p)
+		if s == "" && f.accessible {
+			s = *p
 		}
-		return validate(s)
+		return named(name, validate(s))
 	}
+}
+
+// named puts the field's name in front of a validation message, so it is
+// clear which field it is about when a form holds several.
+func named(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if rest, ok := strings.CutPrefix(err.Error(), "required: "); ok {
+		return fmt.Errorf("%s is required: %s", name, rest)
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // label adds the current value to a title in accessible mode, where the
