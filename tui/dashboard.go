@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -352,15 +353,34 @@ func (d *Dashboard) layout() {
 	onTable := d.pane == paneTable && !d.filtering
 	k.Up.SetEnabled(onTable)
 	k.Down.SetEnabled(onTable)
-	k.Details.SetEnabled(onTable)
+	k.Details.SetEnabled(onTable || d.filtering)
 	k.Filter.SetEnabled(onTable)
-	k.Back.SetEnabled(d.pane != paneTable || d.filter.Value() != "")
-	k.Next.SetEnabled(len(d.autos) > 1)
-	k.Previous.SetEnabled(len(d.autos) > 1)
+	k.Back.SetEnabled(d.pane != paneTable || d.filter.Value() != "" || d.filtering)
+	// While the filter is typed, letters go into it: only Enter, Esc and
+	// Ctrl+C keep their meaning, and the help says so.
+	for _, b := range []*key.Binding{&k.PollNow, &k.Pause, &k.Retry, &k.Errors, &k.Help} {
+		b.SetEnabled(!d.filtering)
+	}
+	k.Next.SetEnabled(len(d.autos) > 1 && !d.filtering)
+	k.Previous.SetEnabled(len(d.autos) > 1 && !d.filtering)
+	if d.filtering {
+		k.Details.SetHelp("enter", "apply filter")
+		k.Back.SetHelp("esc", "clear filter")
+		k.Quit.SetHelp("ctrl+c", "quit")
+	} else {
+		k.Details.SetHelp("enter", "details")
+		k.Back.SetHelp("esc", "back")
+		k.Quit.SetHelp("q", "quit")
+	}
 	if d.status[d.automation()].Loop.State == store.LoopPaused {
 		k.Pause.SetHelp("space", "resume")
 	} else {
 		k.Pause.SetHelp("space", "pause")
+	}
+	if d.showHelp {
+		k.Help.SetHelp("?", "fewer keys")
+	} else {
+		k.Help.SetHelp("?", "more keys")
 	}
 	d.c.help.ShowAll = d.showHelp
 
@@ -464,7 +484,7 @@ func (d Dashboard) footerView(w int) string {
 		pos := st.Muted.Render(positionText(d.table))
 		lines = append(lines, pos)
 	}
-	lines = append(lines, d.c.help.View(d.c.keys.Dashboard))
+	lines = append(lines, helpView(d.c.help, d.c.keys.Dashboard, w))
 	for i, l := range lines {
 		lines[i] = truncateLines(l, w)
 	}

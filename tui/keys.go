@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // KeyMap is every key binding of the terminal interface. Views enable the
@@ -126,4 +129,45 @@ func (k DashboardKeyMap) FullHelp() [][]key.Binding {
 		enabled(k.PollNow, k.Pause, k.Retry, k.Next, k.Previous),
 		enabled(k.Help, k.Quit),
 	}
+}
+
+// helpView renders km's help for width: the short help wraps onto more lines
+// rather than cutting off its last keys (quit among them), and the full
+// help's columns move to a new row when they do not fit beside each other.
+func helpView(h help.Model, km help.KeyMap, width int) string {
+	h.Width = 0 // the lines are fitted here, not cut
+	if h.ShowAll {
+		var rows, row []string
+		for _, group := range km.FullHelp() {
+			if len(group) == 0 {
+				continue
+			}
+			col := h.FullHelpView([][]key.Binding{group})
+			if len(row) > 0 && lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, append(row, "    ", col)...)) > width {
+				rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+				row = nil
+			}
+			if len(row) > 0 {
+				row = append(row, "    ")
+			}
+			row = append(row, col)
+		}
+		if len(row) > 0 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+		}
+		return strings.Join(rows, "\n")
+	}
+	var lines []string
+	var line []key.Binding
+	for _, b := range km.ShortHelp() {
+		if len(line) > 0 && lipgloss.Width(h.ShortHelpView(append(line, b))) > width {
+			lines = append(lines, h.ShortHelpView(line))
+			line = nil
+		}
+		line = append(line, b)
+	}
+	if len(line) > 0 {
+		lines = append(lines, h.ShortHelpView(line))
+	}
+	return strings.Join(lines, "\n")
 }

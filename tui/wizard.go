@@ -269,6 +269,7 @@ func (w *Wizard) goTo(n, p int) {
 	w.f.d.Step = n
 	w.form = w.f.stepForm(n, p).WithWidth(w.formWidth())
 	w.updateKeys()
+	w.fitForm()
 }
 
 // formWidth keeps forms readable on wide terminals.
@@ -301,6 +302,8 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if w.form != nil {
 			w.form = w.form.WithWidth(w.formWidth())
 		}
+		w.fitForm()
+		return w, nil
 	case tea.KeyMsg:
 		if cmd, handled := w.handleKey(msg); handled {
 			return w, cmd
@@ -326,7 +329,9 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, nil
 	}
 	if w.state == stateChoose || w.state == stateStep {
-		return w, w.updateForm(msg)
+		cmd := w.updateForm(msg)
+		w.fitForm()
+		return w, cmd
 	}
 	return w, nil
 }

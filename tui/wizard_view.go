@@ -32,7 +32,7 @@ func (w *Wizard) View() string {
 			bottom = append(bottom, diagnosisView(st, *w.banner, width))
 		}
 		if w.notice != "" {
-			bottom = append(bottom, st.Muted.Render(w.notice))
+			bottom = append(bottom, w.noticeView(width))
 		}
 		bottom = append(bottom, w.form.View())
 	case stateLoading:
@@ -47,15 +47,18 @@ func (w *Wizard) View() string {
 	case stateDone:
 		body = w.checks.view(st, "") + "\n\n" + savedText(st, w.result)
 	}
-	// The body gets what the rest leaves (the footer is one line); a taller
-	// one scrolls.
-	used := lipgloss.Height(strings.Join(top, "\n")) + lipgloss.Height(strings.Join(bottom, "\n")) + 3
-	avail := max(w.c.height-st.App.GetVerticalFrameSize()-used, 3)
+	// The body gets what the rest leaves (the footer at its tallest, with
+	// the scroll keys); a taller one scrolls.
 	keys := w.c.keys
+	keys.ScrollUp.SetEnabled(true)
+	keys.ScrollDown.SetEnabled(true)
+	footer := lipgloss.Height(helpView(w.c.help, keys, width))
+	used := lipgloss.Height(strings.Join(top, "\n")) + lipgloss.Height(strings.Join(bottom, "\n")) + 2 + footer
+	avail := max(w.c.height-st.App.GetVerticalFrameSize()-used, 1)
 	body, up, down := clip(st, st.Text.Width(width).Render(body), avail, w.scroll)
 	keys.ScrollUp.SetEnabled(up)
 	keys.ScrollDown.SetEnabled(down)
-	bottom = append(bottom, st.Footer.Render(w.c.help.View(keys)))
+	bottom = append(bottom, st.Footer.Render(helpView(w.c.help, keys, width)))
 
 	parts := append(top, "", body, "")
 	parts = append(parts, bottom...)
@@ -113,7 +116,13 @@ func (w *Wizard) stepBody(width int) string {
 	if links := stepLinks(w.step, w.f.d); len(links) > 0 {
 		b.WriteString("\n")
 		for _, l := range links {
-			fmt.Fprintf(&b, "\n%s %s", st.Muted.Render(l.label+":"), st.URL.Render(l.url))
+			// A link goes on a line of its own when it does not fit after
+			// its label: wrapped inside, at a hyphen, it would look whole.
+			sep := " "
+			if lipgloss.Width(l.label+": "+l.url) > width {
+				sep = "\n"
+			}
+			fmt.Fprintf(&b, "\n%s%s%s", st.Muted.Render(l.label+":"), sep, st.URL.Render(l.url))
 		}
 	}
 	if w.step == 5 {
@@ -132,6 +141,57 @@ func clip(st Styles, s string, h, offset int) (out string, up, down bool) {
 	}
 	top := max(min(offset, len(lines)-(h-1)), 0)
 	end := min(top+h-1, len(lines))
-	more := fmt.Sprintf("… %d more lines: pgdn/pgup to scroll", len(lines)-(end-top))
+	var more string
+	switch above, below := top, len(lines)-end; {
+	case below > 0 && above > 0:
+		more = fmt.Sprintf("… %d more lines below, %d above: pgdn/pgup to scroll", below, above)
+	case below > 0:
+		more = fmt.Sprintf("… %d more lines below: pgdn to scroll", below)
+	default:
+		more = fmt.Sprintf("… %d lines above: pgup to scroll back", above)
+	}
+	if end == top { // room for the hint only
+		return st.Muted.Render(more), top > 0, end < len(lines)
+	}
 	return strings.Join(lines[top:end], "\n") + "\n" + st.Muted.Render(more), top > 0, end < len(lines)
+}
+
+// fitForm gives each page of the step's form at most the lines the screen
+// leaves it under the step's title, the banner and the notice, keeping one
+// line of instructions and the footer: a taller page scrolls to its focused
+// field instead of pushing the step's title off the screen. A page that
+// fits keeps its own height.
+func (w *Wizard) fitForm() {
+	if w.state != stateStep {
+		return
+	}
+	st := w.c.styles
+	width := w.c.contentWidth()
+	keys := w.c.keys
+	keys.ScrollUp.SetEnabled(true)
+	keys.ScrollDown.SetEnabled(true)
+	// The title lines, the blank lines, a body line, the footer, and the
+	// blank line huh puts above its help without counting it.
+	used := 2 + 2 + 1 + lipgloss.Height(helpView(w.c.help, keys, width)) + 1
+	if w.banner != nil {
+		used += lipgloss.Height(diagnosisView(st, *w.banner, width))
+	}
+	if w.notice != "" {
+		used += lipgloss.Height(w.noticeView(width))
+	}
+	room := max(w.c.height-st.App.GetVerticalFrameSize()-used, 5)
+	for _, g := range w.f.groups {
+		need := lipgloss.Height(g.Content())
+		for _, part := range []string{g.Header(), g.Footer()} {
+			if part != "" {
+				need += lipgloss.Height(part)
+			}
+		}
+		g.WithHeight(min(need, room))
+	}
+}
+
+// noticeView is the one-line message, wrapped: it often ends in a path.
+func (w *Wizard) noticeView(width int) string {
+	return w.c.styles.Muted.Width(width).Render(w.notice)
 }
