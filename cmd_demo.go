@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,6 +56,10 @@ you quit.`,
 // demo runs the wizard and the dashboard against the simulators, in a
 // temporary directory that is removed on the way out.
 func (a *app) demo(ctx context.Context, skipWizard bool, every time.Duration) (err error) {
+	// Closing the terminal ends the demo the way q does, so its temporary
+	// directory goes too.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
+	defer stop()
 	dir, err := os.MkdirTemp("", "invitesync-demo-")
 	if err != nil {
 		return failedErr(fmt.Errorf("demo: cannot create its temporary directory: %w", err))

@@ -151,3 +151,21 @@ func TestE2EDemo(t *testing.T) {
 	}
 	m.assertLeftNothing(t)
 }
+
+// TestE2EDemoClosedTerminal closes the demo's terminal instead of pressing
+// q: the demo still removes its temporary directory.
+func TestE2EDemoClosedTerminal(t *testing.T) {
+	m := newDemoMachine(t)
+	term := newTerminal(t, m.env, binary(t), "demo", "--skip-wizard")
+	term.waitFor("invitesync  Reception", "Kick-off with Fabrikam")
+	term.tmux("kill-session", "-t", "e2e")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		left, _ := os.ReadDir(m.tmp)
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m.assertLeftNothing(t)
+}
