@@ -93,6 +93,17 @@ type Dashboard struct {
 
 	flash      string
 	flashUntil time.Time
+
+	// queue holds the commands for the loops not yet sent; they are sent
+	// one at a time so that they reach the loop in the order given.
+	queue   []control
+	sending bool
+}
+
+// control is a command for an automation's loop.
+type control struct {
+	automation string
+	cmd        store.Command
 }
 
 var _ tea.Model = Dashboard{}
@@ -163,6 +174,22 @@ func (d Dashboard) Init() tea.Cmd {
 }
 
 func (d Dashboard) automation() string { return d.autos[d.cur].Name }
+
+// request queues cmd for the current automation's loop.
+func (d Dashboard) request(cmd store.Command) (Dashboard, tea.Cmd) {
+	d.queue = append(d.queue, control{d.automation(), cmd})
+	return d.sendNext()
+}
+
+// sendNext sends the oldest queued command unless one is on its way.
+func (d Dashboard) sendNext() (Dashboard, tea.Cmd) {
+	if d.sending || len(d.queue) == 0 {
+		return d, nil
+	}
+	d.sending = true
+	c := d.queue[0]
+	return d, send(d.ctx, d.src, c.automation, c.cmd)
+}
 
 // zone is where times are shown: the Location option when set, else the
 // current automation's time zone, the clock of the site it serves.
@@ -268,10 +295,15 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return d, nil
 	case sentMsg:
 		d.setFlash(sentText(d.c.styles, msg))
-		if msg.err == nil {
-			return d, readStatus(d.ctx, d.src, msg.automation)
+		if len(d.queue) > 0 {
+			d.queue = d.queue[1:]
 		}
-		return d, nil
+		d.sending = false
+		d, next := d.sendNext()
+		if msg.err == nil {
+			return d, tea.Batch(readStatus(d.ctx, d.src, msg.automation), next)
+		}
+		return d, next
 	}
 	return d, nil
 }

@@ -25,15 +25,15 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		d.layout()
 		return d, nil
 	case key.Matches(msg, k.PollNow):
-		return d, send(d.ctx, d.src, d.automation(), store.CmdPollNow)
+		return d.request(store.CmdPollNow)
 	case key.Matches(msg, k.Pause):
 		cmd := store.CmdPause
 		if d.status[d.automation()].Loop.State == store.LoopPaused {
 			cmd = store.CmdResume
 		}
-		return d, send(d.ctx, d.src, d.automation(), cmd)
+		return d.request(cmd)
 	case key.Matches(msg, k.Retry):
-		return d, send(d.ctx, d.src, d.automation(), store.CmdRetryFailed)
+		return d.request(store.CmdRetryFailed)
 	case key.Matches(msg, k.Next), key.Matches(msg, k.Previous):
 		if len(d.autos) < 2 {
 			return d, nil
