@@ -50,6 +50,9 @@ func (a *app) runDashboard(cmd *cobra.Command) error {
 
 // dashboard runs the dashboard on the state database until the person quits.
 func (a *app) dashboard(ctx context.Context, cfg *config.Config) error {
+	if err := a.needTerminal("the dashboard", "run it in a terminal, or use `invitesync status` and `invitesync run` in scripts and services"); err != nil {
+		return err
+	}
 	var autos []config.Automation
 	for _, au := range cfg.Automations {
 		if au.Enabled {

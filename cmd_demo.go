@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,10 +54,11 @@ you quit.`,
 // demo runs the wizard and the dashboard against the simulators, in a
 // temporary directory that is removed on the way out.
 func (a *app) demo(ctx context.Context, skipWizard bool, every time.Duration) (err error) {
-	// Closing the terminal ends the demo the way q does, so its temporary
-	// directory goes too.
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
-	defer stop()
+	// Closing the terminal (SIGHUP, see main) ends the demo the way q does,
+	// so its temporary directory goes too.
+	if err := a.needTerminal("the demo", "run `invitesync demo` in a terminal"); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "invitesync-demo-")
 	if err != nil {
 		return failedErr(fmt.Errorf("demo: cannot create its temporary directory: %w", err))

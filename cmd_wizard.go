@@ -44,6 +44,11 @@ func (a *app) runWizard(cmd *cobra.Command) error {
 // it (the demo passes the simulators' values); nil starts afresh, resumes or
 // edits. The live test is the one `invitesync check` runs.
 func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets, accessible bool) (tui.Result, error) {
+	if !accessible {
+		if err := a.needTerminal("the set-up wizard", "run it in a terminal, add --accessible for plain prompts, or use `invitesync setup --no-input …` in scripts"); err != nil {
+			return tui.Result{}, err
+		}
+	}
 	var cfg *config.Config
 	switch c, err := config.Load(a.configPath); {
 	case errors.Is(err, os.ErrNotExist):

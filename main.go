@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"invitesync/config"
@@ -160,6 +161,17 @@ func stateDir() (string, error) {
 		return "", err
 	}
 	return filepath.Join(home, ".local", "state"), nil
+}
+
+// needTerminal refuses to start a full-screen interface when standard input
+// or output is not a terminal, saying what to use instead.
+func (a *app) needTerminal(what, instead string) error {
+	for _, f := range []any{a.stdin, a.stdout} {
+		if f, ok := f.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
+			return usageErr(fmt.Errorf("%s needs a terminal, and standard input or output is not one: %s", what, instead))
+		}
+	}
+	return nil
 }
 
 // runDefault is bare `invitesync`: the wizard without a config, else the dashboard.

@@ -94,6 +94,29 @@ func TestCommandsWithoutConfigurationSayWhatToDo(t *testing.T) {
 	}
 }
 
+// TestFullScreenNeedsATerminal: the wizard, the dashboard and the demo say
+// what to use instead when standard input and output are not a terminal,
+// and change nothing.
+func TestFullScreenNeedsATerminal(t *testing.T) {
+	configHome, _ := isolatedHome(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "the set-up wizard needs a terminal"}, // bare invitesync, no configuration
+		{[]string{"setup"}, "setup --no-input"},
+		{[]string{"demo"}, "the demo needs a terminal"},
+	} {
+		code, _, errOut := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, exitUsage, tc.want)
+		}
+	}
+	if _, err := os.Stat(configHome); !os.IsNotExist(err) {
+		t.Errorf("the configuration directory was created: %v", err)
+	}
+}
+
 // TestBrokenConfigurationExitsTwo: a configuration that cannot be used is
 // a configuration error for every command, named with its line or field.
 func TestBrokenConfigurationExitsTwo(t *testing.T) {
