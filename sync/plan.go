@@ -10,18 +10,21 @@ import (
 
 	"invitesync/graph"
 	"invitesync/idm"
+	"invitesync/sync/store"
 )
 
-// Outcome is what a decision did to an event's visits.
-type Outcome string
+// Outcome is what a decision did to an event's visits: one of the store's
+// outcomes, which the activity log and the dashboard show, or unchanged.
+type Outcome = store.Outcome
 
-// Outcomes shown in the activity log and the dashboard.
+// Outcomes of a decision.
 const (
-	OutcomeCreated   Outcome = "created"
-	OutcomeUpdated   Outcome = "updated"
-	OutcomeCancelled Outcome = "cancelled"
-	OutcomeSkipped   Outcome = "skipped"
-	OutcomeFailed    Outcome = "failed"
+	OutcomeCreated   = store.OutcomeCreated
+	OutcomeUpdated   = store.OutcomeUpdated
+	OutcomeCancelled = store.OutcomeCancelled
+	OutcomeSkipped   = store.OutcomeSkipped
+	OutcomeFailed    = store.OutcomeFailed
+	// OutcomeUnchanged is never recorded: nothing happened.
 	OutcomeUnchanged Outcome = "unchanged"
 )
 

@@ -300,7 +300,7 @@ func (e *Engine) commitPlan(tx *store.Tx, ev graph.Event, p Plan, s *stored, rou
 		rec.Start, rec.End, rec.IsAllDay = ev.Start, ev.End, ev.IsAllDay
 	}
 	if p.Outcome != OutcomeUnchanged {
-		rec.Outcome, rec.Reason = store.Outcome(p.Outcome), p.Reason
+		rec.Outcome, rec.Reason = p.Outcome, p.Reason
 	}
 	if rec.Outcome == "" {
 		rec.Outcome, rec.Reason = store.OutcomeSkipped, p.Reason
@@ -345,7 +345,7 @@ func (e *Engine) commitPlan(tx *store.Tx, ev graph.Event, p Plan, s *stored, rou
 	}
 	a := store.Activity{
 		Automation: e.name, EventID: ev.ID, Subject: rec.Subject, Host: rec.OrganizerEmail,
-		Visitors: visitorList(p, s), Outcome: store.Outcome(p.Outcome), Reason: p.Reason,
+		Visitors: visitorList(p, s), Outcome: p.Outcome, Reason: p.Reason,
 	}
 	id, err := tx.AddActivity(a)
 	a.ID, a.At = id, e.now()
