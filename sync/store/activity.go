@@ -86,8 +86,8 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, erro
 	}
 	// Fields are joined with a newline so a filter never matches across two.
 	rows, err := queryAll(ctx, s.rc, scanActivity, selectActivity+`
-WHERE a.automation = ?1 AND (?2 = '' OR instr(lower(a.subject || char(10) || a.host || char(10) || a.visitors
-	|| char(10) || a.outcome || char(10) || a.reason || char(10) || a.event_id), lower(?2)) > 0)
+WHERE a.automation = ?1 AND (?2 = '' OR instr(fold(a.subject || char(10) || a.host || char(10) || a.visitors
+	|| char(10) || a.outcome || char(10) || a.reason || char(10) || a.event_id), fold(?2)) > 0)
 ORDER BY a.id DESC LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offset)
 	return rows, s.fail(err)
 }

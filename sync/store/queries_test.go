@@ -323,3 +323,16 @@ func TestActivityCarriesTheMeetingStart(t *testing.T) {
 		t.Errorf("start = %v, want the event's %v", rows[1].MeetingStart, e.Start)
 	}
 }
+
+func TestActivityFilterIgnoresCaseBeyondASCII(t *testing.T) {
+	s := openTemp(t)
+	update(t, s, func(tx *Tx) error {
+		_, err := tx.AddActivity(Activity{Automation: "a", Subject: "Audit by MÜLLER & Søn", Outcome: OutcomeCreated})
+		return err
+	})
+	for _, f := range []string{"müller", "SØN", "Müller"} {
+		if rows, err := s.Activity(context.Background(), ActivityQuery{Automation: "a", Filter: f}); err != nil || len(rows) != 1 {
+			t.Errorf("filter %q: %d rows, %v; want the one", f, len(rows), err)
+		}
+	}
+}
