@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Protocol names a calendar protocol. Outlook (Microsoft Graph) is the only one.
+// ProtocolOutlook names the Outlook (Microsoft Graph) calendar protocol, the only one.
 const ProtocolOutlook = "outlook"
 
 // Defaults applied when a field is absent.
