@@ -57,11 +57,6 @@ func usageErr(err error) error { return &exitError{exitUsage, err} }
 // failedErr marks err as a failed job (exit 1).
 func failedErr(err error) error { return &exitError{exitFailed, err} }
 
-// notBuilt is the honest answer of a command whose capability does not exist yet.
-func notBuilt(what string) error {
-	return usageErr(fmt.Errorf("%s is not available in this version of invitesync yet", what))
-}
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -132,7 +132,6 @@ type Wizard struct {
 	// that fixes it; notice is a one-line message (saved file, copied…).
 	banner *graph.CheckResult
 	notice string
-	errMsg string
 
 	result Result
 }
