@@ -79,8 +79,6 @@ type Engine struct {
 	envMu stdsync.Mutex
 	envID string
 
-	control chan store.Command
-
 	statusMu stdsync.Mutex
 	status   store.LoopStatus
 	paused   bool
@@ -102,13 +100,12 @@ func NewEngine(o Options) (*Engine, error) {
 	e := &Engine{
 		name: o.Automation.Name, auto: o.Automation, rules: rules,
 		store: o.Store, cal: o.Calendar, dir: o.IDM,
-		hosts:   idm.NewEmployeeCache(o.IDM, idm.DefaultEmployeeTTL),
-		log:     o.Logger,
-		feed:    o.Feed,
-		policy:  o.Policy,
-		owner:   o.Owner,
-		now:     o.Now,
-		control: make(chan store.Command, 16),
+		hosts:  idm.NewEmployeeCache(o.IDM, idm.DefaultEmployeeTTL),
+		log:    o.Logger,
+		feed:   o.Feed,
+		policy: o.Policy,
+		owner:  o.Owner,
+		now:    o.Now,
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

@@ -26,8 +26,8 @@ const (
 // Run polls the automation until ctx ends: at once, then every interval
 // (with a little jitter), backing off after failures and waiting out Graph's
 // throttling; between polls it delivers outbox work as it becomes due. It
-// obeys PollNow, Pause, Resume and RetryFailed, and the same commands queued
-// in the store by another process. It holds the automation's lease while it
+// obeys the commands queued in the store (poll now, pause, resume, retry
+// failed), by this process or another. It holds the automation's lease while it
 // runs and fails at once with store.ErrLeaseHeld when another loop holds it.
 // It returns nil when ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
@@ -53,8 +53,6 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			e.stopped()
 			return nil
-		case cmd := <-e.control:
-			cmds = []store.Command{cmd}
 		case <-ticker.C:
 			queued, err := e.store.Take(ctx, e.name)
 			if err != nil && ctx.Err() == nil {
@@ -120,27 +118,6 @@ func (e *Engine) obey(ctx context.Context, cmd store.Command) bool {
 		}
 	}
 	return false
-}
-
-// PollNow asks a running loop to poll at once.
-func (e *Engine) PollNow() { e.send(store.CmdPollNow) }
-
-// Pause stops polling and delivery until Resume.
-func (e *Engine) Pause() { e.send(store.CmdPause) }
-
-// Resume restarts a paused loop with a poll at once.
-func (e *Engine) Resume() { e.send(store.CmdResume) }
-
-// RetryFailed puts the operations that failed for good back in the outbox.
-func (e *Engine) RetryFailed() { e.send(store.CmdRetryFailed) }
-
-// send queues a command for Run without ever blocking the caller.
-func (e *Engine) send(cmd store.Command) {
-	select {
-	case e.control <- cmd:
-	default:
-		e.log.Warn("command dropped: the loop has too many waiting", "command", string(cmd))
-	}
 }
 
 func (e *Engine) isPaused() bool {
