@@ -121,6 +121,3 @@ func (d *Demo) Config(now time.Time) (cfg *config.Config, clientSecret, apiKey s
 	a.SecretExpires = config.Date{Year: exp.Year(), Month: exp.Month(), Day: exp.Day()}
 	return &config.Config{IDM: config.IDM{URL: d.IDM.URL()}, Automations: []config.Automation{a}}, d.Graph.Secret, d.IDM.APIKey()
 }
-
-// Location is the demo organisation's time zone.
-func (d *Demo) Location() *time.Location { return d.loc }
