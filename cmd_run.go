@@ -24,9 +24,10 @@ func newRunCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the poll loop headless (as a service)",
-		Long: `Run the poll loop of every enabled automation until SIGINT or SIGTERM, with
-structured logs on standard error. With --once: one full poll per automation
-and an outbox drain, then exit — 0 only when nothing failed.
+		Long: `Run the poll loop of every enabled automation until SIGINT, SIGTERM or SIGHUP,
+with structured logs on standard error (INVITESYNC_DEBUG=1 for debug level).
+With --once: one full poll per automation and an outbox drain, then exit — 0
+only when nothing failed and nothing is still waiting.
 
 Secrets come from the OS keyring, or from INVITESYNC_CLIENT_SECRET(_FILE) and
 INVITESYNC_IDM_API_KEY(_FILE), which win when set. INVITESYNC_AUTHORITY_HOST
