@@ -7,8 +7,9 @@ import (
 	"modernc.org/sqlite"
 )
 
-// fold(text) lower-cases text in SQL for every script, where SQLite's own
-// lower() knows only ASCII, so that a filter for "müller" finds "MÜLLER".
+// init registers fold(text), which lower-cases text in SQL for every script
+// where SQLite's own lower() knows only ASCII, so that a filter for "müller"
+// finds "MÜLLER".
 func init() {
 	err := sqlite.RegisterDeterministicScalarFunction("fold", 1,
 		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
