@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,6 +167,22 @@ func (s *Server) serveCalendar(w http.ResponseWriter, user string) {
 	writeJSON(w, http.StatusOK, cal)
 }
 
+// intParam reads the query parameter name as an integer of at least least,
+// or def when it is absent. Any other value is answered 400, as Graph does,
+// and ok is false.
+func intParam(w http.ResponseWriter, q url.Values, name string, def, least int) (n int, ok bool) {
+	v := q.Get(name)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least {
+		graphError(w, http.StatusBadRequest, "BadRequest", "Invalid "+name+" value.", 0)
+		return 0, false
+	}
+	return n, true
+}
+
 // serveCalendarView answers GET /users/{id}/calendarView: the events
 // overlapping startDateTime–endDateTime, $top per page, $skip to go on.
 func (s *Server) serveCalendarView(w http.ResponseWriter, r *http.Request, user string, p prefer) {
@@ -174,22 +191,13 @@ func (s *Server) serveCalendarView(w http.ResponseWriter, r *http.Request, user 
 	if !ok {
 		return
 	}
-	top, skip := p.pageSize, 0
-	if v := q.Get("$top"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid $top value.", 0)
-			return
-		}
-		top = n
+	top, ok := intParam(w, q, "$top", p.pageSize, 1)
+	if !ok {
+		return
 	}
-	if v := q.Get("$skip"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid $skip value.", 0)
-			return
-		}
-		skip = n
+	skip, ok := intParam(w, q, "$skip", 0, 0)
+	if !ok {
+		return
 	}
 	s.mu.Lock()
 	mb, err := s.mailbox(user)

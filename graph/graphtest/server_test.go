@@ -310,3 +310,19 @@ func BenchmarkDeltaRound(b *testing.B) {
 		}
 	}
 }
+
+func TestCalendarViewRefusesBadPaging(t *testing.T) {
+	s := newServer(t)
+	tok := token(t, s)
+	view := "/users/" + mailbox + "/calendarView?startDateTime=2030-01-01T00:00:00Z&endDateTime=2030-02-01T00:00:00Z"
+	for _, q := range []string{"&$top=0", "&$top=x", "&$skip=-1", "&$skip=1.5"} {
+		if a := do(t, s, "GET", view+q, tok, nil, nil); a.status != http.StatusBadRequest || !strings.HasPrefix(errorCode(a), "BadRequest: Invalid $") {
+			t.Errorf("%s: %d %s, want 400 BadRequest", q, a.status, errorCode(a))
+		}
+	}
+	for _, q := range []string{"", "&$top=1&$skip=0"} {
+		if a := do(t, s, "GET", view+q, tok, nil, nil); a.status != http.StatusOK {
+			t.Errorf("%q: %d %s, want 200", q, a.status, errorCode(a))
+		}
+	}
+}
