@@ -22,6 +22,8 @@ import (
 	"time"
 )
 
+// startErr says why no Secret Service is available to Require: nil once Main
+// has started one, and an error until Main runs.
 var startErr = errors.New("keyringtest: Main was not called from TestMain")
 
 // Main starts the private Secret Service, runs the tests and stops it.
