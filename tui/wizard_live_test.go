@@ -45,19 +45,7 @@ func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
 	opts.Secrets = Secrets{ClientSecret: g.SecretID, IDMAPIKey: im.APIKey()}
 	h.start(opts)
 
-	h.focus("Salto IDM API address")
-	h.enter()
-	h.focus("Salto IDM API key")
-	h.enter()
-	h.focus("Salto IDM environment")
-	for _, title := range []string{"Automation name", "Poll every", "Time zone of the environment", "Enabled?",
-		"Internal domains", "Never register these addresses", "Answer the organizer?", "Change the advanced settings?"} {
-		h.enter()
-		h.focus(title)
-	}
-	h.enter()
-	h.focus("Ready to test and save")
-	h.enter()
+	h.acceptStep6()
 
 	h.see("Step 3 of 6", "AADSTS7000215", "Fix:")
 	h.focus("Client secret value")
@@ -75,17 +63,7 @@ func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
 	h.fill("")
 	h.focus("Copy the commands to the clipboard too?")
 	h.enter()
-	h.focus("Salto IDM API address")
-	h.enter()
-	h.focus("Salto IDM API key")
-	h.enter()
-	for _, title := range []string{"Salto IDM environment", "Automation name", "Poll every", "Time zone of the environment", "Enabled?",
-		"Internal domains", "Never register these addresses", "Answer the organizer?", "Change the advanced settings?"} {
-		h.focus(title)
-		h.enter()
-	}
-	h.focus("Ready to test and save")
-	h.enter()
+	h.acceptStep6()
 	h.see("Saved automation \"Front desk\"")
 	h.enter()
 

@@ -210,6 +210,18 @@ func (h *harness) steps1to5() {
 }
 
 // step6 answers step 6 with good values, trying bad ones first.
+// acceptStep6 keeps every prefilled answer of step 6 and presses Save.
+func (h *harness) acceptStep6() {
+	h.t.Helper()
+	for _, title := range []string{"Salto IDM API address", "Salto IDM API key", "Salto IDM environment",
+		"Automation name", "Poll every", "Time zone of the environment", "Enabled?", "Internal domains",
+		"Never register these addresses", "Answer the organizer?", "Change the advanced settings?",
+		"Ready to test and save"} {
+		h.focus(title)
+		h.enter()
+	}
+}
+
 func (h *harness) step6() {
 	h.t.Helper()
 	h.see("Step 6 of 6", "the Salto IDM connection")
@@ -349,19 +361,7 @@ func TestWizardFailedLiveTestJumpsToTheStepThatFixesIt(t *testing.T) {
 	opts.Secrets = Secrets{ClientSecret: "wrong-secret-value", IDMAPIKey: idmKey}
 	h.start(opts)
 
-	h.focus("Salto IDM API address")
-	h.enter()
-	h.focus("Salto IDM API key")
-	h.enter()
-	h.focus("Salto IDM environment")
-	for _, title := range []string{"Automation name", "Poll every", "Time zone of the environment", "Enabled?",
-		"Internal domains", "Never register these addresses", "Answer the organizer?", "Change the advanced settings?"} {
-		h.enter()
-		h.focus(title)
-	}
-	h.enter()
-	h.focus("Ready to test and save")
-	h.enter()
+	h.acceptStep6()
 
 	h.see("Step 3 of 6", "AADSTS7000215", "Entra ID refused the client secret.", "Fix: Paste the secret's Value")
 	h.focus("Client secret value")
