@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"sort"
 	"time"
-
-	"invitesync/config"
 )
 
 // A delta round is a list of entries fixed when the round starts, served page
@@ -109,7 +107,7 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, user string,
 			return
 		}
 		rd = &round{mailbox: mb.address, start: start, end: end, until: s.seq}
-		for _, id := range s.windowIDs(mb, start, end) {
+		for _, id := range s.windowIDs(mb, start, end, true) {
 			rd.entries = append(rd.entries, entry{id: id})
 		}
 	}
@@ -120,6 +118,10 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, user string,
 		if e.removed || it == nil || it.deleted {
 			page.Value = append(page.Value, wireRemoved{ODataType: "#microsoft.graph.event",
 				ID: renderID(e.id, p.immutable), Removed: wireRemovedInfo{Reason: "deleted"}})
+			continue
+		}
+		if it.ev.Type == "occurrence" {
+			page.Value = append(page.Value, renderStripped(it, p))
 			continue
 		}
 		page.Value = append(page.Value, s.render(it, p))
@@ -136,20 +138,23 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, user string,
 	writeJSON(w, http.StatusOK, page)
 }
 
-// windowIDs lists the events and occurrences overlapping [start, end), by
-// start time. Series masters are not part of a calendar view. Callers hold s.mu.
-func (s *Server) windowIDs(mb *mailbox, start, end time.Time) []string {
+// windowIDs lists the events, occurrences and exceptions overlapping
+// [start, end), by start time. Series masters are not part of a calendar
+// view, but delta sends the masters of the series it expands: with masters,
+// a master whose series overlaps the window is listed too, after its
+// occurrences. Callers hold s.mu.
+func (s *Server) windowIDs(mb *mailbox, start, end time.Time, masters bool) []string {
 	type hit struct {
 		id    string
 		start time.Time
 	}
 	var hits []hit
 	for id, it := range mb.items {
-		if it.deleted || it.ev.Type == "seriesMaster" {
+		if it.deleted || (!masters && it.ev.Type == "seriesMaster") {
 			continue
 		}
-		if from, to := it.span(); from.Before(end) && to.After(start) {
-			hits = append(hits, hit{id, from})
+		if from, to := it.seriesSpan(); overlaps(from, to, start, end) {
+			hits = append(hits, hit{id, it.sortStart()})
 		}
 	}
 	sort.Slice(hits, func(i, j int) bool {
@@ -166,8 +171,11 @@ func (s *Server) windowIDs(mb *mailbox, start, end time.Time) []string {
 }
 
 // changesSince builds a round of what changed after sequence since: changed
-// events inside the window in full, and @removed for deletions and for
-// changes outside the window. Callers hold s.mu.
+// events inside the window (occurrences stripped, their masters whole),
+// and @removed for deletions and for changes outside the window (but not
+// for the occurrences outside it, which Exchange computes from their
+// master rather than stores). An occurrence deleted from its series is not reported at all: its master's
+// change is all the round says. Callers hold s.mu.
 func (s *Server) changesSince(mb *mailbox, start, end time.Time, since int64) *round {
 	type change struct {
 		entry
@@ -175,11 +183,14 @@ func (s *Server) changesSince(mb *mailbox, start, end time.Time, since int64) *r
 	}
 	var changes []change
 	for id, it := range mb.items {
-		if it.modSeq <= since || it.ev.Type == "seriesMaster" {
+		if it.modSeq <= since || it.silent {
 			continue
 		}
-		from, to := it.span()
-		inside := from.Before(end) && to.After(start)
+		from, to := it.seriesSpan()
+		inside := overlaps(from, to, start, end)
+		if !inside && it.ev.Type == "occurrence" {
+			continue // computed from its master, not an item of its own
+		}
 		changes = append(changes, change{entry{id: id, removed: it.deleted || !inside}, it.modSeq})
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].seq < changes[j].seq })
@@ -188,117 +199,4 @@ func (s *Server) changesSince(mb *mailbox, start, end time.Time, since int64) *r
 		rd.entries = append(rd.entries, c.entry)
 	}
 	return rd
-}
-
-// graphTime is the dateTime format Graph uses in dateTimeTimeZone.
-const graphTime = "2006-01-02T15:04:05.0000000"
-
-// render builds the full Graph payload of an event in the zone and id form
-// the request preferred. Callers hold s.mu.
-func (s *Server) render(it *item, p prefer) wireEvent {
-	e := it.ev
-	from, to := it.span()
-	zone := e.TimeZone
-	if zone == "" {
-		zone = "UTC"
-	}
-	showAs := "tentative"
-	switch {
-	case e.Cancelled:
-		showAs = "free"
-	case e.IsOrganizer || e.Response == "accepted":
-		showAs = "busy"
-	}
-	respTime := "0001-01-01T00:00:00Z"
-	if e.Response != "notResponded" && e.Response != "none" {
-		respTime = it.modified.Format("2006-01-02T15:04:05.0000000Z")
-	}
-	loc := wireLocation{DisplayName: e.Location, LocationType: "default", UniqueIDType: "unknown"}
-	locs := []wireLocation{}
-	if e.Location != "" {
-		loc.UniqueID, loc.UniqueIDType = e.Location, "private"
-		locs = append(locs, wireLocation{DisplayName: e.Location, LocationType: "default", UniqueID: e.Location, UniqueIDType: "private"})
-	}
-	var master *string
-	if e.SeriesMasterID != "" {
-		m := renderID(e.SeriesMasterID, p.immutable)
-		master = &m
-	}
-	id := renderID(e.ID, p.immutable)
-	out := wireEvent{
-		ODataType:                  "#microsoft.graph.event",
-		ODataETag:                  `W/"` + e.ChangeKey + `"`,
-		ID:                         id,
-		CreatedDateTime:            it.created.Format("2006-01-02T15:04:05.0000000Z"),
-		LastModifiedDateTime:       it.modified.Format("2006-01-02T15:04:05.0000000Z"),
-		ChangeKey:                  e.ChangeKey,
-		Categories:                 []string{},
-		OriginalStartTimeZone:      zone,
-		OriginalEndTimeZone:        zone,
-		ICalUID:                    e.ICalUID,
-		ReminderMinutesBeforeStart: 15,
-		IsReminderOn:               !e.Cancelled,
-		Subject:                    e.Subject,
-		BodyPreview:                truncate(e.Body, 255),
-		Importance:                 "normal",
-		Sensitivity:                "normal",
-		IsAllDay:                   e.AllDay,
-		IsCancelled:                e.Cancelled,
-		IsOrganizer:                e.IsOrganizer,
-		ResponseRequested:          !e.NoResponseRequested,
-		SeriesMasterID:             master,
-		ShowAs:                     showAs,
-		Type:                       e.Type,
-		WebLink:                    "https://outlook.office365.com/owa/?itemid=" + url.QueryEscape(id) + "&exvsurl=1&path=/calendar/item",
-		OnlineMeetingProvider:      "unknown",
-		AllowNewTimeProposals:      true,
-		ResponseStatus:             wireResponseStatus{Response: e.Response, Time: respTime},
-		Body:                       wireItemBody{ContentType: "html", Content: "<html><body>" + e.Body + "</body></html>"},
-		Start:                      wireDateTimeZone{DateTime: from.In(p.loc).Format(graphTime), TimeZone: p.zoneName},
-		End:                        wireDateTimeZone{DateTime: to.In(p.loc).Format(graphTime), TimeZone: p.zoneName},
-		Location:                   loc,
-		Locations:                  locs,
-		Attendees:                  []wireAttendee{},
-		Organizer:                  wireRecipient{EmailAddress: wireEmailAddress{Name: e.Organizer.Name, Address: e.Organizer.Address}},
-	}
-	if e.Type == "occurrence" {
-		occ := "OID." + renderID(e.SeriesMasterID, p.immutable) + "." + from.UTC().Format("2006-01-02")
-		out.OccurrenceID = &occ
-	}
-	for _, a := range e.Attendees {
-		typ, resp := a.Type, a.Response
-		if typ == "" {
-			typ = "required"
-		}
-		if resp == "" {
-			resp = "none"
-		}
-		out.Attendees = append(out.Attendees, wireAttendee{Type: typ,
-			Status:       wireResponseStatus{Response: resp, Time: "0001-01-01T00:00:00Z"},
-			EmailAddress: wireEmailAddress{Name: a.Name, Address: a.Address}})
-	}
-	return out
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
-}
-
-// loadZone resolves an IANA or Windows zone name; empty means UTC.
-func loadZone(name string) (*time.Location, error) {
-	if name == "" {
-		return time.UTC, nil
-	}
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc, nil
-	}
-	iana, err := config.NormalizeTimeZone(name)
-	if err != nil {
-		return nil, err
-	}
-	return time.LoadLocation(iana)
 }

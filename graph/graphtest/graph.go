@@ -83,6 +83,10 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		s.serveCalendarView(w, r, user, p)
 	case r.Method == http.MethodGet && (rest == "calendarView/delta" || rest == "calendarView/delta()"):
 		s.serveDelta(w, r, user, p)
+	case r.Method == http.MethodGet && len(segs) == 4 && segs[2] == "events":
+		s.serveEvent(w, user, segs[3], p)
+	case r.Method == http.MethodGet && len(segs) == 5 && segs[2] == "events" && segs[4] == "instances":
+		s.serveInstances(w, r, user, segs[3], p)
 	case r.Method == http.MethodPost && len(segs) == 5 && segs[2] == "events":
 		s.serveReply(w, r, user, segs[3], segs[4])
 	default:
@@ -191,14 +195,6 @@ func (s *Server) serveCalendarView(w http.ResponseWriter, r *http.Request, user 
 	if !ok {
 		return
 	}
-	top, ok := intParam(w, q, "$top", p.pageSize, 1)
-	if !ok {
-		return
-	}
-	skip, ok := intParam(w, q, "$skip", 0, 0)
-	if !ok {
-		return
-	}
 	s.mu.Lock()
 	mb, err := s.mailbox(user)
 	if err != nil {
@@ -206,20 +202,9 @@ func (s *Server) serveCalendarView(w http.ResponseWriter, r *http.Request, user 
 		noUser(w, user)
 		return
 	}
-	ids := s.windowIDs(mb, start, end)
-	page := wirePage{ODataContext: s.srv.URL + "/v1.0/$metadata#users('" + user + "')/calendarView", Value: []any{}}
-	for i := skip; i < len(ids) && i < skip+top; i++ {
-		page.Value = append(page.Value, s.render(mb.items[ids[i]], p))
-	}
-	if skip+top < len(ids) {
-		next := q
-		next.Set("$top", strconv.Itoa(top))
-		next.Set("$skip", strconv.Itoa(skip+top))
-		page.ODataNextLink = s.srv.URL + "/v1.0/users/" + user + "/calendarView?" + next.Encode()
-	}
+	ids := s.windowIDs(mb, start, end, false)
 	s.mu.Unlock()
-	p.applied(w)
-	writeJSON(w, http.StatusOK, page)
+	s.servePage(w, r, p, user, "/calendarView", ids)
 }
 
 // serveReply answers POST /users/{id}/events/{id}/{accept|tentativelyAccept|decline}.
@@ -276,7 +261,7 @@ func (s *Server) serveReply(w http.ResponseWriter, r *http.Request, user, eventI
 	it := mb.items[parseID(eventID)]
 	switch {
 	case it == nil || it.deleted:
-		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.", 0)
+		itemNotFound(w)
 		return
 	case it.ev.IsOrganizer:
 		graphError(w, http.StatusBadRequest, "ErrorInvalidRequest", "Your request can't be completed. You can't respond to a meeting you organized.", 0)

@@ -44,14 +44,16 @@ type Event struct {
 	// date (the next day when they are equal) in TimeZone.
 	Start, End time.Time
 	AllDay     bool
-	// TimeZone is the event's own zone (IANA name): where an all-day event's
-	// midnights are, and its originalStartTimeZone. Default UTC.
+	// TimeZone is the organizer's zone, an IANA or a Windows name: where a
+	// timed event's wall clock and a weekly series' weekday are, and what
+	// originalStartTimeZone says, verbatim (Outlook-made events carry
+	// Windows names such as "Tonga Standard Time"). Default UTC.
 	TimeZone            string
 	IsOrganizer         bool
 	NoResponseRequested bool
 
 	// Set by the server.
-	Type           string // singleInstance, occurrence or seriesMaster
+	Type           string // singleInstance, seriesMaster, occurrence or exception
 	SeriesMasterID string
 	Cancelled      bool
 	Response       string // the mailbox's own response; notResponded until it replies
@@ -60,17 +62,21 @@ type Event struct {
 
 // item is a stored event with its change bookkeeping.
 type item struct {
-	ev          Event
-	loc         *time.Location
-	created     time.Time
-	modified    time.Time
-	modSeq      int64
-	deleted     bool
-	occurrences []string // series master: its occurrences' ids
-	count       int      // series master: number of weekly occurrences
+	ev       Event
+	loc      *time.Location
+	created  time.Time
+	modified time.Time
+	modSeq   int64
+	deleted  bool
+	// silent marks a deleted occurrence that delta never reports: only its
+	// master changes.
+	silent bool
+	series
 }
 
-// span returns the instants the event covers.
+// span returns the instants the event covers. An all-day event covers the
+// midnights of its dates in the organizer's zone, which is where Exchange
+// keeps it; Graph renders it midnight to midnight in the requested zone.
 func (it *item) span() (time.Time, time.Time) {
 	if !it.ev.AllDay {
 		return it.ev.Start, it.ev.End
@@ -131,43 +137,6 @@ func (s *Server) AddEvent(mailbox string, e Event) (string, error) {
 	return it.ev.ID, nil
 }
 
-// AddWeeklySeries adds a recurring meeting that happens count times, weekly,
-// starting with first. It returns the series master's id and its
-// occurrences' ids; each occurrence has its own id and iCalUId.
-func (s *Server) AddWeeklySeries(mailbox string, first Event, count int) (string, []string, error) {
-	if count < 1 {
-		return "", nil, fmt.Errorf("%w: count must be at least 1", ErrBadEvent)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	mb, err := s.mailbox(mailbox)
-	if err != nil {
-		return "", nil, err
-	}
-	master, err := s.newItem(mb, first)
-	if err != nil {
-		return "", nil, err
-	}
-	master.ev.Type = "seriesMaster"
-	master.count = count
-	s.touch(master)
-	for i := range count {
-		occ := first
-		occ.ID, occ.ICalUID = "", ""
-		occ.Start = first.Start.AddDate(0, 0, 7*i)
-		occ.End = first.End.AddDate(0, 0, 7*i)
-		it, err := s.newItem(mb, occ)
-		if err != nil {
-			return "", nil, err
-		}
-		it.ev.Type = "occurrence"
-		it.ev.SeriesMasterID = master.ev.ID
-		s.touch(it)
-		master.occurrences = append(master.occurrences, it.ev.ID)
-	}
-	return master.ev.ID, append([]string(nil), master.occurrences...), nil
-}
-
 // UpdateEvent applies change to an event; on a series master it applies it to
 // the master and to every occurrence, so a time change there should be
 // relative (e.Start = e.Start.Add(time.Hour)). The id, type and series
@@ -195,7 +164,7 @@ func (s *Server) UpdateEvent(mailbox, id string, change func(*Event)) error {
 // CancelEvent cancels a meeting the way the organizer's cancellation reaches
 // an attendee's calendar: the item stays, isCancelled becomes true and the
 // subject gets the "Canceled: " prefix. On a series master it cancels every
-// occurrence.
+// occurrence; on one occurrence it makes that occurrence an exception.
 func (s *Server) CancelEvent(mailbox, id string) error {
 	return s.modify(mailbox, id, func(it *item) error {
 		it.ev.Cancelled = true
@@ -207,12 +176,28 @@ func (s *Server) CancelEvent(mailbox, id string) error {
 }
 
 // DeleteEvent removes an event from the calendar; delta reports it as
-// @removed. On a series master it deletes the whole series.
+// @removed. On a series master it deletes the whole series, each occurrence
+// reported as @removed. One occurrence or exception deleted from its series
+// is, as Graph does it (microsoft-graph-docs PR #4501), never reported:
+// delta sends only its master, changed, and GET and instances no longer
+// know the occurrence.
 func (s *Server) DeleteEvent(mailbox, id string) error {
-	return s.modify(mailbox, id, func(it *item) error {
-		it.deleted = true
-		return nil
-	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, it, err := s.find(mailbox, id)
+	if err != nil {
+		return err
+	}
+	if it.master == nil {
+		return s.modifyLocked(it, func(t *item) error {
+			t.deleted = true
+			return nil
+		})
+	}
+	it.deleted, it.silent = true, true
+	s.touch(it)
+	s.touch(it.master)
+	return nil
 }
 
 // AddAttendee adds an attendee (or replaces the one with the same address).
@@ -249,12 +234,8 @@ func (s *Server) SetAttendeeResponse(mailbox, id, address, response string) erro
 func (s *Server) Event(mailbox, id string) (Event, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mb, err := s.mailbox(mailbox)
+	_, it, err := s.find(mailbox, id)
 	if err != nil {
-		return Event{}, false
-	}
-	it := mb.items[id]
-	if it == nil || it.deleted {
 		return Event{}, false
 	}
 	return cloneEvent(it.ev), true
@@ -275,32 +256,56 @@ func cloneEvent(e Event) Event {
 	return e
 }
 
-// modify runs fn on the event (and, for a series master, on each live
-// occurrence) and records the change. Callers must not hold s.mu.
+// modify runs fn on the event and records the change. On a series master
+// it runs fn on each live occurrence too: the next delta round carries them
+// (stripped) and the master after them. A change to one occurrence makes it
+// an exception. Callers must not hold s.mu.
 func (s *Server) modify(mailbox, id string, fn func(*item) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mb, err := s.mailbox(mailbox)
+	_, it, err := s.find(mailbox, id)
 	if err != nil {
 		return err
 	}
-	it := mb.items[id]
-	if it == nil || it.deleted {
-		return fmt.Errorf("%w: %s", ErrNoEvent, id)
-	}
-	targets := []*item{it}
-	for _, oid := range it.occurrences {
-		if occ := mb.items[oid]; occ != nil && !occ.deleted {
+	return s.modifyLocked(it, fn)
+}
+
+// modifyLocked is modify for callers that hold s.mu.
+func (s *Server) modifyLocked(it *item, fn func(*item) error) error {
+	targets := []*item{}
+	for _, occ := range it.occurrences {
+		if !occ.deleted {
 			targets = append(targets, occ)
 		}
 	}
+	targets = append(targets, it)
 	for _, t := range targets {
+		keep := t.ev
 		if err := fn(t); err != nil {
+			t.ev = keep
 			return err
 		}
+	}
+	if it.ev.Type == "occurrence" {
+		it.ev.Type = "exception"
+	}
+	for _, t := range targets {
 		s.touch(t)
 	}
 	return nil
+}
+
+// find returns mailbox's live event id (either id form). Callers hold s.mu.
+func (s *Server) find(mailbox, id string) (*mailbox, *item, error) {
+	mb, err := s.mailbox(mailbox)
+	if err != nil {
+		return nil, nil, err
+	}
+	it := mb.items[parseID(id)]
+	if it == nil || it.deleted {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNoEvent, id)
+	}
+	return mb, it, nil
 }
 
 // mailbox finds a mailbox by address. Callers hold s.mu.

@@ -2,13 +2,29 @@
 // client-credentials token endpoint) and of the Microsoft Graph calendar
 // endpoints invitesync uses, served over TLS on loopback by one server.
 //
-// It follows Graph's wire behaviour: full event payloads, calendarView delta
-// rounds paged by Prefer odata.maxpagesize with opaque tokens and links that
-// point back at the simulator, @removed entries, cancellations as updates,
-// recurring series expanded into occurrences, times rendered in the Prefer
-// outlook.timezone zone, and replies with gzip'd PascalCase bodies. Switches
-// inject the errors Microsoft returns, throttling, slow answers and delta-token
-// expiry; a scenario API changes the calendar. It is safe for concurrent use.
+// It follows Graph's wire behaviour, and where the real service is harsher
+// than its documentation it is as harsh: full event payloads, calendarView
+// delta rounds paged by Prefer odata.maxpagesize with opaque tokens and links
+// that point back at the simulator, @removed entries, cancellations as
+// updates, times rendered in the Prefer outlook.timezone zone, and replies
+// with gzip'd PascalCase bodies.
+//
+// Recurring series: in delta an occurrence is stripped to @odata.type,
+// @odata.etag, seriesMasterId, type, id, start and end; its series master
+// comes whole in the same round (after its occurrences, with its recurrence
+// and the first occurrence's start and end, however long ago); an exception
+// (an occurrence moved, edited or cancelled through UpdateEvent,
+// CancelEvent, AddAttendee… on its id; it keeps the id) comes whole. A
+// change to a whole series (on the master's id) comes as the master plus its
+// stripped occurrences; an occurrence deleted from its series comes as its
+// master changed, with no @removed. GET /users/{id}/events/{id} and
+// GET …/events/{master}/instances?startDateTime&endDateTime (paged by $top,
+// $skip or odata.maxpagesize) send occurrences whole. Occurrences show
+// their master's iCalUId (SetDistinctOccurrenceUIDs gives each its own).
+//
+// Switches inject the errors Microsoft returns, throttling, slow answers and
+// delta-token expiry; a scenario API changes the calendar. It is safe for
+// concurrent use.
 package graphtest
 
 import (
@@ -58,7 +74,8 @@ type Server struct {
 	latency       time.Duration
 	requests      []Request
 	replies       []Reply
-	inFlight      int // Graph requests being served
+	distinctUIDs  bool // occurrences carry their own iCalUId
+	inFlight      int  // Graph requests being served
 	maxInFlight   int
 }
 

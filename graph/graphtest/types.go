@@ -36,6 +36,7 @@ type wireEvent struct {
 	OnlineMeetingProvider      string             `json:"onlineMeetingProvider"`
 	AllowNewTimeProposals      bool               `json:"allowNewTimeProposals"`
 	OccurrenceID               *string            `json:"occurrenceId"`
+	OriginalStart              *string            `json:"originalStart,omitempty"`
 	IsDraft                    bool               `json:"isDraft"`
 	HideAttendees              bool               `json:"hideAttendees"`
 	ResponseStatus             wireResponseStatus `json:"responseStatus"`
@@ -44,10 +45,46 @@ type wireEvent struct {
 	End                        wireDateTimeZone   `json:"end"`
 	Location                   wireLocation       `json:"location"`
 	Locations                  []wireLocation     `json:"locations"`
-	Recurrence                 *struct{}          `json:"recurrence"` // occurrences carry none
+	Recurrence                 *wireRecurrence    `json:"recurrence"` // masters only
 	Attendees                  []wireAttendee     `json:"attendees"`
 	Organizer                  wireRecipient      `json:"organizer"`
 	OnlineMeeting              *struct{}          `json:"onlineMeeting"`
+}
+
+// wireStripped is what calendarView delta sends for an occurrence of a
+// series, in the order field reports show (microsoft-graph-docs#7632).
+type wireStripped struct {
+	ODataType      string           `json:"@odata.type"`
+	ODataETag      string           `json:"@odata.etag"`
+	SeriesMasterID string           `json:"seriesMasterId"`
+	Type           string           `json:"type"`
+	ID             string           `json:"id"`
+	Start          wireDateTimeZone `json:"start"`
+	End            wireDateTimeZone `json:"end"`
+}
+
+// wireRecurrence is a series master's patternedRecurrence.
+type wireRecurrence struct {
+	Pattern wireRecurrencePattern `json:"pattern"`
+	Range   wireRecurrenceRange   `json:"range"`
+}
+
+type wireRecurrencePattern struct {
+	Type           string   `json:"type"`
+	Interval       int      `json:"interval"`
+	Month          int      `json:"month"`
+	DayOfMonth     int      `json:"dayOfMonth"`
+	DaysOfWeek     []string `json:"daysOfWeek"`
+	FirstDayOfWeek string   `json:"firstDayOfWeek"`
+	Index          string   `json:"index"`
+}
+
+type wireRecurrenceRange struct {
+	Type                string `json:"type"`
+	StartDate           string `json:"startDate"`
+	EndDate             string `json:"endDate"`
+	RecurrenceTimeZone  string `json:"recurrenceTimeZone"`
+	NumberOfOccurrences int    `json:"numberOfOccurrences"`
 }
 
 // wireRemoved is the entry delta sends for an event that left the view.
