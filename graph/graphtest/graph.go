@@ -34,6 +34,15 @@ func (s *Server) Replies() []Reply {
 
 // serveGraph authenticates a Graph request, applies the switches and routes it.
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	release, ok := s.admit(w, at.clientID)
+	if !ok {
+		return
+	}
+	defer release()
 	s.mu.Lock()
 	latency := s.latency
 	s.mu.Unlock()
@@ -43,10 +52,6 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
-	}
-	roles, ok := s.authenticate(w, r)
-	if !ok {
-		return
 	}
 	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/")
 	if len(segs) < 2 || segs[0] != "users" || segs[1] == "" {
@@ -63,12 +68,8 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", 0)
 		return
 	}
-	write := r.Method != http.MethodGet
-	if !slices.Contains(roles, Role) && (write || !slices.Contains(roles, "Calendars.Read")) {
-		graphError(w, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.", 0)
-		return
-	}
-	if !s.checkMailbox(w, user) {
+	viaRoles, ok := s.permitted(w, at, user, r.Method != http.MethodGet)
+	if !ok || !s.checkMailbox(w, user, viaRoles) {
 		return
 	}
 	p, err := parsePrefer(r.Header.Values("Prefer"))
@@ -94,37 +95,15 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// authenticate checks the bearer token and returns its roles.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) ([]string, bool) {
-	auth := r.Header.Get("Authorization")
-	token, found := strings.CutPrefix(auth, "Bearer ")
-	if !found || token == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
-		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.", 0)
-		return nil, false
-	}
-	s.mu.Lock()
-	at, known := s.accessTokens[token]
-	s.mu.Unlock()
-	switch {
-	case !known:
-		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", 0)
-		return nil, false
-	case time.Now().After(at.expires):
-		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.", 0)
-		return nil, false
-	}
-	return at.roles, true
-}
-
 // checkMailbox answers the errors for a user that is unknown, has no mailbox,
-// or is outside the application access policy.
-func (s *Server) checkMailbox(w http.ResponseWriter, user string) bool {
+// or is outside the application access policy, which restricts only what
+// the token's roles grant (viaRoles).
+func (s *Server) checkMailbox(w http.ResponseWriter, user string, viaRoles bool) bool {
 	key := strings.ToLower(user)
 	s.mu.Lock()
 	_, exists := s.mailboxes[key]
 	noMailbox := s.noMailbox[key]
-	blocked := s.policy != nil && !s.policy[key]
+	blocked := viaRoles && s.policy != nil && !s.policy[key]
 	s.mu.Unlock()
 	switch {
 	case noMailbox:

@@ -22,6 +22,25 @@
 // $skip or odata.maxpagesize) send occurrences whole. Occurrences show
 // their master's iCalUId (SetDistinctOccurrenceUIDs gives each its own).
 //
+// All-day events run midnight to midnight of their dates in the requested
+// zone (UTC by default), whatever the organizer's zone, which
+// originalStartTimeZone names as the scenario gave it (a Windows name such
+// as "Tonga Standard Time", as Outlook sends, or an IANA name).
+//
+// Apps: the server's own app (TenantID, ClientID, Secret) has admin consent
+// for Calendars.ReadWrite; RegisterApp adds another app on the same tenant.
+// SetRoles and SetAppRoles change the roles claim of the tokens issued next
+// (none: no consent). ScopeApp grants an app RBAC for Applications over some
+// mailboxes: its tokens carry no roles, yet read and write those mailboxes,
+// and get 403 ErrorAccessDenied elsewhere. RestrictAccess installs an
+// application access policy ("[RAOP]" 403s) over what roles grant.
+//
+// Concurrency: past DefaultConcurrencyLimit (4) Graph requests in flight for
+// one client ID, across all mailboxes, the next is answered 429
+// ApplicationThrottled "Application is over its MailboxConcurrency limit."
+// with Retry-After: 1 (SetConcurrencyLimit changes or lifts the limit).
+// MaxInFlightFor records each app's peak, MaxInFlight the total.
+//
 // Switches inject the errors Microsoft returns, throttling, slow answers and
 // delta-token expiry; a scenario API changes the calendar. It is safe for
 // concurrent use.
@@ -60,9 +79,8 @@ type Server struct {
 	srv *httptest.Server
 
 	mu            sync.Mutex
-	roles         []string
+	apps          map[string]*app // by lower-case client ID; the first is the server's own
 	tokenLifetime time.Duration
-	secretExpired bool
 	accessTokens  map[string]accessToken
 	mailboxes     map[string]*mailbox // by lower-case address
 	noMailbox     map[string]bool     // users without an Exchange Online mailbox
@@ -75,13 +93,9 @@ type Server struct {
 	requests      []Request
 	replies       []Reply
 	distinctUIDs  bool // occurrences carry their own iCalUId
-	inFlight      int  // Graph requests being served
+	inFlight      int  // Graph requests being served, every app together
 	maxInFlight   int
-}
-
-type accessToken struct {
-	roles   []string
-	expires time.Time
+	limit         int // concurrent requests per client ID; 0: no limit
 }
 
 // NewServer starts a simulator on a loopback TLS port with the given
@@ -93,13 +107,15 @@ func NewServer(mailboxes ...string) *Server {
 		ClientID:      newGUID(),
 		SecretID:      newGUID(),
 		Secret:        newSecretValue(),
-		roles:         []string{Role},
+		apps:          map[string]*app{},
 		tokenLifetime: time.Hour,
+		limit:         DefaultConcurrencyLimit,
 		accessTokens:  map[string]accessToken{},
 		mailboxes:     map[string]*mailbox{},
 		noMailbox:     map[string]bool{},
 		tokens:        newTokenCache(defaultTokenCapacity),
 	}
+	s.apps[strings.ToLower(s.ClientID)] = &app{App: App{ClientID: s.ClientID, Secret: s.Secret, SecretID: s.SecretID}, roles: []string{Role}}
 	for _, m := range mailboxes {
 		s.AddMailbox(m)
 	}
@@ -146,6 +162,7 @@ type Request struct {
 	Prefer          []string // every Prefer value, one per header line
 	ContentEncoding string
 	RetryAttempt    string
+	ClientID        string // the app whose token the request carried, if any
 	Status          int
 }
 
@@ -167,43 +184,12 @@ func (s *Server) GraphRequests() []Request {
 	return out
 }
 
-// ResetRequests forgets the recorded requests and the in-flight maximum.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-	s.maxInFlight = s.inFlight
-}
-
-// MaxInFlight is the largest number of Graph requests served at once.
-func (s *Server) MaxInFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.maxInFlight
-}
-
-// SetRoles sets the application roles of the tokens issued from now on. No
-// roles is what a token looks like when admin consent was never granted.
-func (s *Server) SetRoles(roles ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.roles = append([]string(nil), roles...)
-}
-
 // SetTokenLifetime sets the lifetime of the access tokens issued from now on.
 // Graph refuses expired tokens with 401 InvalidAuthenticationToken.
 func (s *Server) SetTokenLifetime(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tokenLifetime = d
-}
-
-// ExpireSecret makes the token endpoint answer AADSTS7000222 (expired secret)
-// to the right secret.
-func (s *Server) ExpireSecret() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.secretExpired = true
 }
 
 type recorder struct {
@@ -242,6 +228,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.inFlight++
 		s.maxInFlight = max(s.maxInFlight, s.inFlight)
+		entry.ClientID = s.accessTokens[bearer(r)].clientID
 		s.mu.Unlock()
 		s.serveGraph(rec, r)
 		s.mu.Lock()
@@ -294,59 +281,6 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
-}
-
-func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.tokenError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
-		return
-	}
-	form := r.PostForm
-	switch {
-	case form.Get("grant_type") != "client_credentials":
-		s.tokenError(w, http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '"+form.Get("grant_type")+"'.")
-		return
-	case !strings.EqualFold(form.Get("client_id"), s.ClientID):
-		s.tokenError(w, http.StatusBadRequest, "unauthorized_client", 700016, fmt.Sprintf(
-			"Application with identifier '%s' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", form.Get("client_id")))
-		return
-	case form.Get("client_secret") != s.Secret:
-		s.tokenError(w, http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
-			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", s.ClientID))
-		return
-	case !strings.Contains(" "+form.Get("scope")+" ", " "+graphScope+" "):
-		s.tokenError(w, http.StatusBadRequest, "invalid_scope", 1002012, "The provided value for scope '"+form.Get("scope")+"' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
-		return
-	}
-	s.mu.Lock()
-	if s.secretExpired {
-		s.mu.Unlock()
-		s.tokenError(w, http.StatusUnauthorized, "invalid_client", 7000222, fmt.Sprintf(
-			"The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", s.ClientID))
-		return
-	}
-	now := time.Now()
-	lifetime := s.tokenLifetime
-	token := s.newAccessToken(now, lifetime, s.roles)
-	s.accessTokens[token] = accessToken{roles: append([]string(nil), s.roles...), expires: now.Add(lifetime)}
-	s.mu.Unlock()
-	secs := int(lifetime / time.Second)
-	writeJSON(w, http.StatusOK, wireToken{TokenType: "Bearer", ExpiresIn: secs, ExtExpiresIn: secs, AccessToken: token})
-}
-
-// newAccessToken builds a JWT-shaped token: header, claims, random signature.
-func (s *Server) newAccessToken(now time.Time, lifetime time.Duration, roles []string) string {
-	enc := base64.RawURLEncoding
-	header, _ := json.Marshal(map[string]string{"typ": "JWT", "alg": "RS256", "kid": "graphtest"})
-	claims, _ := json.Marshal(wireClaims{
-		Aud: "https://graph.microsoft.com", Iss: "https://sts.windows.net/" + s.TenantID + "/",
-		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(lifetime).Unix(),
-		AppID: s.ClientID, AppDisplayName: "invitesync (simulated)", IDType: "app",
-		OID: newGUID(), Roles: roles, Sub: newGUID(), TID: s.TenantID, Ver: "1.0", XmsCC: []string{"CP1"},
-	})
-	sig := make([]byte, 64)
-	_, _ = rand.Read(sig)
-	return enc.EncodeToString(header) + "." + enc.EncodeToString(claims) + "." + enc.EncodeToString(sig)
 }
 
 func (s *Server) tokenError(w http.ResponseWriter, status int, code string, aadsts int, text string) {

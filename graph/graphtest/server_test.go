@@ -114,18 +114,11 @@ func TestGraphRequiresAToken(t *testing.T) {
 func TestTokensCarryTheRoles(t *testing.T) {
 	s := newServer(t)
 	roles := func() []any {
-		parts := strings.Split(token(t, s), ".")
-		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-		if err != nil || len(parts) != 3 {
-			t.Fatalf("token is not a JWT: %v", err)
-		}
-		var claims map[string]any
-		_ = json.Unmarshal(payload, &claims)
-		if claims["tid"] != s.TenantID || claims["appid"] != s.ClientID {
+		tok := token(t, s)
+		if claims := claimsOf(t, tok); claims["tid"] != s.TenantID || claims["appid"] != s.ClientID {
 			t.Errorf("claims = %v", claims)
 		}
-		r, _ := claims["roles"].([]any)
-		return r
+		return claimRoles(t, tok)
 	}
 	if r := roles(); len(r) != 1 || r[0] != graphtest.Role {
 		t.Errorf("roles = %v, want [%s]", r, graphtest.Role)
@@ -134,6 +127,28 @@ func TestTokensCarryTheRoles(t *testing.T) {
 	if r := roles(); r != nil {
 		t.Errorf("roles without consent = %v, want no claim", r)
 	}
+}
+
+// claimsOf decodes an access token's claims.
+func claimsOf(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token is not a JWT: %d parts", len(parts))
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("token is not a JWT: %v", err)
+	}
+	var claims map[string]any
+	_ = json.Unmarshal(payload, &claims)
+	return claims
+}
+
+// claimRoles returns a token's roles claim, nil when there is none.
+func claimRoles(t *testing.T, tok string) []any {
+	r, _ := claimsOf(t, tok)["roles"].([]any)
+	return r
 }
 
 func TestPermissionsAreEnforced(t *testing.T) {
