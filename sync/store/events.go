@@ -49,13 +49,14 @@ func (tx *Tx) ClearCursor(automation string) error {
 }
 
 const eventColumns = `automation, event_id, ical_uid, change_key, subject, organizer_name, organizer_email,
-	location, starts, ends, all_day, outcome, reason, round, first_seen, updated`
+	location, starts, ends, all_day, event_type, series_id, occurrence, reread, outcome, reason, round, first_seen, updated`
 
 func scanEvent(r scanner) (Event, error) {
 	var e Event
 	var start, end, round, first, up int64
 	err := r.Scan(&e.Automation, &e.ID, &e.ICalUID, &e.ChangeKey, &e.Subject, &e.OrganizerName, &e.OrganizerEmail,
-		&e.Location, &start, &end, &e.IsAllDay, &e.Outcome, &e.Reason, &round, &first, &up)
+		&e.Location, &start, &end, &e.IsAllDay, &e.Type, &e.SeriesID, &e.Occurrence, &e.Reread,
+		&e.Outcome, &e.Reason, &round, &first, &up)
 	e.Start, e.End, e.Round, e.FirstSeen, e.Updated = fromNanos(start), fromNanos(end), fromNanos(round), fromNanos(first), fromNanos(up)
 	return e, err
 }
@@ -85,16 +86,17 @@ func (tx *Tx) PutEvent(e Event) error {
 		return err
 	}
 	_, err := tx.exec(`
-INSERT INTO events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (automation, event_id) DO UPDATE SET ical_uid = excluded.ical_uid,
 	change_key = excluded.change_key, subject = excluded.subject,
 	organizer_name = excluded.organizer_name, organizer_email = excluded.organizer_email,
 	location = excluded.location, starts = excluded.starts, ends = excluded.ends,
-	all_day = excluded.all_day, outcome = excluded.outcome, reason = excluded.reason,
-	round = excluded.round, updated = excluded.updated`,
+	all_day = excluded.all_day, event_type = excluded.event_type, series_id = excluded.series_id,
+	occurrence = excluded.occurrence, reread = excluded.reread, outcome = excluded.outcome,
+	reason = excluded.reason, round = excluded.round, updated = excluded.updated`,
 		e.Automation, e.ID, e.ICalUID, e.ChangeKey, e.Subject, e.OrganizerName, e.OrganizerEmail,
-		e.Location, nanos(e.Start), nanos(e.End), e.IsAllDay, e.Outcome, e.Reason, nanos(e.Round),
-		nanos(tx.now), nanos(tx.now))
+		e.Location, nanos(e.Start), nanos(e.End), e.IsAllDay, e.Type, e.SeriesID, e.Occurrence, e.Reread,
+		e.Outcome, e.Reason, nanos(e.Round), nanos(tx.now), nanos(tx.now))
 	return err
 }
 
@@ -105,6 +107,22 @@ func (tx *Tx) EventsNotSeenInRound(automation string, round time.Time) ([]Event,
 	ev, err := queryAll(tx.ctx, tx, scanEvent,
 		`SELECT `+eventColumns+` FROM events WHERE automation = ? AND round < ? ORDER BY event_id`,
 		automation, nanos(round))
+	return ev, tx.s.fail(err)
+}
+
+// SeriesEvents returns the automation's occurrences and exceptions of the
+// series whose master is seriesID, by id.
+func (tx *Tx) SeriesEvents(automation, seriesID string) ([]Event, error) {
+	ev, err := queryAll(tx.ctx, tx, scanEvent,
+		`SELECT `+eventColumns+` FROM events WHERE automation = ? AND series_id = ? AND series_id <> '' ORDER BY event_id`,
+		automation, seriesID)
+	return ev, tx.s.fail(err)
+}
+
+// EventsToReread returns the automation's events marked Reread, by id.
+func (tx *Tx) EventsToReread(automation string) ([]Event, error) {
+	ev, err := queryAll(tx.ctx, tx, scanEvent,
+		`SELECT `+eventColumns+` FROM events WHERE automation = ? AND reread <> 0 ORDER BY event_id`, automation)
 	return ev, tx.s.fail(err)
 }
 

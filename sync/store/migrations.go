@@ -148,6 +148,16 @@ CREATE TABLE control (
 ) STRICT;
 CREATE INDEX control_automation ON control (automation, id);
 `,
+	// Version 3: recurring series (an occurrence's series and what tells it
+	// apart in it) and events to read again after a failed read.
+	`
+ALTER TABLE events ADD COLUMN event_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN series_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN occurrence TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN reread INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_series ON events (automation, series_id) WHERE series_id <> '';
+CREATE INDEX events_reread ON events (automation) WHERE reread <> 0;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

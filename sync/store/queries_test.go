@@ -336,3 +336,69 @@ func TestActivityFilterIgnoresCaseBeyondASCII(t *testing.T) {
 		}
 	}
 }
+
+func TestSeriesEventsAndRereads(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	update(t, s, func(tx *Tx) error {
+		for _, e := range []Event{
+			{ID: "m1", Type: "seriesMaster"},
+			{ID: "o1", Type: "occurrence", SeriesID: "m1", Occurrence: "m1/2026-12-02"},
+			{ID: "x1", Type: "exception", SeriesID: "m1", Occurrence: "m1/2026-12-09", Reread: true},
+			{ID: "o2", Type: "occurrence", SeriesID: "m2", Occurrence: "m2/2026-12-02"},
+			{ID: "s1", Type: "singleInstance", Reread: true},
+		} {
+			full := sampleEvent("a", e.ID)
+			full.Type, full.SeriesID, full.Occurrence, full.Reread = e.Type, e.SeriesID, e.Occurrence, e.Reread
+			if err := tx.PutEvent(full); err != nil {
+				return err
+			}
+		}
+		other := sampleEvent("b", "o3")
+		other.SeriesID, other.Reread = "m1", true
+		return tx.PutEvent(other)
+	})
+	ids := func(evs []Event) (out []string) {
+		for _, e := range evs {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if err := s.View(ctx, func(tx *Tx) error {
+		series, err := tx.SeriesEvents("a", "m1")
+		if err != nil || fmt.Sprint(ids(series)) != "[o1 x1]" {
+			return fmt.Errorf("SeriesEvents(m1) = %v, %v; want o1 and x1", ids(series), err)
+		}
+		if x := series[1]; x.Type != "exception" || x.Occurrence != "m1/2026-12-09" || !x.Reread {
+			return fmt.Errorf("x1 read back as %+v", x)
+		}
+		if none, err := tx.SeriesEvents("a", ""); err != nil || len(none) != 0 {
+			return fmt.Errorf("SeriesEvents of no series = %v, %v", ids(none), err)
+		}
+		again, err := tx.EventsToReread("a")
+		if err != nil || fmt.Sprint(ids(again)) != "[s1 x1]" {
+			return fmt.Errorf("EventsToReread = %v, %v; want s1 and x1", ids(again), err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A read that succeeds clears the mark.
+	update(t, s, func(tx *Tx) error {
+		e, _, err := tx.Event("a", "s1")
+		if err != nil {
+			return err
+		}
+		e.Reread = false
+		return tx.PutEvent(e)
+	})
+	if err := s.View(ctx, func(tx *Tx) error {
+		again, err := tx.EventsToReread("a")
+		if err != nil || fmt.Sprint(ids(again)) != "[x1]" {
+			return fmt.Errorf("EventsToReread after a good read = %v, %v; want x1", ids(again), err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -69,7 +69,10 @@ func TestMigrateFromVersion1KeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := old.Update(ctx, func(tx *Tx) error {
-		if err := tx.PutEvent(sampleEvent("a", "e1")); err != nil {
+		// PutEvent writes today's columns; version 1 has fewer.
+		e := sampleEvent("a", "e1")
+		if _, err := tx.exec(`INSERT INTO events (automation, event_id, ical_uid, subject, starts, ends, outcome, first_seen, updated)
+VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1)`, e.Automation, e.ID, e.ICalUID, e.Subject, nanos(e.Start), nanos(e.End), e.Outcome); err != nil {
 			return err
 		}
 		if err := tx.PutVisit(sampleVisit("a", "e1", "ann@fabrikam.com")); err != nil {
@@ -95,6 +98,9 @@ func TestMigrateFromVersion1KeepsData(t *testing.T) {
 	}
 	if d.Event.Subject != "Supplier visit e1" || len(d.Visits) != 1 || len(d.Ops) != 1 {
 		t.Fatalf("data after migration: %+v", d)
+	}
+	if e := d.Event; e.Type != "" || e.SeriesID != "" || e.Occurrence != "" || e.Reread {
+		t.Fatalf("version 3 columns of an event from version 1: %+v", e)
 	}
 	if _, err := s.Acquire(ctx, "a", "me", time.Minute); err != nil {
 		t.Fatalf("version 2 lease after migration: %v", err)

@@ -51,6 +51,18 @@ type Event struct {
 	Start, End     time.Time
 	IsAllDay       bool
 
+	// Type is Graph's event type: singleInstance, occurrence, exception or
+	// seriesMaster ("" when not known).
+	Type string
+	// SeriesID is the series master's id of an occurrence or exception.
+	SeriesID string
+	// Occurrence is what tells an occurrence or exception apart within its
+	// series; kept so that its visits keep their references when it moves.
+	Occurrence string
+	// Reread marks an event whose last read failed: the engine reads it
+	// again in its next round.
+	Reread bool
+
 	Outcome Outcome
 	Reason  string
 
