@@ -70,7 +70,9 @@ func (c *Client) DeltaPage(ctx context.Context, cur Cursor) (*Page, error) {
 	return c.page(resp)
 }
 
-// page turns the SDK's delta response into a Page, refusing what is malformed.
+// page turns the SDK's delta response into a Page, refusing what is
+// malformed about the page itself. An item that cannot be read comes back
+// as an Event with Unreadable set, so one bad item never stalls the round.
 func (c *Client) page(resp users.ItemCalendarViewDeltaGetResponseable) (*Page, error) {
 	if resp == nil {
 		return nil, fmt.Errorf("%w: an empty delta answer", ErrMalformed)
@@ -82,12 +84,8 @@ func (c *Client) page(resp users.ItemCalendarViewDeltaGetResponseable) (*Page, e
 	if err := c.checkLink(p.Link()); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	for i, m := range resp.GetValue() {
-		ev, err := c.event(m)
-		if err != nil {
-			return nil, fmt.Errorf("%w: event %d of the page: %v", ErrMalformed, i+1, err)
-		}
-		p.Events = append(p.Events, ev)
+	for _, m := range resp.GetValue() {
+		p.Events = append(p.Events, c.event(m))
 	}
 	return p, nil
 }
@@ -105,14 +103,25 @@ func (c *Client) checkLink(link string) error {
 	return nil
 }
 
-// event maps one SDK event to an Event.
-func (c *Client) event(m models.Eventable) (Event, error) {
+// event maps one SDK event to an Event; what cannot be read comes back
+// with Unreadable saying why.
+func (c *Client) event(m models.Eventable) Event {
 	if m == nil {
-		return Event{}, errors.New("a null entry")
+		return Event{Unreadable: "Graph sent a null entry"}
 	}
+	ev, err := c.read(m)
+	if err != nil {
+		ev = Event{ID: ev.ID, Type: ev.Type, SeriesMasterID: ev.SeriesMasterID, Unreadable: err.Error()}
+	}
+	return ev
+}
+
+// read maps one SDK event to an Event, or says why it cannot; the Event
+// returned with an error still carries the id, type and series when known.
+func (c *Client) read(m models.Eventable) (Event, error) {
 	ev := Event{ID: deref(m.GetId())}
 	if ev.ID == "" {
-		return Event{}, errors.New("an event without an id")
+		return ev, errors.New("an event without an id")
 	}
 	if removed, ok := m.GetAdditionalData()["@removed"]; ok {
 		ev.Removed = true
@@ -123,6 +132,10 @@ func (c *Client) event(m models.Eventable) (Event, error) {
 		}
 		return ev, nil
 	}
+	if t := m.GetTypeEscaped(); t != nil {
+		ev.Type = t.String()
+	}
+	ev.SeriesMasterID = deref(m.GetSeriesMasterId())
 	ev.ICalUID = deref(m.GetICalUId())
 	ev.ChangeKey = deref(m.GetChangeKey())
 	ev.Subject = deref(m.GetSubject())
@@ -152,23 +165,27 @@ func (c *Client) event(m models.Eventable) (Event, error) {
 	if rr := m.GetResponseRequested(); rr != nil {
 		ev.ResponseRequested = *rr
 	}
-	if t := m.GetTypeEscaped(); t != nil {
-		ev.Type = t.String()
+	if st := m.GetResponseStatus(); st != nil && st.GetResponse() != nil {
+		ev.Response = st.GetResponse().String()
 	}
-	ev.SeriesMasterID = deref(m.GetSeriesMasterId())
+	if os := m.GetOriginalStart(); os != nil {
+		ev.OriginalStart = os.UTC()
+	}
+	// Delta strips the occurrences of a series to their id, type, series
+	// and times (graph-notes §0): the rest comes from the series.
+	ev.Partial = ev.SeriesMasterID != "" && m.GetOrganizer() == nil && m.GetICalUId() == nil
 	var err error
 	if ev.Start, err = c.dateTime(m.GetStart()); err != nil {
-		return Event{}, fmt.Errorf("event %s: start: %v", ev.ID, err)
+		return ev, fmt.Errorf("start: %v", err)
 	}
 	if ev.End, err = c.dateTime(m.GetEnd()); err != nil {
-		return Event{}, fmt.Errorf("event %s: end: %v", ev.ID, err)
+		return ev, fmt.Errorf("end: %v", err)
 	}
 	if ev.IsAllDay {
-		ev.Start = c.allDay(ev.Start, deref(m.GetOriginalStartTimeZone()))
-		ev.End = c.allDay(ev.End, deref(m.GetOriginalEndTimeZone()))
+		ev.Start, ev.End = allDayDate(ev.Start, c.loc), allDayDate(ev.End, c.loc)
 	}
 	if ev.End.Before(ev.Start) {
-		return Event{}, fmt.Errorf("event %s ends before it starts", ev.ID)
+		return ev, errors.New("it ends before it starts")
 	}
 	return ev, nil
 }
@@ -201,27 +218,13 @@ func (c *Client) dateTime(v models.DateTimeTimeZoneable) (time.Time, error) {
 	return t, nil
 }
 
-// allDay returns the date an all-day event's start or end t falls on, as
-// midnight in the automation's zone. All-day events run from midnight to
-// midnight in the zone they were made in (originalStartTimeZone); reported
-// in another zone they are shifted by the difference. Read in their own zone
-// they are midnights again; when that zone is unknown (a custom one),
-// rounding to the nearest midnight undoes shifts under twelve hours.
-func (c *Client) allDay(t time.Time, original string) time.Time {
-	if loc, err := c.zones.load(original); original != "" && err == nil {
-		t = t.In(loc)
-	}
-	d := nearestMidnight(t)
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, c.loc)
-}
-
-// nearestMidnight rounds t to the closest midnight in its zone.
-func nearestMidnight(t time.Time) time.Time {
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
-	if t.Sub(day) >= 12*time.Hour {
-		day = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location())
-	}
-	return day
+// allDayDate returns the date of an all-day event's start or end t as
+// midnight in loc. Graph reports all-day events from midnight to midnight in
+// the zone the request asked for, whatever zone the organizer made them in
+// (graph-notes §0): the dates as reported are the dates, so t is read in the
+// zone it was reported in and never converted.
+func allDayDate(t time.Time, loc *time.Location) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
 // zoneCache resolves zone names Graph reports, IANA or Windows, once each.

@@ -80,12 +80,13 @@ func TestDeltaRoundsPageAndReportChanges(t *testing.T) {
 	window := graph.Cursor{Start: day(0, 0, 0), End: day(30, 0, 0)}
 	first, sizes, link := round(t, c, window)
 
-	// 4 single events and the 5 occurrences inside 30 days, two per page.
-	if len(first) != 9 {
-		t.Fatalf("first round has %d events, want 9: %+v", len(first), first)
+	// 4 single events, the 5 occurrences inside 30 days and their master,
+	// two per page.
+	if len(first) != 10 {
+		t.Fatalf("first round has %d events, want 10: %+v", len(first), first)
 	}
-	if !slices.Equal(sizes, []int{2, 2, 2, 2, 1}) {
-		t.Errorf("page sizes = %v, want [2 2 2 2 1]", sizes)
+	if !slices.Equal(sizes, []int{2, 2, 2, 2, 2}) {
+		t.Errorf("page sizes = %v, want [2 2 2 2 2]", sizes)
 	}
 	got := byID(first)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
@@ -93,6 +94,9 @@ func TestDeltaRoundsPageAndReportChanges(t *testing.T) {
 	if v.Subject != "Supplier visit" || v.Location != "Reception" || v.Organizer.Email != host.Address ||
 		v.Type != graph.TypeSingleInstance || v.IsCancelled || v.IsOrganizer || !v.ResponseRequested || v.ICalUID == "" || v.ChangeKey == "" {
 		t.Errorf("visit = %+v", v)
+	}
+	if v.Response != "notResponded" || v.Partial || v.Unreadable != "" {
+		t.Errorf("visit: response %q, partial %v, unreadable %q", v.Response, v.Partial, v.Unreadable)
 	}
 	if !v.Start.Equal(day(2, 9, 0)) || !v.End.Equal(day(2, 11, 0)) || v.Start.Location() != time.UTC {
 		t.Errorf("visit runs %v – %v, want %v – %v reported in UTC", v.Start, v.End, day(2, 9, 0), day(2, 11, 0))
@@ -111,19 +115,16 @@ func TestDeltaRoundsPageAndReportChanges(t *testing.T) {
 	if !d.IsAllDay || !d.Start.Equal(wantStart) || !d.End.Equal(wantStart.AddDate(0, 0, 1)) {
 		t.Errorf("all-day event runs %v – %v, want midnight to midnight from %v", d.Start, d.End, wantStart)
 	}
-	uids := map[string]bool{}
-	for _, id := range occurrences[:5] {
+	// Occurrences come stripped, marked Partial; their master whole.
+	for i, id := range occurrences[:5] {
 		o, ok := got[id]
-		if !ok || o.Type != graph.TypeOccurrence || o.SeriesMasterID != master {
-			t.Errorf("occurrence %s = %+v, want type occurrence of %s", id, o, master)
+		if !ok || o.Type != graph.TypeOccurrence || o.SeriesMasterID != master || !o.Partial ||
+			o.Organizer.Email != "" || !o.Start.Equal(day(1+7*i, 15, 0)) || !o.End.Equal(day(1+7*i, 16, 0)) {
+			t.Errorf("occurrence %s = %+v, want a partial occurrence of %s at %v", id, o, master, day(1+7*i, 15, 0))
 		}
-		uids[o.ICalUID] = true
 	}
-	if len(uids) != 5 {
-		t.Errorf("the occurrences share iCalUIds: %v", uids)
-	}
-	if _, ok := got[master]; ok {
-		t.Error("the series master is in the calendar view")
+	if m, ok := got[master]; !ok || m.Type != graph.TypeSeriesMaster || m.Partial || m.Subject != "Weekly review" || len(m.Attendees) != 1 {
+		t.Errorf("series master = %+v, want it whole", m)
 	}
 
 	// An unchanged calendar gives an empty round.
@@ -153,10 +154,11 @@ func TestDeltaRoundsPageAndReportChanges(t *testing.T) {
 
 	second, _, _ := round(t, c, graph.Cursor{Link: link2})
 	changed := byID(second)
-	// Graph also sends @removed for changes outside the window: the three
-	// later occurrences of the cancelled series.
-	if len(second) != 5+8 {
-		t.Errorf("second round has %d entries, want 13 (visit, tour, gone, fresh, outside, 8 occurrences): %+v", len(second), second)
+	// The cancelled series comes as its master and its occurrences in the
+	// window, stripped; Graph also sends @removed for the event that changed
+	// outside the window.
+	if len(second) != 5+6 {
+		t.Errorf("second round has %d entries, want 11 (visit, tour, gone, fresh, outside, 5 occurrences, master): %+v", len(second), second)
 	}
 	if e := changed[visit]; e.Subject != "Supplier visit (moved)" || !e.Start.Equal(day(2, 10, 0)) || e.ChangeKey == v.ChangeKey {
 		t.Errorf("updated visit = %+v", e)
@@ -174,14 +176,12 @@ func TestDeltaRoundsPageAndReportChanges(t *testing.T) {
 		t.Errorf("an event outside the window = %+v, want @removed as Graph sends it", e)
 	}
 	for _, id := range occurrences[:5] {
-		if e := changed[id]; !e.IsCancelled {
-			t.Errorf("occurrence %s of the cancelled series = %+v", id, e)
+		if e := changed[id]; !e.Partial {
+			t.Errorf("occurrence %s of the cancelled series = %+v, want it stripped", id, e)
 		}
 	}
-	for _, id := range occurrences[5:] {
-		if e := changed[id]; !e.Removed {
-			t.Errorf("occurrence %s outside the window = %+v, want @removed", id, e)
-		}
+	if e := changed[master]; !e.IsCancelled {
+		t.Errorf("the cancelled series' master = %+v", e)
 	}
 	if _, ok := changed[allDay]; ok {
 		t.Error("the unchanged all-day event came again")
@@ -278,29 +278,36 @@ func TestDeltaRefusesAnUnsupportedTimeZone(t *testing.T) {
 	mustContain(t, "message", ge.Message, "'Australia Eastern Standard Time'")
 }
 
-// TestDeltaKeepsTheDatesOfAllDayEvents: Graph reports an all-day event from
-// the midnights of the zone it was made in, converted to the zone asked for
-// (UTC here): from 23:00 the day before for Berlin, from 11:00 the day before
-// for New Zealand in summer. Its dates must survive either way.
+// TestDeltaKeepsTheDatesOfAllDayEvents: Graph reports an all-day event
+// from midnight to midnight of its dates in the zone the request asked for,
+// whatever zone the organizer made it in (graph-notes §0). The dates are
+// the dates: organizers in UTC+13, UTC+14 and UTC−10 included, and whether
+// the client asks for UTC or for another zone.
 func TestDeltaKeepsTheDatesOfAllDayEvents(t *testing.T) {
 	s := newSim(t)
-	for _, zone := range []string{"W. Europe Standard Time", "New Zealand Standard Time", "Pacific Standard Time"} {
+	zones := []string{"W. Europe Standard Time", "Tonga Standard Time", "Line Islands Standard Time", "Hawaiian Standard Time"}
+	for _, zone := range zones {
 		if _, err := s.AddEvent(watched, graphtest.Event{Subject: zone, Organizer: host, AllDay: true, TimeZone: zone,
 			Start: day(3, 0, 0), End: day(5, 0, 0)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	events, _, _ := round(t, newClient(t, s, automationFor(s), optionsFor(s)), window)
-	if len(events) != 3 {
-		t.Fatalf("%d events, want 3", len(events))
-	}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	first, last := day(3, 0, 0), day(5, 0, 0)
 	wantStart := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, berlin)
 	wantEnd := time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, berlin)
-	for _, e := range events {
-		if !e.IsAllDay || !e.Start.Equal(wantStart) || !e.End.Equal(wantEnd) {
-			t.Errorf("%s: %v – %v, want %v – %v (midnights in the automation's zone)", e.Subject, e.Start, e.End, wantStart, wantEnd)
+	for _, asked := range []string{"UTC", "Tokyo Standard Time", "Hawaiian Standard Time"} {
+		o := optionsFor(s)
+		o.TimeZone = asked
+		events, _, _ := round(t, newClient(t, s, automationFor(s), o), window)
+		if len(events) != len(zones) {
+			t.Fatalf("asking for %s: %d events, want %d", asked, len(events), len(zones))
+		}
+		for _, e := range events {
+			if !e.IsAllDay || !e.Start.Equal(wantStart) || !e.End.Equal(wantEnd) {
+				t.Errorf("made in %s, asked in %s: %v – %v, want %v – %v (midnights in the automation's zone)",
+					e.Subject, asked, e.Start, e.End, wantStart, wantEnd)
+			}
 		}
 	}
 }
@@ -310,13 +317,8 @@ func TestDeltaRefusesMalformedPages(t *testing.T) {
 		"not JSON":             `{"value": [`,
 		"no links":             `{"value": []}`,
 		"id of the wrong type": `{"@odata.deltaLink": "LINK", "value": [{"id": 5}]}`,
-		"event without id":     `{"@odata.deltaLink": "LINK", "value": [{"subject": "x"}]}`,
-		"unreadable start": `{"@odata.deltaLink": "LINK", "value": [{"id": "a", "start": {"dateTime": "yesterday", "timeZone": "UTC"},
-			"end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}}]}`,
-		"unknown zone": `{"@odata.deltaLink": "LINK", "value": [{"id": "a", "start": {"dateTime": "2025-03-10T09:00:00.0000000", "timeZone": "Mars/Olympus"},
-			"end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}}]}`,
-		"link elsewhere":   `{"@odata.deltaLink": "https://graph.microsoft.com/v1.0/users/x/calendarView/delta?$deltatoken=abc", "value": []}`,
-		"value not a list": `{"@odata.deltaLink": "LINK", "value": {"id": "a"}}`,
+		"link elsewhere":       `{"@odata.deltaLink": "https://graph.microsoft.com/v1.0/users/x/calendarView/delta?$deltatoken=abc", "value": []}`,
+		"value not a list":     `{"@odata.deltaLink": "LINK", "value": {"id": "a"}}`,
 	}
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
@@ -335,5 +337,42 @@ func TestDeltaRefusesMalformedPages(t *testing.T) {
 				t.Errorf("no diagnosis for %v", err)
 			}
 		})
+	}
+}
+
+// TestDeltaReadsEachItemOnItsOwn: an item that cannot be read comes back
+// marked, with its reason, and the rest of the page is read.
+func TestDeltaReadsEachItemOnItsOwn(t *testing.T) {
+	s := newSim(t)
+	link := s.GraphURL() + "/users/" + watched + "/calendarView/delta?$deltatoken=x"
+	times := `"start": {"dateTime": "2025-03-10T09:00:00.0000000", "timeZone": "UTC"}, "end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}`
+	s.InjectFault(graphtest.Fault{Times: 1, Body: `{"@odata.deltaLink": "` + link + `", "value": [
+		{"subject": "no id", ` + times + `},
+		{"id": "start", "start": {"dateTime": "yesterday", "timeZone": "UTC"}, "end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}},
+		{"id": "zone", "type": "occurrence", "seriesMasterId": "M", "start": {"dateTime": "2025-03-10T09:00:00.0000000", "timeZone": "Mars/Olympus"}, "end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}},
+		{"id": "backwards", "start": {"dateTime": "2025-03-10T11:00:00.0000000", "timeZone": "UTC"}, "end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}},
+		{"id": "good", "subject": "Visit", "iCalUId": "U", "organizer": {"emailAddress": {"address": "h@contoso.example"}}, ` + times + `}]}`})
+	p, err := newClient(t, s, automationFor(s), optionsFor(s)).DeltaPage(context.Background(), graph.Cursor{Start: day(0, 0, 0), End: day(30, 0, 0)})
+	if err != nil {
+		t.Fatalf("a page with unreadable items: %v", err)
+	}
+	want := []struct{ id, reason string }{
+		{"", "without an id"}, {"start", `start: "yesterday" is not a date and time`},
+		{"zone", `unknown time zone "Mars/Olympus"`}, {"backwards", "ends before it starts"}, {"good", ""},
+	}
+	if len(p.Events) != len(want) {
+		t.Fatalf("%d events, want %d: %+v", len(p.Events), len(want), p.Events)
+	}
+	for i, w := range want {
+		e := p.Events[i]
+		if e.ID != w.id || (w.reason == "") != (e.Unreadable == "") || !strings.Contains(e.Unreadable, w.reason) {
+			t.Errorf("item %d = id %q unreadable %q, want id %q and %q", i, e.ID, e.Unreadable, w.id, w.reason)
+		}
+	}
+	if z := p.Events[2]; z.Type != graph.TypeOccurrence || z.SeriesMasterID != "M" {
+		t.Errorf("the unreadable occurrence lost its series: %+v", z)
+	}
+	if g := p.Events[4]; g.Subject != "Visit" || g.Organizer.Email != "h@contoso.example" || !g.Start.Equal(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("the readable item = %+v", g)
 	}
 }

@@ -62,19 +62,3 @@ func TestTokenRoles(t *testing.T) {
 		}
 	}
 }
-
-func TestNearestMidnight(t *testing.T) {
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	tests := []struct{ in, want time.Time }{
-		{time.Date(2025, 3, 9, 23, 0, 0, 0, time.UTC), time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)},
-		{time.Date(2025, 3, 10, 5, 0, 0, 0, time.UTC), time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)},
-		{time.Date(2025, 3, 10, 0, 0, 0, 0, berlin), time.Date(2025, 3, 10, 0, 0, 0, 0, berlin)},
-		{time.Date(2025, 3, 31, 0, 0, 0, 0, time.UTC).In(berlin), time.Date(2025, 3, 31, 0, 0, 0, 0, berlin)}, // 02:00 CEST
-		{time.Date(2025, 12, 31, 22, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
-	}
-	for _, tc := range tests {
-		if got := nearestMidnight(tc.in); !got.Equal(tc.want) || got.Location() != tc.want.Location() {
-			t.Errorf("nearestMidnight(%v) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}

@@ -17,11 +17,20 @@ import (
 )
 
 // Calendar is the Graph side of one automation: the watched mailbox's
-// calendarView delta and replies to organizers; *graph.Client implements it.
+// calendarView delta, whole events and series, and replies to organizers;
+// *graph.Client implements it.
 type Calendar interface {
 	// DeltaPage fetches one page of a delta round; an expired link answers
 	// an error for which IsResync is true.
 	DeltaPage(ctx context.Context, cur graph.Cursor) (*graph.Page, error)
+	// GetEvent reads one event of the mailbox whole, the mailbox's own
+	// response included; an event no longer there answers an error for
+	// which graph.IsGone is true.
+	GetEvent(ctx context.Context, id string) (graph.Event, error)
+	// Instances reads the occurrences and exceptions of a series that
+	// overlap [start, end), whole; a series no longer there answers an
+	// error for which graph.IsGone is true.
+	Instances(ctx context.Context, masterID string, start, end time.Time) ([]graph.Event, error)
 	// Respond answers the organizer of the mailbox's copy of an event.
 	Respond(ctx context.Context, eventID string, r graph.Response, comment string) error
 }

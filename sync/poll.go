@@ -228,6 +228,10 @@ func (e *Engine) applyPage(ctx context.Context, events []graph.Event, next store
 	index := make(map[string]int, len(events))
 	var page []graph.Event
 	for _, ev := range events {
+		if ev.Unreadable != "" {
+			e.log.Warn("skipping an event Graph sent in a form that cannot be read", "event", clean(ev.ID), "reason", clean(ev.Unreadable))
+			continue
+		}
 		if ev.ID == "" {
 			continue
 		}
