@@ -10,6 +10,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/graph"
+	"invitesync/graph/graphtest"
 	"invitesync/idm"
 	invsync "invitesync/sync"
 	"invitesync/sync/store"
@@ -73,6 +74,29 @@ func TestTheWeekBecomesTheExpectedVisits(t *testing.T) {
 		"carol.jensen@northwind.com", "dan.okafor@litware.com", "eve.martin@fabrikam.com", "grace.moreau@example.org"}
 	if got := visitors(d); !slices.Equal(got, want) {
 		t.Errorf("IDM holds visits for %v, want %v", got, want)
+	}
+	// The review's occurrences come to the week of its next meeting, the
+	// moved one at its new hour, none on the cancelled one's day; the
+	// training day, booked in Tonga time, keeps its date in Madrid.
+	days := workingDays(now.In(d.loc), 5)
+	var carol []string
+	for _, v := range d.IDM.ActiveVisits() {
+		arrival := v.Arrival.In(d.loc)
+		switch v.Visitor.Email {
+		case "carol.jensen@northwind.com":
+			carol = append(carol, arrival.Format("2006-01-02 15:04"))
+		case "dan.okafor@litware.com":
+			if arrival.Format(time.DateOnly) != days[2].Format(time.DateOnly) {
+				t.Errorf("the training day's visit arrives %s, want on %s", arrival, days[2].Format(time.DateOnly))
+			}
+		}
+	}
+	slices.Sort(carol)
+	review := func(week, hour int) string {
+		return at(days[1].AddDate(0, 0, 7*week), hour, 0).Format("2006-01-02 15:04")
+	}
+	if wantCarol := []string{review(0, 15), review(1, 16), review(3, 15)}; !slices.Equal(carol, wantCarol) {
+		t.Errorf("supplier review visits arrive %v, want %v", carol, wantCarol)
 	}
 	rows, err := st.Activity(t.Context(), store.ActivityQuery{Automation: Automation, Limit: 100})
 	if err != nil {
@@ -180,4 +204,32 @@ func TestASCIIOnly(t *testing.T) {
 			t.Errorf("asciiOnly(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestTheStreamAddsGuestsToTheWholeSeries(t *testing.T) {
+	d, err := Start(t.TempDir(), monday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	s := d.NewStream(3, func() time.Time { return monday })
+	for range 20 * len(rhythm) {
+		c, err := s.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Kind != NewGuest || c.EventID != d.Week.Series {
+			continue
+		}
+		master, _ := d.Graph.Event(Mailbox, d.Week.Series)
+		joined := master.Attendees[len(master.Attendees)-1]
+		for _, id := range d.Week.Occurrences {
+			occ, _ := d.Graph.Event(Mailbox, id)
+			if !slices.ContainsFunc(occ.Attendees, func(a graphtest.Attendee) bool { return a.Address == joined.Address }) {
+				t.Errorf("occurrence %s lacks %s, who joined the series", id, joined.Address)
+			}
+		}
+		return
+	}
+	t.Fatal("no guest joined the series in 20 rounds of changes")
 }

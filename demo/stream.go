@@ -42,6 +42,9 @@ type Stream struct {
 	loc  *time.Location
 	n    int
 	live []string // events the stream created that it may still change
+	// series is the week's weekly meeting: a new guest sometimes joins the
+	// whole series, which reaches every coming occurrence.
+	series string
 }
 
 // NewStream returns a stream whose choices follow seed, so a run can be
@@ -50,7 +53,7 @@ func (d *Demo) NewStream(seed uint64, now func() time.Time) *Stream {
 	if now == nil {
 		now = time.Now
 	}
-	return &Stream{g: d.Graph, rnd: rand.New(rand.NewPCG(seed, seed^0x5eed)), now: now, loc: d.loc}
+	return &Stream{g: d.Graph, rnd: rand.New(rand.NewPCG(seed, seed^0x5eed)), now: now, loc: d.loc, series: d.Week.Series}
 }
 
 // Run makes a change every interval until ctx ends, and calls poke after
@@ -164,6 +167,9 @@ func (s *Stream) cancel() (Change, error) {
 
 func (s *Stream) addGuest() (Change, error) {
 	id := pick(s.rnd, s.live)
+	if s.series != "" && s.rnd.IntN(3) == 0 {
+		id = s.series
+	}
 	company := pick(s.rnd, companies)
 	if e, ok := s.g.Event(Mailbox, id); ok {
 		if _, name, ok := strings.Cut(e.Subject, " with "); ok {

@@ -12,10 +12,18 @@ type Week struct {
 	External string
 	// Internal has colleagues only: skipped, with the reason.
 	Internal string
-	// Series is a weekly meeting with a supplier: one visit per occurrence.
-	Series      string
-	Occurrences []string
-	// AllDay is a training day: a visit during the working hours.
+	// Series is a weekly meeting with a supplier that began ten weeks ago and
+	// runs three more: one visit per occurrence still to come. Occurrences
+	// are its four in the coming month; Moved, the second, was moved an hour
+	// later (an exception: its visit follows it), and CancelledOccurrence,
+	// the third, was cancelled by the organizer (no visit).
+	Series              string
+	Occurrences         []string
+	Moved               string
+	CancelledOccurrence string
+	// AllDay is a training day, booked by a host working in Tonga time
+	// (UTC+13): a visit during the working hours of its date, not the day
+	// before.
 	AllDay string
 	// UnknownHost is organised by someone IDM does not know as an employee:
 	// no visit, and a reply to the organizer saying why.
@@ -67,7 +75,9 @@ func addWeek(g *graphtest.Server, now time.Time) (Week, error) {
 	days := workingDays(now, 5)
 	var w Week
 	add := func(id *string, e graphtest.Event) error {
-		e.TimeZone = TimeZone
+		if e.TimeZone == "" {
+			e.TimeZone = TimeZone
+		}
 		var err error
 		*id, err = g.AddEvent(Mailbox, e)
 		return err
@@ -88,19 +98,10 @@ func addWeek(g *graphtest.Server, now time.Time) (Week, error) {
 				Attendees: []graphtest.Attendee{colleague(mailbox), colleague(ana), colleague(maria), colleague(tom)},
 			})
 		},
-		func() error {
-			e := graphtest.Event{
-				Subject: "Supplier review with Northwind", Organizer: maria, TimeZone: TimeZone,
-				Start: at(days[1], 15, 0), End: at(days[1], 16, 0),
-				Attendees: []graphtest.Attendee{colleague(mailbox), guest("Carol Jensen", "carol.jensen@northwind.com")},
-			}
-			var err error
-			w.Series, w.Occurrences, err = g.AddWeeklySeries(Mailbox, e, 3)
-			return err
-		},
+		func() error { return addSeries(g, &w, days[1]) },
 		func() error {
 			return add(&w.AllDay, graphtest.Event{
-				Subject: "Partner training day (Litware)", Organizer: tom, AllDay: true,
+				Subject: "Partner training day (Litware)", Organizer: tom, AllDay: true, TimeZone: "Tonga Standard Time",
 				Start: days[2], End: days[2],
 				Attendees: []graphtest.Attendee{colleague(mailbox), guest("Dan Okafor", "dan.okafor@litware.com")},
 			})
@@ -137,4 +138,32 @@ func addWeek(g *graphtest.Server, now time.Time) (Week, error) {
 		}
 	}
 	return w, nil
+}
+
+// seriesWeeks are how many weeks the supplier review has run before day,
+// and how many more it runs.
+const seriesWeeksBefore, seriesWeeksAfter = 10, 4
+
+// addSeries adds the weekly supplier review, whose first meeting lies ten
+// weeks before day, with one coming occurrence moved and one cancelled.
+func addSeries(g *graphtest.Server, w *Week, day time.Time) error {
+	first := day.AddDate(0, 0, -7*seriesWeeksBefore)
+	e := graphtest.Event{
+		Subject: "Supplier review with Northwind", Organizer: maria, TimeZone: TimeZone,
+		Start: at(first, 15, 0), End: at(first, 16, 0),
+		Attendees: []graphtest.Attendee{colleague(mailbox), guest("Carol Jensen", "carol.jensen@northwind.com")},
+	}
+	var all []string
+	var err error
+	if w.Series, all, err = g.AddWeeklySeries(Mailbox, e, seriesWeeksBefore+seriesWeeksAfter); err != nil {
+		return err
+	}
+	w.Occurrences = all[seriesWeeksBefore:]
+	w.Moved, w.CancelledOccurrence = w.Occurrences[1], w.Occurrences[2]
+	if err := g.UpdateEvent(Mailbox, w.Moved, func(e *graphtest.Event) {
+		e.Start, e.End = e.Start.Add(time.Hour), e.End.Add(time.Hour)
+	}); err != nil {
+		return err
+	}
+	return g.CancelEvent(Mailbox, w.CancelledOccurrence)
 }
