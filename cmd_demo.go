@@ -83,7 +83,7 @@ func (a *app) demo(ctx context.Context, skipWizard bool, every time.Duration) (e
 
 	cfg, clientSecret, apiKey := d.Config(now)
 	if skipWizard {
-		if err := saveDemoConfig(a.configPath, a.secrets, cfg, clientSecret, apiKey); err != nil {
+		if err := saveDemoConfig(a.configPath, a.secretStore(), cfg, clientSecret, apiKey, now); err != nil {
 			return failedErr(err)
 		}
 	} else if err := a.demoWizard(ctx, cfg, clientSecret, apiKey); err != nil {
@@ -141,16 +141,16 @@ func useDemoEndpoints(d *demo.Demo) error {
 	return nil
 }
 
-// saveDemoConfig does what the wizard's Save does, without the wizard.
-func saveDemoConfig(path string, secrets config.SecretStore, cfg *config.Config, clientSecret, apiKey string) error {
-	name := cfg.Automations[0].Name
-	if err := secrets.Set(config.ClientSecretKey(name), clientSecret); err != nil {
+// saveDemoConfig saves the demo's automation the way the wizard's Save
+// does (config.PlanChange and Commit), without the wizard.
+func saveDemoConfig(path string, secrets *config.Secrets, cfg *config.Config, clientSecret, apiKey string, now time.Time) error {
+	plan, err := config.PlanChange(path, nil, secrets, config.Change{
+		Automation: cfg.Automations[0], IDM: cfg.IDM, ClientSecret: clientSecret, IDMAPIKey: apiKey,
+	}, now)
+	if err != nil {
 		return err
 	}
-	if err := secrets.Set(config.IDMAPIKeyKey, apiKey); err != nil {
-		return err
-	}
-	return config.Save(path, cfg)
+	return plan.Commit()
 }
 
 // demoWizard runs the set-up wizard prefilled with the simulators' values,

@@ -54,6 +54,12 @@ func (e *setupEnv) configPath() string {
 	return filepath.Join(e.configDir, "invitesync", "config.toml")
 }
 
+// keyring is this configuration's secrets in the OS keyring.
+func (e *setupEnv) keyring() *config.Secrets {
+	s, _ := config.OpenSecrets(e.configPath(), config.NewKeyring())
+	return s
+}
+
 func (e *setupEnv) secretFile(t *testing.T, name, value string) string {
 	t.Helper()
 	p := filepath.Join(e.secretsDir, name)
@@ -117,7 +123,7 @@ func TestSetupNoInputKeepsSecretsInTheKeyringOnly(t *testing.T) {
 			t.Errorf("the output shows a secret:\n%s%s", stdout, stderr)
 		}
 	}
-	k := config.NewKeyring()
+	k := e.keyring()
 	if v, err := k.Get(config.ClientSecretKey("Front desk")); v != testClientSecret || err != nil {
 		t.Errorf("client secret in the keyring = %q, %v", v, err)
 	}
@@ -161,7 +167,8 @@ func TestSetupNoInputEditsOnlyTheGivenFlags(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("edit: exit %d\n%s%s", code, out, errOut)
 	}
-	if !strings.Contains(out, `Updated automation "Edit me"`) || !regexp.MustCompile(`IDM API key +unchanged`).MatchString(out) {
+	if !strings.Contains(out, `Updated automation "Edit me"`) || !regexp.MustCompile(`IDM API key +kept \(the one already stored\)`).MatchString(out) ||
+		!strings.Contains(out, `The Salto IDM API key: not given, so the one stored in the OS keyring (item "`+e.keyring().StoreKey(config.IDMAPIKeyKey)+`") is kept.`) {
 		t.Errorf("output:\n%s", out)
 	}
 	after, err := config.Load(e.configPath())
@@ -175,7 +182,7 @@ func TestSetupNoInputEditsOnlyTheGivenFlags(t *testing.T) {
 	if got := after.Automations[0]; len(after.Automations) != 1 || !equalAutomation(got, want) {
 		t.Fatalf("after the edit:\n got %+v\nwant %+v", got, want)
 	}
-	if v, _ := config.NewKeyring().Get(config.ClientSecretKey("Edit me")); v != rotated {
+	if v, _ := e.keyring().Get(config.ClientSecretKey("Edit me")); v != rotated {
 		t.Fatalf("the rotated secret was not stored")
 	}
 	e.assertNowhere(t, rotated)
@@ -213,18 +220,19 @@ func TestSetupNoInputRejectsBadFlagsAndWritesNothing(t *testing.T) {
 		`  --day-start: "8am" is not a time of day: expected HH:MM`,
 		`  --exclude: entry 1: "ceo" is not an email address`,
 		`  --secret-expires: "31/05/2027" is not a date: expected YYYY-MM-DD`,
+		`  --environment: required: the Salto IDM environment the visits go to, e.g. Production`,
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	if n := strings.Count(errOut, "\n  --"); n != 9 {
-		t.Errorf("want one line per bad flag (9), got %d:\n%s", n, errOut)
+	if n := strings.Count(errOut, "\n  --"); n != 10 {
+		t.Errorf("want one line per bad or missing flag (10), got %d:\n%s", n, errOut)
 	}
 	if _, err := os.Stat(e.configPath()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a configuration was written: %v", err)
 	}
-	if _, err := config.NewKeyring().Get(config.ClientSecretKey("Bad")); !errors.Is(err, config.ErrSecretNotFound) {
+	if _, err := e.keyring().Get(config.ClientSecretKey("Bad")); !errors.Is(err, config.ErrSecretNotFound) {
 		t.Errorf("the secret was stored despite the errors: %v", err)
 	}
 }
@@ -234,6 +242,7 @@ func TestSetupNoInputSecretProblems(t *testing.T) {
 	e := newSetupEnv(t)
 	base := func(name string) []string {
 		return []string{"setup", "--no-input", "--name", name, "--mailbox", "visitors@contoso.com",
+			"--environment", "Production", "--secret-expires", "2099-12-31",
 			"--timezone", "Europe/Madrid", "--tenant-id", testTenant, "--client-id", testClient,
 			"--idm-url", "https://idm.example.com", "--idm-api-key-file", e.secretFile(t, "ik", testIDMKey)}
 	}
@@ -244,7 +253,9 @@ func TestSetupNoInputSecretProblems(t *testing.T) {
 		want  string
 	}{
 		{"no client secret", nil, "",
-			"--client-secret-file: a new automation needs its client secret: pass --client-secret-file PATH or --client-secret-stdin, or set INVITESYNC_CLIENT_SECRET_FILE or INVITESYNC_CLIENT_SECRET"},
+			"--client-secret-file: required: a new automation needs its client secret: pass --client-secret-file PATH or --client-secret-stdin, " +
+				"or set INVITESYNC_CLIENT_SECRET_FILE_NO_CLIENT_SECRET to a file holding it (or INVITESYNC_CLIENT_SECRET_NO_CLIENT_SECRET to the value, " +
+				"or INVITESYNC_CLIENT_SECRET_FILE or INVITESYNC_CLIENT_SECRET for every automation)"},
 		{"secret ID instead of value", []string{"--client-secret-stdin"}, "9b2c1f0e-1234-4abc-8def-0123456789ab\n",
 			"--client-secret-stdin: looks like the Secret ID (a GUID): expected the secret's Value"},
 		{"empty stdin", []string{"--client-secret-stdin"}, "",
@@ -273,7 +284,7 @@ func TestSetupNoInputSecretProblems(t *testing.T) {
 	if code, out, errOut := e.run("", base("From env")...); code != exitOK {
 		t.Fatalf("with %s: exit %d\n%s%s", config.EnvClientSecret, code, out, errOut)
 	}
-	if v, _ := config.NewKeyring().Get(config.ClientSecretKey("From env")); v != testClientSecret {
+	if v, _ := e.keyring().Get(config.ClientSecretKey("From env")); v != testClientSecret {
 		t.Fatal("the secret from the variable was not stored")
 	}
 }
@@ -339,13 +350,15 @@ func TestSetupNoInputWithoutKeyring(t *testing.T) {
 	}
 	for _, want := range []string{
 		"warning: the secrets were not stored: no OS keyring is available: the D-Bus session bus named by DBUS_SESSION_BUS_ADDRESS does not answer",
-		`The service will need INVITESYNC_CLIENT_SECRET_FILE (or INVITESYNC_CLIENT_SECRET) for the client secret of automation "No keyring" and INVITESYNC_IDM_API_KEY_FILE (or INVITESYNC_IDM_API_KEY) for the Salto IDM API key at run time.`,
+		"At run time the service will need:\n" +
+			`  for the client secret of automation "No keyring": INVITESYNC_CLIENT_SECRET_FILE_NO_KEYRING to a file holding it (or INVITESYNC_CLIENT_SECRET_NO_KEYRING to the value, or INVITESYNC_CLIENT_SECRET_FILE or INVITESYNC_CLIENT_SECRET for every automation)` + "\n" +
+			"  for the Salto IDM API key: INVITESYNC_IDM_API_KEY_FILE to a file holding it (or INVITESYNC_IDM_API_KEY to the value)\n",
 	} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 		}
 	}
-	if !strings.Contains(out.String(), "not stored (no keyring): set INVITESYNC_CLIENT_SECRET_FILE at run time") {
+	if !strings.Contains(out.String(), "not stored (no keyring): set INVITESYNC_CLIENT_SECRET_FILE_NO_KEYRING at run time") {
 		t.Errorf("stdout:\n%s", out.String())
 	}
 	if _, err := config.Load(e.configPath()); err != nil {

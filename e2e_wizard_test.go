@@ -143,7 +143,11 @@ func TestE2EWizardSetsUpAnAutomation(t *testing.T) {
 	if cfg.IDM.URL != m.idm.URL() {
 		t.Errorf("IDM URL %q", cfg.IDM.URL)
 	}
-	kr := config.NewKeyring()
+	// The secrets are the configuration's own: under the id written in it.
+	if cfg.ID == "" {
+		t.Error("the configuration has no id")
+	}
+	kr := config.NewSecrets(config.NewKeyring(), cfg.ID)
 	if v, err := kr.Get(config.ClientSecretKey("Reception")); err != nil || v != m.graph.Secret {
 		t.Errorf("client secret in the keyring: %v (matches: %v)", err, v == m.graph.Secret)
 	}

@@ -22,6 +22,10 @@ const (
 
 // Config is the whole configuration file.
 type Config struct {
+	// ID names this configuration's secrets in the OS keyring (see
+	// Secrets), so that two configurations never share one. Save writes it
+	// on the first save; a file without one gets the ID its path gives.
+	ID          string       `toml:"id,omitempty"`
 	IDM         IDM          `toml:"idm"`
 	Automations []Automation `toml:"automation"`
 }

@@ -120,7 +120,7 @@ func TestKeyringUnavailable(t *testing.T) {
 			}
 			for _, want := range []string{
 				`cannot read the client secret of automation "Front desk": no OS keyring is available: ` + tc.want,
-				"or set INVITESYNC_CLIENT_SECRET_FILE to a file holding it (or INVITESYNC_CLIENT_SECRET to the value) (detail: ",
+				"or set INVITESYNC_CLIENT_SECRET_FILE_FRONT_DESK to a file holding it (or INVITESYNC_CLIENT_SECRET_FRONT_DESK to the value, or INVITESYNC_CLIENT_SECRET_FILE or INVITESYNC_CLIENT_SECRET for every automation) (detail: ",
 			} {
 				if !strings.Contains(got, want) {
 					t.Errorf("message lacks %q:\n%s", want, got)

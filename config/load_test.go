@@ -43,6 +43,11 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
+	// The first save writes the ID the file's path gives.
+	if got.ID != config.PathID(path) || got.ID == "" {
+		t.Fatalf("saved ID %q, want %q", got.ID, config.PathID(path))
+	}
+	want.ID = got.ID
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("round trip changed the configuration:\n got %+v\nwant %+v", got, want)
 	}

@@ -13,8 +13,8 @@ import (
 // header opens every file Save writes.
 const header = `# invitesync configuration: the Salto IDM connection and the automations.
 # Secrets (client secrets, the IDM API key) are not kept here: they live in the
-# OS keyring, or come from INVITESYNC_CLIENT_SECRET(_FILE) and
-# INVITESYNC_IDM_API_KEY(_FILE).
+# OS keyring under this file's id, or come from INVITESYNC_CLIENT_SECRET(_FILE),
+# INVITESYNC_CLIENT_SECRET(_FILE)_<AUTOMATION> and INVITESYNC_IDM_API_KEY(_FILE).
 
 `
 
@@ -25,6 +25,9 @@ const header = `# invitesync configuration: the Salto IDM connection and the aut
 // Save refuses to replace an existing file that does not parse (the error
 // matches ErrCorrupt and names the line): a hand edit gone wrong is not
 // thrown away silently. Overwrite replaces it.
+//
+// A configuration without an ID is written with the file's own, or the
+// one its path gives (PathID): the ID its secrets are kept under.
 func Save(path string, c *Config) error { return save(path, c, false) }
 
 // Overwrite is Save that also replaces an existing file that does not parse.
@@ -34,16 +37,24 @@ func save(path string, c *Config, replaceCorrupt bool) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if !replaceCorrupt {
-		if _, err := Read(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			if errors.Is(err, ErrCorrupt) {
-				return fmt.Errorf("not overwriting %s, which does not parse: fix it or move it away first: %w", path, err)
-			}
-			return fmt.Errorf("not overwriting %s: %w", path, err)
+	old, err := Read(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) && !replaceCorrupt {
+		if errors.Is(err, ErrCorrupt) {
+			return fmt.Errorf("not overwriting %s, which does not parse: fix it or move it away first: %w", path, err)
 		}
+		return fmt.Errorf("not overwriting %s: %w", path, err)
+	}
+	out := *c
+	// The file keeps the ID its secrets are stored under: the one it has,
+	// else the one its path gives (see OpenSecrets).
+	switch {
+	case out.ID != "":
+	case old != nil && old.ID != "":
+		out.ID = old.ID
+	default:
+		out.ID = PathID(path)
 	}
 	// The file always holds IANA names, whatever the caller was given.
-	out := *c
 	out.Automations = append([]Automation(nil), c.Automations...)
 	for i := range out.Automations {
 		out.Automations[i].TimeZone, _ = NormalizeTimeZone(out.Automations[i].TimeZone)

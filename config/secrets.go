@@ -25,13 +25,41 @@ type SecretStore interface {
 
 // Environment variables that give secrets to a service; when set they win
 // over the keyring. The _FILE forms name a file holding the secret (a
-// systemd credential, for example).
+// systemd credential, for example). EnvClientSecret and EnvClientSecretFile
+// serve every automation; followed by "_" and an automation's EnvName they
+// serve that automation alone, and win over the shared ones.
 const (
 	EnvClientSecret     = "INVITESYNC_CLIENT_SECRET"
 	EnvClientSecretFile = "INVITESYNC_CLIENT_SECRET_FILE"
 	EnvIDMAPIKey        = "INVITESYNC_IDM_API_KEY"
 	EnvIDMAPIKeyFile    = "INVITESYNC_IDM_API_KEY_FILE"
 )
+
+// EnvName is an automation's name as environment variables carry it:
+// upper-cased, every character other than A–Z and 0–9 written as "_"
+// ("Front desk" is FRONT_DESK).
+func EnvName(automation string) string {
+	return strings.Map(func(r rune) rune {
+		r = unicode.ToUpper(r)
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, automation)
+}
+
+// clientSecretEnvs are the variables that give automation's client secret
+// to it alone: INVITESYNC_CLIENT_SECRET_FILE_<NAME> and
+// INVITESYNC_CLIENT_SECRET_<NAME>. The latter is left out when it is
+// the shared file variable (an automation called "File").
+func clientSecretEnvs(automation string) (env, fileEnv string) {
+	name := EnvName(automation)
+	env, fileEnv = EnvClientSecret+"_"+name, EnvClientSecretFile+"_"+name
+	if env == EnvClientSecretFile {
+		env = ""
+	}
+	return env, fileEnv
+}
 
 // IDMAPIKeyKey is the store key of the Salto IDM API key.
 const IDMAPIKeyKey = "idm-api-key"
@@ -49,18 +77,37 @@ type Secret struct {
 	Label   string // e.g. `the client secret of automation "Front desk"`
 	Env     string // variable holding the value
 	FileEnv string // variable naming a file that holds the value
-	Hint    string // how to store it, e.g. the setup command
+	// OwnEnv and OwnFileEnv, when set, are the variables of this secret
+	// alone (one automation's), which win over Env and FileEnv.
+	OwnEnv, OwnFileEnv string
+	Hint               string // how to store it, e.g. the setup command
 }
 
 // ClientSecret describes the Entra client secret of the named automation.
 func ClientSecret(automation string) Secret {
+	env, fileEnv := clientSecretEnvs(automation)
 	return Secret{
-		Key:     ClientSecretKey(automation),
-		Label:   fmt.Sprintf("the client secret of automation %q", automation),
-		Env:     EnvClientSecret,
-		FileEnv: EnvClientSecretFile,
-		Hint:    fmt.Sprintf("invitesync setup --no-input --name %q --client-secret-file PATH", automation),
+		Key:        ClientSecretKey(automation),
+		Label:      fmt.Sprintf("the client secret of automation %q", automation),
+		Env:        EnvClientSecret,
+		FileEnv:    EnvClientSecretFile,
+		OwnEnv:     env,
+		OwnFileEnv: fileEnv,
+		Hint:       fmt.Sprintf("invitesync setup --no-input --name %q --client-secret-file PATH", automation),
 	}
+}
+
+// Variables says which variables give the secret at run time, for messages:
+// "INVITESYNC_CLIENT_SECRET_FILE_FRONT_DESK to a file holding it (or …)".
+func (s Secret) Variables() string {
+	if s.OwnFileEnv == "" {
+		return fmt.Sprintf("%s to a file holding it (or %s to the value)", s.FileEnv, s.Env)
+	}
+	value := ""
+	if s.OwnEnv != "" {
+		value = s.OwnEnv + " to the value, or "
+	}
+	return fmt.Sprintf("%s to a file holding it (or %s%s or %s for every automation)", s.OwnFileEnv, value, s.FileEnv, s.Env)
 }
 
 // IDMAPIKey describes the Salto IDM API key.
@@ -84,7 +131,7 @@ type SecretError struct {
 // Error explains the failure and the ways to provide the secret.
 func (e *SecretError) Error() string {
 	s := e.Secret
-	orEnv := fmt.Sprintf("set %s to a file holding it (or %s to the value)", s.FileEnv, s.Env)
+	orEnv := "set " + s.Variables()
 	var ku *KeyringUnavailableError
 	switch {
 	case errors.Is(e.Err, ErrSecretNotFound):
@@ -99,8 +146,8 @@ func (e *SecretError) Error() string {
 // Unwrap returns the cause.
 func (e *SecretError) Unwrap() error { return e.Err }
 
-// Resolve returns the secret's value and where it came from: the file named
-// by FileEnv, else the variable Env, else the store (from is "keyring").
+// Resolve returns the secret's value and where it came from: the
+// environment (see FromEnvironment), else the store (from is "keyring").
 // A file's trailing newline is dropped. Errors are *SecretError.
 func (s Secret) Resolve(store SecretStore) (value, from string, err error) {
 	if v, from, err := s.FromEnvironment(); v != "" || err != nil {
@@ -113,18 +160,29 @@ func (s Secret) Resolve(store SecretStore) (value, from string, err error) {
 	return v, "keyring", nil
 }
 
-// FromEnvironment returns the secret from the file named by FileEnv, else
-// from the variable Env, and which one it used; "" when neither is set.
+// FromEnvironment returns the secret from the first variable set of
+// OwnFileEnv, OwnEnv, FileEnv and Env (the _FILE ones name a file), and
+// which one it used; "" when none is set.
 func (s Secret) FromEnvironment() (value, from string, err error) {
-	if path := os.Getenv(s.FileEnv); path != "" {
-		v, err := ReadSecretFile(path)
-		if err != nil {
-			return "", "", &SecretError{Secret: s, Err: fmt.Errorf("%s: %w", s.FileEnv, err)}
+	for _, v := range []struct {
+		name string
+		file bool
+	}{{s.OwnFileEnv, true}, {s.OwnEnv, false}, {s.FileEnv, true}, {s.Env, false}} {
+		val := ""
+		if v.name != "" {
+			val = os.Getenv(v.name)
 		}
-		return v, s.FileEnv, nil
-	}
-	if v := os.Getenv(s.Env); v != "" {
-		return v, s.Env, nil
+		switch {
+		case val == "":
+		case v.file:
+			secret, err := ReadSecretFile(val)
+			if err != nil {
+				return "", "", &SecretError{Secret: s, Err: fmt.Errorf("%s: %w", v.name, err)}
+			}
+			return secret, v.name, nil
+		default:
+			return val, v.name, nil
+		}
 	}
 	return "", "", nil
 }

@@ -72,6 +72,37 @@ func TestResolvePrefersEnvironment(t *testing.T) {
 	}
 }
 
+// TestResolvePerAutomationVariables: INVITESYNC_CLIENT_SECRET(_FILE)_<NAME>
+// gives one automation its own secret and wins over the shared variables;
+// another automation keeps reading the shared ones.
+func TestResolvePerAutomationVariables(t *testing.T) {
+	store := config.NewMemoryStore()
+	file := filepath.Join(t.TempDir(), "warehouse-secret")
+	os.WriteFile(file, []byte("from-warehouse-file\n"), 0o600)
+	t.Setenv(config.EnvClientSecret, "shared")
+	t.Setenv(config.EnvClientSecretFile, "")
+	t.Setenv("INVITESYNC_CLIENT_SECRET_FRONT_DESK", "front-desk-own")
+	t.Setenv("INVITESYNC_CLIENT_SECRET_FILE_WAREHOUSE_GATE_2", file)
+	for name, want := range map[string][2]string{
+		"Front desk":       {"front-desk-own", "INVITESYNC_CLIENT_SECRET_FRONT_DESK"},
+		"Warehouse gate 2": {"from-warehouse-file", "INVITESYNC_CLIENT_SECRET_FILE_WAREHOUSE_GATE_2"},
+		"Back office":      {"shared", config.EnvClientSecret},
+	} {
+		v, from, err := config.ClientSecret(name).Resolve(store)
+		if v != want[0] || from != want[1] || err != nil {
+			t.Errorf("%s: %q from %s, %v; want %q from %s", name, v, from, err, want[0], want[1])
+		}
+	}
+	if got := config.EnvName("Empfang München/Süd"); got != "EMPFANG_M_NCHEN_S_D" {
+		t.Errorf("EnvName = %q", got)
+	}
+	// An automation called "File" would read the shared file variable as
+	// its value: only its _FILE_ variable is its own.
+	if s := config.ClientSecret("File"); s.OwnEnv != "" || s.OwnFileEnv != "INVITESYNC_CLIENT_SECRET_FILE_FILE" {
+		t.Errorf("automation File: %+v", s)
+	}
+}
+
 func TestResolveFileErrorsHideTheSecret(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
@@ -132,7 +163,8 @@ func TestResolveNotFoundSaysHowToSetIt(t *testing.T) {
 	}
 	want := `the client secret of automation "Front desk" is not in the keyring: store it with ` +
 		`"invitesync setup --no-input --name \"Front desk\" --client-secret-file PATH", ` +
-		`or set INVITESYNC_CLIENT_SECRET_FILE to a file holding it (or INVITESYNC_CLIENT_SECRET to the value)`
+		`or set INVITESYNC_CLIENT_SECRET_FILE_FRONT_DESK to a file holding it (or INVITESYNC_CLIENT_SECRET_FRONT_DESK to the value, ` +
+		`or INVITESYNC_CLIENT_SECRET_FILE or INVITESYNC_CLIENT_SECRET for every automation)`
 	if err.Error() != want {
 		t.Fatalf("message\n got %s\nwant %s", err, want)
 	}

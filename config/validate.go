@@ -73,8 +73,13 @@ func (c *Config) Validate() error {
 			errs = append(errs, &FieldError{Automation: automation, Field: field, Message: err.Error()})
 		}
 	}
+	if c.ID != "" {
+		add("", "id", ValidateID(c.ID))
+	}
 	add("", "idm.url", ValidateIDMURL(c.IDM.URL))
 	seen := map[string]string{}
+	vars := map[string]string{}    // client-secret variable → automation
+	watched := map[string]string{} // mailbox → automation
 	for i, a := range c.Automations {
 		label := strconv.Quote(a.Name)
 		if a.Name == "" {
@@ -84,12 +89,22 @@ func (c *Config) Validate() error {
 		if other, dup := seen[strings.ToLower(a.Name)]; dup && nameErr == nil {
 			nameErr = fmt.Errorf("%q is already the name of automation %q: names must be unique", a.Name, other)
 		}
+		if nameErr == nil {
+			nameErr = sharedVariable(vars, a.Name)
+		}
 		seen[strings.ToLower(a.Name)] = a.Name
 		add(label, "name", nameErr)
 		add(label, "environment", ValidateEnvironment(a.Environment))
 		add(label, "interval", ValidateInterval(a.Interval))
 		add(label, "protocol", ValidateProtocol(a.Protocol))
-		add(label, "mailbox", ValidateMailbox(a.Mailbox))
+		mailboxErr := ValidateMailbox(a.Mailbox)
+		if other, dup := watched[strings.ToLower(a.Mailbox)]; dup && mailboxErr == nil {
+			mailboxErr = MailboxTakenError(a.Mailbox, other)
+		}
+		if _, dup := watched[strings.ToLower(a.Mailbox)]; !dup {
+			watched[strings.ToLower(a.Mailbox)] = a.Name
+		}
+		add(label, "mailbox", mailboxErr)
 		add(label, "time_zone", ValidateTimeZone(a.TimeZone))
 		add(label, "tenant_id", ValidateGUID(a.TenantID))
 		add(label, "client_id", ValidateGUID(a.ClientID))
@@ -119,6 +134,43 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	return errs
+}
+
+// MailboxTakenError says that automation already watches mailbox: a
+// mailbox is dedicated to one automation, or two loops would turn each
+// invitation into visits and answer its organizer twice.
+func MailboxTakenError(mailbox, automation string) error {
+	return fmt.Errorf("%s is already watched by automation %q: one mailbox, one automation (give each automation a dedicated mailbox, or edit %q)", mailbox, automation, automation)
+}
+
+// MailboxOwner names the automation of c, other than except, that watches
+// mailbox (compared without regard to case); ok is false when none does.
+func (c *Config) MailboxOwner(mailbox, except string) (name string, ok bool) {
+	for _, a := range c.Automations {
+		if a.Name != except && strings.EqualFold(a.Mailbox, mailbox) {
+			return a.Name, true
+		}
+	}
+	return "", false
+}
+
+// sharedVariable records the variables that give automation name its
+// client secret in vars, and says so when another automation's name gives
+// one of the same variables ("Front desk" and "front-desk" both read
+// INVITESYNC_CLIENT_SECRET_FRONT_DESK).
+func sharedVariable(vars map[string]string, name string) error {
+	env, fileEnv := clientSecretEnvs(name)
+	for _, v := range []string{env, fileEnv} {
+		if other, dup := vars[v]; dup && v != "" {
+			return fmt.Errorf("%q gives the same secret variable %s as automation %q: choose a name that differs in letters or digits", name, v, other)
+		}
+	}
+	for _, v := range []string{env, fileEnv} {
+		if v != "" {
+			vars[v] = name
+		}
+	}
+	return nil
 }
 
 // ValidateName checks an automation's name: required, at most 64

@@ -48,9 +48,26 @@ func TestValidateMessages(t *testing.T) {
 			`name: is 65 characters long: expected at most 64`},
 		{"name duplicate", func(c *config.Config) {
 			b := c.Automations[0]
-			b.Name = "FRONT DESK"
+			b.Name, b.Mailbox = "FRONT DESK", "other@contoso.com"
 			c.Automations = append(c.Automations, b)
 		}, `automation "FRONT DESK": name: "FRONT DESK" is already the name of automation "Front desk": names must be unique`},
+		{"name gives the same secret variable", func(c *config.Config) {
+			b := c.Automations[0]
+			b.Name, b.Mailbox = "front-desk", "other@contoso.com"
+			c.Automations = append(c.Automations, b)
+		}, `automation "front-desk": name: "front-desk" gives the same secret variable INVITESYNC_CLIENT_SECRET_FRONT_DESK as automation "Front desk": choose a name that differs in letters or digits`},
+		{"name gives another's file variable", func(c *config.Config) {
+			b := c.Automations[0]
+			b.Name, b.Mailbox = "File front desk", "other@contoso.com"
+			c.Automations = append(c.Automations, b)
+		}, `automation "File front desk": name: "File front desk" gives the same secret variable INVITESYNC_CLIENT_SECRET_FILE_FRONT_DESK as automation "Front desk": choose a name that differs in letters or digits`},
+		{"mailbox watched twice", func(c *config.Config) {
+			b := c.Automations[0]
+			b.Name, b.Mailbox = "Back door", "Visitors@Contoso.com"
+			c.Automations = append(c.Automations, b)
+		}, `automation "Back door": mailbox: Visitors@Contoso.com is already watched by automation "Front desk": one mailbox, one automation (give each automation a dedicated mailbox, or edit "Front desk")`},
+		{"id", func(c *config.Config) { c.ID = "a/b" },
+			`id: "a/b" is not a configuration ID: expected 1 to 64 letters, digits, '.', '-' or '_' (it names this configuration's secrets in the OS keyring; delete the line to get a new one)`},
 		{"environment control", func(c *config.Config) { c.Automations[0].Environment = "Prod\n" },
 			auto + `environment: "Prod\n" contains control characters: expected plain text`},
 		{"interval short", func(c *config.Config) { c.Automations[0].Interval = 30 * time.Second },

@@ -435,6 +435,12 @@ func (w *Wizard) stepFinished() tea.Cmd {
 			w.notice = "Paste the secret's Value, not its Secret ID."
 			return w.form.Init()
 		}
+	case 4:
+		if err := w.mailboxTaken(); err != nil {
+			w.goTo(4, 0)
+			w.notice = "Mailbox address: " + err.Error()
+			return w.form.Init()
+		}
 	case 5:
 		if path := w.f.d.ScriptPath; path != "" {
 			cmds = append(cmds, saveScriptCmd(path, w.script()))

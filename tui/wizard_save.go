@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -33,6 +34,7 @@ type saveInput struct {
 	// newClientSecret and newIDMKey say the person typed the value; an
 	// untouched secret is left as it is stored.
 	newClientSecret, newIDMKey bool
+	now                        time.Time
 }
 
 func (w *Wizard) saveInput(in LiveTestInput) saveInput {
@@ -47,59 +49,61 @@ func (w *Wizard) saveInput(in LiveTestInput) saveInput {
 		idmAPIKey:       in.IDMAPIKey,
 		newClientSecret: w.f.sec.ClientSecret != "",
 		newIDMKey:       w.f.sec.IDMAPIKey != "",
+		now:             w.opts.Now(),
 	}
 }
 
-// saveCmd stores the secrets, then writes the configuration atomically, then
-// forgets the progress. Nothing reaches the configuration unless the
-// secrets were stored first.
+// saveCmd saves the tested automation (see save).
 func saveCmd(in saveInput) tea.Cmd {
 	return func() tea.Msg {
 		return savedMsg{automation: in.automation, err: save(in)}
 	}
 }
 
+// save checks the automation against the configuration as it is now on
+// disk (complete, its mailbox watched by no other automation), stores the
+// secrets, then writes the configuration atomically (config.PlanChange and
+// Commit, as `setup --no-input` does), then forgets the progress.
 func save(in saveInput) error {
 	cfg, err := config.Load(in.configPath)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		cfg = &config.Config{}
+		cfg = nil
 	case err != nil:
 		return fmt.Errorf("nothing was saved: %w", err)
 	}
-	name := in.automation.Name
-	renamed := in.editing != "" && in.editing != name
 	if in.store == nil {
 		return errors.New("nothing was saved: no secret store")
 	}
-	if in.newClientSecret || renamed || in.editing == "" {
-		if err := in.store.Set(config.ClientSecretKey(name), in.clientSecret); err != nil {
-			return fmt.Errorf("nothing was saved: the client secret could not be stored: %w", err)
-		}
+	secrets, _ := config.OpenSecrets(in.configPath, in.store)
+	ch := config.Change{Automation: in.automation, IDM: in.idm, Editing: in.editing}
+	if in.newClientSecret || in.editing == "" {
+		ch.ClientSecret = in.clientSecret
 	}
 	if in.newIDMKey {
-		if err := in.store.Set(config.IDMAPIKeyKey, in.idmAPIKey); err != nil {
-			return fmt.Errorf("nothing was saved but the client secret: the Salto IDM API key could not be stored: %w", err)
-		}
+		ch.IDMAPIKey = in.idmAPIKey
 	}
-	cfg.IDM = in.idm
-	if renamed {
-		for i, a := range cfg.Automations {
-			if a.Name == in.editing {
-				cfg.Automations[i] = in.automation
-			}
-		}
+	plan, err := config.PlanChange(in.configPath, cfg, secrets, ch, in.now)
+	if err != nil {
+		return fmt.Errorf("nothing was saved: %w", err)
 	}
-	cfg.Upsert(in.automation)
-	if err := config.Save(in.configPath, cfg); err != nil {
-		return fmt.Errorf("the configuration was not written: %w", err)
-	}
-	if renamed {
-		if err := in.store.Delete(config.ClientSecretKey(in.editing)); err != nil && !errors.Is(err, config.ErrSecretNotFound) {
-			return fmt.Errorf("saved, but the old name's secret could not be removed from the keyring: %w", err)
-		}
+	if err := plan.Commit(); err != nil {
+		return err
 	}
 	return removeProgress(in.progressPath)
+}
+
+// mailboxTaken says, when the draft's mailbox is already watched by another
+// automation of the configuration, which one: the wizard refuses it on
+// step 4, where the mailbox is entered.
+func (w *Wizard) mailboxTaken() error {
+	if w.opts.Config == nil {
+		return nil
+	}
+	if owner, ok := w.opts.Config.MailboxOwner(w.f.d.Mailbox, w.f.d.Editing); ok {
+		return config.MailboxTakenError(w.f.d.Mailbox, owner)
+	}
+	return nil
 }
 
 // saveFinished shows the success screen, or the error on step 6.

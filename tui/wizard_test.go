@@ -36,14 +36,14 @@ const (
 // today is the wizard's clock in these tests.
 var today = time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 
-// harness runs a wizard under teatest with a memory secret store and a
+// harness runs a wizard under teatest with secrets in memory and a
 // recording live test.
 type harness struct {
 	t       *testing.T
 	tm      *teatest.TestModel
 	dir     string
 	cfgPath string
-	store   *config.MemoryStore
+	store   *config.Secrets // the configuration's, in memory
 	out     *bytes.Buffer // the wizard's own writes (OSC 52)
 	all     bytes.Buffer  // everything drawn so far
 	mark    int           // how much of all the last wait consumed
@@ -59,8 +59,9 @@ var testChecks = []CheckInfo{{"token", "Sign in to Entra ID"}, {"calendar", "Rea
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	return &harness{t: t, dir: dir, cfgPath: filepath.Join(dir, "invitesync", "config.toml"),
-		store: config.NewMemoryStore(), out: new(bytes.Buffer)}
+	cfgPath := filepath.Join(dir, "invitesync", "config.toml")
+	store, _ := config.OpenSecrets(cfgPath, config.NewMemoryStore())
+	return &harness{t: t, dir: dir, cfgPath: cfgPath, store: store, out: new(bytes.Buffer)}
 }
 
 func (h *harness) options() Options {
@@ -492,7 +493,15 @@ func TestWizardEditsAnExistingAutomation(t *testing.T) {
 		h.focus(title)
 	}
 	h.see("warehouse@contoso.com")
-	h.enter()
+	// Front desk's mailbox is refused when step 4 ends: one mailbox, one automation.
+	h.fill(mailbox)
+	h.see(`already watched by automation "Front desk"`)
+	h.focus("Directory (tenant) ID")
+	for _, title := range []string{"Application (client) ID", "Object ID of the enterprise application", "Mailbox address"} {
+		h.enter()
+		h.focus(title)
+	}
+	h.fill("warehouse@contoso.com")
 	h.focus("Limit the app to this one mailbox?")
 	h.enter()
 	h.focus("Save the commands as")
