@@ -139,8 +139,10 @@ func (s *Server) AddEvent(mailbox string, e Event) (string, error) {
 
 // UpdateEvent applies change to an event; on a series master it applies it to
 // the master and to every occurrence, so a time change there should be
-// relative (e.Start = e.Start.Add(time.Hour)). The id, type and series
-// fields cannot change.
+// relative (e.Start = e.Start.Add(time.Hour)). On one occurrence it makes
+// that occurrence an exception, which keeps its id. The id, type and series
+// fields cannot change. AddAttendee, RemoveAttendee, SetAttendeeResponse and
+// CancelEvent treat series alike.
 func (s *Server) UpdateEvent(mailbox, id string, change func(*Event)) error {
 	return s.modify(mailbox, id, func(it *item) error {
 		keep := it.ev
