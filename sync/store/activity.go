@@ -174,9 +174,8 @@ func (s *Store) EventDetails(ctx context.Context, automation, eventID string) (E
 		if d.Visits, err = tx.Visits(automation, eventID); err != nil {
 			return err
 		}
-		if d.Ops, err = queryAll(ctx, tx, scanOp, `SELECT `+opColumns+` FROM outbox
-WHERE automation = ? AND event_id = ? ORDER BY id`, automation, eventID); err != nil {
-			return s.fail(err)
+		if d.Ops, err = tx.eventOps(automation, eventID); err != nil {
+			return err
 		}
 		if d.Activity, err = queryAll(ctx, tx, scanActivity, selectActivity+`
 WHERE a.automation = ? AND a.event_id = ? ORDER BY a.id DESC LIMIT 50`, automation, eventID); err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,18 +21,42 @@ import (
 // another owner holds a live lease. Acquiring a lease one already holds
 // extends it.
 func (s *Store) Acquire(ctx context.Context, automation, owner string, ttl time.Duration) (Lease, error) {
-	return s.take(ctx, automation, owner, ttl, func(held Lease) error { return &LeaseHeldError{Lease: held} })
+	return s.AcquireWatching(ctx, automation, "", owner, ttl)
 }
 
-// Renew extends owner's lease by ttl from now. It fails with ErrLeaseLost when
-// the lease expired and another owner took it; the loop must then stop.
+// AcquireWatching is Acquire for a loop that watches mailbox: it also fails,
+// with a *MailboxWatchedError (ErrMailboxWatched), while the live lease of
+// another automation watches the same mailbox (compared without case).
+func (s *Store) AcquireWatching(ctx context.Context, automation, mailbox, owner string, ttl time.Duration) (Lease, error) {
+	return s.take(ctx, automation, normMailbox(mailbox), owner, ttl, false, func(held Lease) error {
+		if held.Automation != automation {
+			return &MailboxWatchedError{Lease: held}
+		}
+		return &LeaseHeldError{Lease: held}
+	})
+}
+
+// Renew extends owner's lease by ttl from now, for the mailbox it was taken
+// with. It fails with ErrLeaseLost when the lease expired and another owner
+// took it since, or another automation took its mailbox; the loop must then
+// stop.
 func (s *Store) Renew(ctx context.Context, automation, owner string, ttl time.Duration) (Lease, error) {
-	return s.take(ctx, automation, owner, ttl, func(held Lease) error {
+	return s.take(ctx, automation, "", owner, ttl, true, func(held Lease) error {
+		if held.Automation != automation {
+			return fmt.Errorf("automation %q: %w (its mailbox %s is now watched by automation %q, run by %s)",
+				automation, ErrLeaseLost, held.Mailbox, held.Automation, held.Owner)
+		}
 		return fmt.Errorf("automation %q: %w (now held by %s)", automation, ErrLeaseLost, held.Owner)
 	})
 }
 
-func (s *Store) take(ctx context.Context, automation, owner string, ttl time.Duration, held func(Lease) error) (Lease, error) {
+// normMailbox is a mailbox address as leases compare it.
+func normMailbox(m string) string { return strings.ToLower(strings.TrimSpace(m)) }
+
+// take writes owner's lease on automation unless a live lease of another
+// owner is in the way: held says what to answer then. keep renews the
+// mailbox the lease was taken with instead of mailbox.
+func (s *Store) take(ctx context.Context, automation, mailbox, owner string, ttl time.Duration, keep bool, held func(Lease) error) (Lease, error) {
 	if err := required("lease.automation", automation); err != nil {
 		return Lease{}, err
 	}
@@ -47,17 +72,32 @@ func (s *Store) take(ctx context.Context, automation, owner string, ttl time.Dur
 		if err != nil {
 			return err
 		}
-		if live && cur.Owner != owner {
+		switch {
+		case live && cur.Owner != owner:
 			return held(cur)
+		case keep && cur.Owner != "" && cur.Owner != owner:
+			return held(cur) // taken by another since, even if it expired again
+		case keep:
+			mailbox = cur.Mailbox
 		}
-		l = Lease{Automation: automation, Owner: owner, Acquired: tx.now, Expires: tx.now.Add(ttl)}
+		if mailbox != "" {
+			other, found, err := tx.mailboxLease(mailbox, automation)
+			if err != nil {
+				return err
+			}
+			if found {
+				return held(other)
+			}
+		}
+		l = Lease{Automation: automation, Mailbox: mailbox, Owner: owner, Acquired: tx.now, Expires: tx.now.Add(ttl)}
 		if live {
 			l.Acquired = cur.Acquired
 		}
 		_, err = tx.exec(`
-INSERT INTO leases (automation, owner, acquired, expires) VALUES (?, ?, ?, ?)
-ON CONFLICT (automation) DO UPDATE SET owner = excluded.owner, acquired = excluded.acquired,
-	expires = excluded.expires`, automation, owner, nanos(l.Acquired), nanos(l.Expires))
+INSERT INTO leases (automation, mailbox, owner, acquired, expires) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (automation) DO UPDATE SET mailbox = excluded.mailbox, owner = excluded.owner,
+	acquired = excluded.acquired, expires = excluded.expires`,
+			automation, mailbox, owner, nanos(l.Acquired), nanos(l.Expires))
 		return err
 	})
 	return l, err
@@ -85,19 +125,40 @@ func (s *Store) Lease(ctx context.Context, automation string) (l Lease, ok bool,
 	return l, ok, err
 }
 
+const leaseColumns = `automation, mailbox, owner, acquired, expires`
+
+func scanLease(r scanner) (Lease, error) {
+	var l Lease
+	var acq, exp int64
+	err := r.Scan(&l.Automation, &l.Mailbox, &l.Owner, &acq, &exp)
+	l.Acquired, l.Expires = fromNanos(acq), fromNanos(exp)
+	return l, err
+}
+
 // lease reads the automation's lease row and whether it is live.
 func (tx *Tx) lease(automation string) (l Lease, live bool, err error) {
-	var acq, exp int64
-	err = tx.queryRow(tx.ctx, `SELECT owner, acquired, expires FROM leases WHERE automation = ?`,
-		automation).Scan(&l.Owner, &acq, &exp)
+	l, err = scanLease(tx.queryRow(tx.ctx, `SELECT `+leaseColumns+` FROM leases WHERE automation = ?`, automation))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Lease{}, false, nil
 	}
 	if err != nil {
 		return Lease{}, false, tx.s.fail(err)
 	}
-	l.Automation, l.Acquired, l.Expires = automation, fromNanos(acq), fromNanos(exp)
 	return l, l.Expires.After(tx.now), nil
+}
+
+// mailboxLease returns a live lease of another automation than except that
+// watches mailbox.
+func (tx *Tx) mailboxLease(mailbox, except string) (Lease, bool, error) {
+	l, err := scanLease(tx.queryRow(tx.ctx, `SELECT `+leaseColumns+` FROM leases
+WHERE mailbox = ? AND automation <> ? AND expires > ? ORDER BY automation LIMIT 1`, mailbox, except, nanos(tx.now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lease{}, false, nil
+	}
+	if err != nil {
+		return Lease{}, false, tx.s.fail(err)
+	}
+	return l, true, nil
 }
 
 // Request queues an operator command for the loop that runs the automation.

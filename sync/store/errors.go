@@ -28,6 +28,9 @@ var (
 	ErrLeaseHeld = errors.New("automation is already run by another process")
 	// ErrLeaseLost: a lease to renew has expired and another owner took it.
 	ErrLeaseLost = errors.New("lease lost to another process")
+	// ErrMailboxWatched: another automation's loop watches the mailbox; see
+	// *MailboxWatchedError.
+	ErrMailboxWatched = errors.New("mailbox is already watched by another automation")
 )
 
 // DBError is a failure of the state database file itself: locked, corrupt or
@@ -85,6 +88,18 @@ func (e *LeaseHeldError) Error() string {
 
 // Is makes errors.Is(err, ErrLeaseHeld) true.
 func (e *LeaseHeldError) Is(target error) bool { return target == ErrLeaseHeld }
+
+// MailboxWatchedError says which automation, run by which process, watches
+// the mailbox an AcquireWatching wanted.
+type MailboxWatchedError struct{ Lease Lease }
+
+func (e *MailboxWatchedError) Error() string {
+	return fmt.Sprintf("mailbox %s is already watched by automation %q, run by %s: one mailbox belongs to one automation; "+
+		"stop that process, or give this automation a mailbox of its own", e.Lease.Mailbox, e.Lease.Automation, e.Lease.Owner)
+}
+
+// Is makes errors.Is(err, ErrMailboxWatched) true.
+func (e *MailboxWatchedError) Is(target error) bool { return target == ErrMailboxWatched }
 
 // Fixes offered with each kind of DBError.
 const (

@@ -158,6 +158,16 @@ ALTER TABLE events ADD COLUMN reread INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX events_series ON events (automation, series_id) WHERE series_id <> '';
 CREATE INDEX events_reread ON events (automation) WHERE reread <> 0;
 `,
+	// Version 4: a reply's intent, recorded before it is sent, so a crash
+	// between Graph's answer and the record sends no second reply; replies
+	// sent in place of the planned one because visits failed; the mailbox a
+	// loop watches, so two automations never watch one mailbox.
+	`
+ALTER TABLE outbox ADD COLUMN intent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN result_notice INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE leases ADD COLUMN mailbox TEXT NOT NULL DEFAULT '';
+CREATE INDEX leases_mailbox ON leases (mailbox);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -8,16 +8,18 @@ import (
 )
 
 const opColumns = `id, automation, ref, event_id, kind, payload, state, attempts, next_attempt, last_error,
-	result_code, result_id, result_status, result_message, created, updated`
+	intent, result_code, result_id, result_status, result_message, result_notice, created, updated`
 
 func scanOp(r scanner) (Op, error) {
 	var o Op
 	var payload []byte
-	var next, created, up int64
+	var next, intent, created, up int64
 	err := r.Scan(&o.ID, &o.Automation, &o.Ref, &o.EventID, &o.Kind, &payload, &o.State, &o.Attempts, &next,
-		&o.LastError, &o.Result.Code, &o.Result.VisitID, &o.Result.Status, &o.Result.Message, &created, &up)
+		&o.LastError, &intent, &o.Result.Code, &o.Result.VisitID, &o.Result.Status, &o.Result.Message,
+		&o.Result.Notice, &created, &up)
 	o.Payload = json.RawMessage(payload)
-	o.NextAttempt, o.Created, o.Updated = fromNanos(next), fromNanos(created), fromNanos(up)
+	o.NextAttempt, o.Intent = fromNanos(next), fromNanos(intent)
+	o.Created, o.Updated = fromNanos(created), fromNanos(up)
 	return o, err
 }
 
@@ -94,9 +96,24 @@ func (tx *Tx) Op(id int64) (Op, error) {
 func (tx *Tx) MarkDone(id int64, r Result) error {
 	res, err := tx.exec(`
 UPDATE outbox SET state = 'done', attempts = attempts + 1, result_code = ?, result_id = ?,
-	result_status = ?, result_message = ?, updated = ?
-WHERE id = ? AND state = 'pending'`, r.Code, r.VisitID, r.Status, r.Message, nanos(tx.now), id)
+	result_status = ?, result_message = ?, result_notice = ?, updated = ?
+WHERE id = ? AND state = 'pending'`, r.Code, r.VisitID, r.Status, r.Message, r.Notice, nanos(tx.now), id)
 	return affected(res, err, pendingOp(id))
+}
+
+// MarkIntent records, before they are sent, that these pending replies are
+// about to be: from then on a crash leaves it unknown whether Graph received
+// them, and the next attempt asks Graph first. The first intent is kept.
+func (tx *Tx) MarkIntent(ids ...int64) error {
+	for _, id := range ids {
+		res, err := tx.exec(`
+UPDATE outbox SET intent = CASE WHEN intent = 0 THEN ? ELSE intent END, updated = ?
+WHERE id = ? AND state = 'pending' AND kind = 'reply'`, nanos(tx.now), nanos(tx.now), id)
+		if err := affected(res, err, fmt.Sprintf("pending reply %d", id)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MarkRetry records a retryable failure: one more attempt, the error, and
@@ -126,9 +143,21 @@ WHERE id = ? AND state = 'pending'`, reason, nanos(tx.now), id)
 }
 
 // RetryFailed puts the automation's failed operations back to pending, due
-// now, and returns how many it requeued.
+// now, and returns how many it requeued. A reply that told the organizer
+// those operations failed (Result.Notice) is queued again behind them, as it
+// was planned, unless a newer reply to the meeting followed it.
 func (tx *Tx) RetryFailed(automation string) (int, error) {
 	if err := tx.supersede(automation, ""); err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(`
+UPDATE outbox SET state = 'pending', attempts = 0, next_attempt = ?1, intent = 0, last_error = '',
+	result_code = 0, result_status = '', result_message = '', result_notice = 0, updated = ?1
+WHERE automation = ?2 AND kind = 'reply' AND state = 'done' AND result_notice = 1
+	AND EXISTS (SELECT 1 FROM outbox f WHERE f.automation = outbox.automation AND f.event_id = outbox.event_id
+		AND f.state = 'failed' AND f.id < outbox.id)
+	AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.automation = outbox.automation AND n.ref = outbox.ref
+		AND n.id > outbox.id)`, nanos(tx.now), automation); err != nil {
 		return 0, err
 	}
 	res, err := tx.exec(`
@@ -143,28 +172,34 @@ WHERE automation = ? AND state = 'failed'`, nanos(tx.now), nanos(tx.now), automa
 
 func pendingOp(id int64) string { return fmt.Sprintf("pending outbox operation %d", id) }
 
-// headSQL keeps the oldest pending operation of each ref.
-const headSQL = `o.automation = ? AND o.state = 'pending'
+// readySQL keeps the operations that may run once due: the oldest pending
+// operation of each ref, and of replies only those whose meeting has no
+// older visit operation still pending (an accept says the visits are
+// registered, so it waits until they are).
+const readySQL = `o.automation = ? AND o.state = 'pending'
 	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.automation = o.automation AND p.ref = o.ref
-		AND p.state = 'pending' AND p.id < o.id)`
+		AND p.state = 'pending' AND p.id < o.id)
+	AND (o.kind <> 'reply' OR NOT EXISTS (SELECT 1 FROM outbox v WHERE v.automation = o.automation
+		AND v.event_id = o.event_id AND v.kind <> 'reply' AND v.state = 'pending' AND v.id < o.id))`
 
 // Due returns up to limit operations to run now, oldest first: pending, due by
-// the store's clock, and each the oldest pending operation of its ref, so the
-// operations of one ref run in order.
+// the store's clock, and ready (see readySQL), so the operations of one ref
+// run in order and a reply follows the visits of its meeting.
 func (s *Store) Due(ctx context.Context, automation string, limit int) ([]Op, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	ops, err := queryAll(ctx, s.rc, scanOp, `SELECT `+opColumns+` FROM outbox o WHERE `+headSQL+`
+	ops, err := queryAll(ctx, s.rc, scanOp, `SELECT `+opColumns+` FROM outbox o WHERE `+readySQL+`
 	AND o.next_attempt <= ? ORDER BY o.id LIMIT ?`, automation, nanos(s.now()), limit)
 	return ops, s.fail(err)
 }
 
-// NextDue returns when the automation's next operation becomes due; ok is
-// false when nothing is pending.
+// NextDue returns when the automation's next ready operation (see
+// readySQL) becomes due; ok is false when nothing is pending. A reply that
+// waits for visits is not due before they are.
 func (s *Store) NextDue(ctx context.Context, automation string) (at time.Time, ok bool, err error) {
 	var next *int64
-	err = s.rc.queryRow(ctx, `SELECT min(o.next_attempt) FROM outbox o WHERE `+headSQL, automation).Scan(&next)
+	err = s.rc.queryRow(ctx, `SELECT min(o.next_attempt) FROM outbox o WHERE `+readySQL, automation).Scan(&next)
 	if err != nil || next == nil {
 		return time.Time{}, false, s.fail(err)
 	}
@@ -180,6 +215,53 @@ FROM outbox WHERE automation = ? AND state IN ('pending', 'failed')`
 func (s *Store) OutboxCounts(ctx context.Context, automation string) (pending, failed int, err error) {
 	err = s.rc.queryRow(ctx, outboxCountsSQL, automation).Scan(&pending, &failed)
 	return pending, failed, s.fail(err)
+}
+
+// Waiting says when the automation's pending operations run next: how many
+// there are, the earliest attempt among those ready, and the last error of
+// the operation that waits for it ("" when it has not failed yet).
+type Waiting struct {
+	Pending   int
+	Next      time.Time // zero when nothing is pending
+	LastError string
+}
+
+// Waiting returns what the automation's pending operations wait for.
+func (s *Store) Waiting(ctx context.Context, automation string) (Waiting, error) {
+	var w Waiting
+	err := s.View(ctx, func(tx *Tx) error {
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM outbox WHERE automation = ? AND state = 'pending'`,
+			automation).Scan(&w.Pending); err != nil || w.Pending == 0 {
+			return s.fail(err)
+		}
+		var next int64
+		err := tx.queryRow(ctx, `SELECT o.next_attempt, o.last_error FROM outbox o WHERE `+readySQL+`
+ORDER BY o.next_attempt, o.id LIMIT 1`, automation).Scan(&next, &w.LastError)
+		w.Next = fromNanos(next)
+		return s.fail(err)
+	})
+	return w, err
+}
+
+// EventOps returns the operations queued for one event, oldest first.
+func (s *Store) EventOps(ctx context.Context, automation, eventID string) ([]Op, error) {
+	var ops []Op
+	err := s.View(ctx, func(tx *Tx) (err error) {
+		ops, err = tx.eventOps(automation, eventID)
+		return err
+	})
+	return ops, err
+}
+
+func (tx *Tx) eventOps(automation, eventID string) ([]Op, error) {
+	ops, err := queryAll(tx.ctx, tx, scanOp, `SELECT `+opColumns+` FROM outbox
+WHERE automation = ? AND event_id = ? ORDER BY id`, automation, eventID)
+	return ops, tx.s.fail(err)
+}
+
+// MarkIntent is Tx.MarkIntent in a transaction of its own.
+func (s *Store) MarkIntent(ctx context.Context, ids ...int64) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.MarkIntent(ids...) })
 }
 
 // FailedOps returns up to limit of the automation's failed operations, newest first.

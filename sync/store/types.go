@@ -139,9 +139,12 @@ type Op struct {
 	Attempts    int
 	NextAttempt time.Time
 	LastError   string
-	Result      Result
-	Created     time.Time
-	Updated     time.Time
+	// Intent is when a reply was first about to be sent (zero for visits,
+	// and for a reply never tried): once set, Graph may have received it.
+	Intent  time.Time
+	Result  Result
+	Created time.Time
+	Updated time.Time
 }
 
 // Result is the answer recorded when an operation is done, for the details view.
@@ -150,6 +153,9 @@ type Result struct {
 	VisitID string // IDM's visit id, for put operations
 	Status  string // IDM's visit status, or another short word
 	Message string // anything else worth showing
+	// Notice marks a reply sent in place of the planned one: it told the
+	// organizer that visits of the meeting could not be registered.
+	Notice bool
 }
 
 // Activity is one line of the activity log.
@@ -176,7 +182,10 @@ const (
 	LoopPaused    LoopState = "paused"
 	LoopThrottled LoopState = "throttled"
 	LoopError     LoopState = "error"
-	LoopStopped   LoopState = "stopped"
+	// LoopFailing: the loop polls, but the last operations it ran all
+	// failed for good and wait for an operator.
+	LoopFailing LoopState = "failing"
+	LoopStopped LoopState = "stopped"
 )
 
 // LoopStatus is what the poll loop last reported about itself.
@@ -232,9 +241,12 @@ type ActivityQuery struct {
 // Lease says which process runs an automation's loop, and until when.
 type Lease struct {
 	Automation string
-	Owner      string
-	Acquired   time.Time
-	Expires    time.Time
+	// Mailbox is the (lower-cased) mailbox the loop watches; empty when
+	// the lease was taken without one.
+	Mailbox  string
+	Owner    string
+	Acquired time.Time
+	Expires  time.Time
 }
 
 // Command is an operator request sent to a running loop through the database.
