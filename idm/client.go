@@ -268,17 +268,20 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 			return nil
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		if err == nil {
-			err = json.Unmarshal(data, out)
-		}
 		if err != nil {
+			return cutAnswer(op, resp, len(data), err)
+		}
+		if err := json.Unmarshal(data, out); err != nil {
 			ct := text.Clean(resp.Header.Get("Content-Type"), 60)
 			return &Error{Op: op, Status: resp.StatusCode, Code: "bad_response",
 				Message: fmt.Sprintf("the answer is not the IDM API's JSON (content type %q); check the IDM URL", ct)}
 		}
 		return nil
 	}
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if err != nil {
+		return cutAnswer(op, resp, len(data), err)
+	}
 	var eb ErrorBody
 	_ = json.Unmarshal(data, &eb)
 	e := &Error{
@@ -300,6 +303,19 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	return e
+}
+
+// cutAnswer describes an answer whose body broke off after n bytes: shorter
+// than its Content-Length, or the connection reset while it was read. It is
+// a network error, retryable like one, and no judgement of a body that never
+// arrived whole (Status is 0: no usable answer came).
+func cutAnswer(op string, resp *http.Response, n int, err error) *Error {
+	of := ""
+	if resp.ContentLength >= 0 {
+		of = fmt.Sprintf(" of %d", resp.ContentLength)
+	}
+	return &Error{Op: op, Code: "network", Retryable: true,
+		Err: fmt.Errorf("the answer (%d) was cut short after %d%s bytes: %w", resp.StatusCode, n, of, err)}
 }
 
 // transportError describes a request that got no answer. ctx is the

@@ -45,20 +45,31 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		req.Path = p
 	}
 	s.mu.Lock()
-	f := s.takeFault()
+	f := s.takeFault(req.Method, req.Path)
 	delay := s.delay
 	s.mu.Unlock()
 
-	if f != nil && f.status == 0 {
+	if f != nil && f.Status == 0 && !f.Truncate {
 		s.record(req)
 		drop(w)
 		return
 	}
 	var a answer
-	if f != nil {
-		a = errorAnswer(apiError{status: f.status, code: faultCode(f.status), message: "simulated fault", retryAfter: f.retryAfter})
-	} else {
+	switch {
+	case f == nil || f.Truncate:
 		a = s.route(r, req.Path)
+	case f.Body != "":
+		a = answer{status: f.Status, header: http.Header{}, body: []byte(f.Body)}
+	default:
+		a = errorAnswer(apiError{status: f.Status, code: faultCode(f.Status), message: "simulated fault", retryAfter: f.RetryAfter})
+	}
+	if f != nil {
+		for k, v := range f.Header {
+			a.header[k] = v
+		}
+		if f.RetryAfter > 0 && f.Body != "" {
+			a.header.Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
+		}
 	}
 	req.Status = a.status
 	s.record(req)
@@ -77,16 +88,32 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range a.header {
 		w.Header()[k] = v
 	}
+	if f != nil && f.Truncate {
+		cut(w, a)
+		return
+	}
 	w.WriteHeader(a.status)
 	_, _ = w.Write(a.body)
 }
 
+// cut sends a's status, a Content-Length for its whole body and the first
+// half of the body, then closes the connection.
+func cut(w http.ResponseWriter, a answer) {
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body[:len(a.body)/2])
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
+	panic(http.ErrAbortHandler)
+}
+
 // takeFault returns the fault for this request, if any. s.mu is held.
-func (s *Server) takeFault() *fault {
-	if s.fault.remaining == 0 {
+func (s *Server) takeFault(method, path string) *Fault {
+	if s.fault.remaining == 0 || !s.fault.matches(method, path) {
 		return nil
 	}
-	f := s.fault
+	f := s.fault.Fault
 	if s.fault.remaining > 0 {
 		s.fault.remaining--
 	}

@@ -2,7 +2,8 @@
 // visitor API contract (idm-api.md) with an in-memory store: environments,
 // employees, visits, validation, authentication, and switches for the
 // faults a client must survive (429/503 with Retry-After, slow answers,
-// dropped connections). Tests, benchmarks and the demo use it like
+// pages that are not the API, redirects, answers cut short, dropped
+// connections). Tests, benchmarks and the demo use it like
 // net/http/httptest. A Server is safe for concurrent use.
 package idmtest
 
@@ -68,11 +69,37 @@ type Request struct {
 	Time   time.Time
 }
 
-// fault is the answer forced on the next requests.
+// Fault is an answer forced on requests in place of the API's: an error
+// status, a page from something that is not the API, a redirect, an answer
+// cut short, or a dropped connection.
+type Fault struct {
+	// Method and Path select the requests it meets: this method ("" for
+	// any) and a path below BasePath that starts with Path ("" for any),
+	// e.g. PUT and /visits/.
+	Method, Path string
+	// Status is the status answered, with the contract's error body unless
+	// Body is set. Zero, with Truncate false, drops the connection.
+	Status int
+	// RetryAfter is sent as Retry-After, in whole seconds, when positive.
+	RetryAfter time.Duration
+	// Header is added to the answer, e.g. Content-Type or Location.
+	Header http.Header
+	// Body replaces the error body, sent as it is.
+	Body string
+	// Truncate lets the API answer, its Content-Length announcing the whole
+	// body, and closes the connection halfway through the body.
+	Truncate bool
+}
+
+// fault is the Fault forced on the next matching requests.
 type fault struct {
-	remaining  int // < 0: until Recover
-	status     int // 0: drop the connection
-	retryAfter time.Duration
+	remaining int // < 0: until Recover
+	Fault
+}
+
+// matches reports whether the fault applies to a request.
+func (f Fault) matches(method, path string) bool {
+	return (f.Method == "" || f.Method == method) && strings.HasPrefix(path, f.Path)
 }
 
 // Option configures a Server.
@@ -265,21 +292,23 @@ func (s *Server) MarkCheckedIn(ref string) error {
 	return nil
 }
 
+// Inject makes the next n requests that f selects (every one while n < 0,
+// until Recover) meet f; it replaces the fault set before.
+func (s *Server) Inject(n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = fault{remaining: n, Fault: f}
+}
+
 // Fail makes the next n requests (every request while n < 0, until Recover)
 // answer status, with Retry-After when retryAfter > 0 (whole seconds).
 func (s *Server) Fail(n, status int, retryAfter time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = fault{remaining: n, status: status, retryAfter: retryAfter}
+	s.Inject(n, Fault{Status: status, RetryAfter: retryAfter})
 }
 
 // Drop makes the next n requests (every request while n < 0, until
 // Recover) end with the connection closed and no answer.
-func (s *Server) Drop(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = fault{remaining: n}
-}
+func (s *Server) Drop(n int) { s.Inject(n, Fault{}) }
 
 // SetDelay makes every answer wait d first (or until the client gives up).
 func (s *Server) SetDelay(d time.Duration) {
@@ -288,7 +317,7 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.delay = d
 }
 
-// Recover ends Fail, Drop and SetDelay.
+// Recover ends Inject, Fail, Drop and SetDelay.
 func (s *Server) Recover() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
