@@ -61,6 +61,9 @@ type Options struct {
 	Policy Policy
 	// Owner names this process in the loop lease; empty means "pid N on HOST".
 	Owner string
+	// LeaseTTL is how long the loop lease lasts unless renewed; zero means
+	// LeaseTTL.
+	LeaseTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -79,6 +82,7 @@ type Engine struct {
 	feed   *Feed
 	policy Policy
 	owner  string
+	ttl    time.Duration // of the loop lease
 	now    func() time.Time
 
 	// freshRound is the RoundStarted of a fresh round this process began;
@@ -114,6 +118,7 @@ func NewEngine(o Options) (*Engine, error) {
 		feed:   o.Feed,
 		policy: o.Policy,
 		owner:  o.Owner,
+		ttl:    o.LeaseTTL,
 		now:    o.Now,
 	}
 	if e.log == nil {
@@ -125,6 +130,9 @@ func NewEngine(o Options) (*Engine, error) {
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if e.ttl <= 0 {
+		e.ttl = LeaseTTL
 	}
 	if e.owner == "" {
 		e.owner = processOwner(os.Getpid())

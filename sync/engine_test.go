@@ -353,15 +353,22 @@ func TestEnginePermanentFailureIsRecordedAndRetryable(t *testing.T) {
 	}
 	h.idm.Fail(1, http.StatusUnprocessableEntity, 0)
 	d, err := h.eng.Drain(h.ctx)
-	if err != nil || d.Failed != 1 || d.Done != 0 {
-		t.Fatalf("Drain = %+v, %v; want one permanent failure and the reply held back", d, err)
+	if err != nil || d.Failed != 1 || d.Notified != 1 || d.Done != 0 || !strings.Contains(d.FirstFailure, "IDM refused the visit") {
+		t.Fatalf("Drain = %+v, %v; want one permanent failure and the reply settled with it", d, err)
 	}
-	if len(h.graph.Replies()) != 0 {
-		t.Fatalf("replied %+v although the visit failed", h.graph.Replies())
+	// The organizer is told once that the visit could not be registered,
+	// instead of an accept, or of a reply that waits forever.
+	r := h.graph.Replies()
+	if len(r) != 1 || r[0].Action != "tentativelyAccept" || !strings.Contains(r[0].Comment, "Could not register in Salto IDM as visitors: ann.guest@fabrikam.com") ||
+		!strings.Contains(r[0].Comment, "422") {
+		t.Fatalf("replies = %+v, want one tentative naming Ann and the reason", r)
+	}
+	if d, err := h.eng.Drain(h.ctx); err != nil || d != (DrainResult{}) || len(h.graph.Replies()) != 1 {
+		t.Fatalf("a second Drain = %+v, %v, %d replies; want nothing more", d, err, len(h.graph.Replies()))
 	}
 	st, _ := h.store.Status(h.ctx, h.auto.Name)
-	if st.Failed != 1 || st.Counts.Failed != 1 {
-		t.Fatalf("status = %+v, want the failure counted", st)
+	if st.Failed != 1 || st.Pending != 0 || st.Counts.Failed != 1 {
+		t.Fatalf("status = %+v, want the failure counted once and nothing pending", st)
 	}
 	failed, _ := h.store.FailedOps(h.ctx, h.auto.Name, 10)
 	if len(failed) != 1 || !strings.Contains(failed[0].LastError, "IDM refused the visit of ann.guest@fabrikam.com") {
@@ -373,8 +380,8 @@ func TestEnginePermanentFailureIsRecordedAndRetryable(t *testing.T) {
 	if res := h.cycle(); !res.OK() || len(h.active()) != 1 {
 		t.Fatalf("after an operator retry: %+v, %d visitors", res, len(h.active()))
 	}
-	if r := h.graph.Replies(); len(r) != 1 || r[0].Action != "accept" {
-		t.Fatalf("replies after the retry = %+v, want the accept", r)
+	if r := h.graph.Replies(); len(r) != 2 || r[1].Action != "accept" {
+		t.Fatalf("replies after the retry = %+v, want the accept after the notice", r)
 	}
 }
 
@@ -554,10 +561,10 @@ func TestEngineRepeatedFailuresBackOffAndLogOnce(t *testing.T) {
 	var waits []time.Duration
 	for range 6 {
 		before := time.Now()
-		waits = append(waits, h.eng.settle(boom).Sub(before))
+		waits = append(waits, h.eng.settle(boom, DrainResult{}).Sub(before))
 	}
-	h.eng.settle(errors.New("something else"))
-	h.eng.settle(nil)
+	h.eng.settle(errors.New("something else"), DrainResult{})
+	h.eng.settle(nil, DrainResult{})
 	log := h.logBuf.String()
 	if n := strings.Count(log, `msg="poll failed"`); n != 2 {
 		t.Errorf("%d 'poll failed' records for 6 identical failures and a different one, want 2:\n%s", n, log)

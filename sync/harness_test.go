@@ -30,6 +30,8 @@ type harness struct {
 	eng    *Engine
 	feed   *Feed
 	logBuf *strings.Builder
+	// leaseTTL is the loop lease of the engines built next; zero: LeaseTTL.
+	leaseTTL time.Duration
 }
 
 type harnessOption func(*config.Automation, *graph.Options)
@@ -87,7 +89,7 @@ func (h *harness) engineWithSecret(gopts graph.Options, owner, secret string) *E
 	eng, err := NewEngine(Options{
 		Automation: h.auto, Store: h.store, Calendar: gc, IDM: ic,
 		Logger: slog.New(slog.NewTextHandler(writerFunc(h.log), &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Feed:   h.feed, Owner: owner,
+		Feed:   h.feed, Owner: owner, LeaseTTL: h.leaseTTL,
 		Policy: Policy{Base: 200 * time.Millisecond, Max: 2 * time.Second},
 	})
 	if err != nil {

@@ -14,74 +14,86 @@ import (
 // Loop timing.
 const (
 	// LeaseTTL is how long a loop's lease lasts unless renewed; a killed
-	// process blocks its automation for at most this long.
+	// process blocks its automation for at most this long. A running loop
+	// renews it every sixth of that, during a cycle too.
 	LeaseTTL = 30 * time.Second
-	// tick is how often a running loop reads its control queue, renews its
-	// lease and looks for outbox work that became due.
+	// tick is how often a running loop reads its control queue and looks
+	// for outbox work that became due.
 	tick = time.Second
-	// onceRetryWindow is how long RunOnce waits for a retry that is due soon.
-	onceRetryWindow = 20 * time.Second
+	// OnceRetryWindow is how long after its first delivery pass RunOnce
+	// keeps retrying operations that fall due.
+	OnceRetryWindow = 20 * time.Second
+	// onceCutoff is how long a retry pass may still run once the window has
+	// closed: one request's timeout.
+	onceCutoff = 30 * time.Second
 )
 
 // Run polls the automation until ctx ends: at once, then every interval
 // (with a little jitter), backing off after failures and waiting out Graph's
 // throttling; between polls it delivers outbox work as it becomes due. It
 // obeys the commands queued in the store (poll now, pause, resume, retry
-// failed), by this process or another. It holds the automation's lease while it
-// runs and fails at once with store.ErrLeaseHeld when another loop holds it.
-// It returns nil when ctx ends.
+// failed), by this process or another. It holds the automation's lease while
+// it runs, renewing it during cycles too; it fails at once with
+// store.ErrLeaseHeld when another loop holds it, or store.ErrMailboxWatched
+// when another automation's loop watches the mailbox. It returns nil when
+// ctx ends, and an error naming the new holder when the lease was lost.
 func (e *Engine) Run(ctx context.Context) error {
 	if err := e.acquire(ctx); err != nil {
 		return err
 	}
 	defer e.release()
+	work, keeper := e.keepLease(ctx)
 	e.logExpiry()
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	next := e.now()
-	renew := e.now().Add(LeaseTTL / 3)
 	for {
 		if !e.isPaused() && !e.now().Before(next) {
-			next = e.cycle(ctx)
+			next = e.cycle(work)
 		}
-		if ctx.Err() != nil {
-			e.stopped()
-			return nil
+		if work.Err() != nil {
+			return e.end(ctx, keeper)
 		}
 		var cmds []store.Command
 		select {
-		case <-ctx.Done():
-			e.stopped()
-			return nil
+		case <-work.Done():
+			return e.end(ctx, keeper)
 		case <-ticker.C:
-			queued, err := e.store.Take(ctx, e.name)
-			if err != nil && ctx.Err() == nil {
+			queued, err := e.store.Take(work, e.name)
+			if err != nil && work.Err() == nil {
 				e.log.Warn("cannot read the control queue", "error", err)
 			}
 			cmds = queued
-			if !e.now().Before(renew) {
-				if _, err := e.store.Renew(ctx, e.name, e.owner, LeaseTTL); err != nil {
-					if errors.Is(err, store.ErrLeaseLost) {
-						e.stopped()
-						return err
-					}
-					if ctx.Err() == nil {
-						e.log.Warn("cannot renew the loop lease", "error", err)
-					}
-				} else {
-					renew = e.now().Add(LeaseTTL / 3)
-				}
-			}
 			if !e.isPaused() {
-				e.drainDue(ctx)
+				e.drainDue(work)
 			}
 		}
 		for _, cmd := range cmds {
-			if e.obey(ctx, cmd) {
+			if e.obey(work, cmd) {
 				next = e.now()
 			}
 		}
 	}
+}
+
+// end stops the lease keeper and records that the loop stopped: because ctx
+// ended (nil), or because the lease was lost (the error, which names who
+// holds it now).
+func (e *Engine) end(ctx context.Context, keeper *leaseKeeper) error {
+	err := keeper.stop()
+	if ctx.Err() != nil {
+		err = nil
+	}
+	e.setState(store.LoopStopped, func(s *store.LoopStatus) {
+		s.NextPoll = time.Time{}
+		if err != nil {
+			s.LastError = clean(err.Error())
+		}
+	})
+	if err != nil {
+		e.log.Error("loop stopped: it no longer holds its lease", "error", err)
+	}
+	return err
 }
 
 // obey carries out an operator command; it reports whether to poll now.
@@ -132,9 +144,39 @@ func (e *Engine) drainDue(ctx context.Context) {
 	if err != nil || !ok || at.After(e.now()) {
 		return
 	}
-	if _, err := e.Drain(ctx); err != nil && ctx.Err() == nil {
+	res, err := e.Drain(ctx)
+	if err != nil && ctx.Err() == nil {
 		e.log.Error("outbox delivery failed", "error", err)
 	}
+	e.judge(res)
+}
+
+// judge moves an idle loop to failing when the operations it just
+// delivered between polls all failed for good, and a failing one back to
+// idle once one is delivered; a loop in error or throttled stays so.
+func (e *Engine) judge(res DrainResult) {
+	cur := e.Snapshot()
+	if cur.State != store.LoopIdle && cur.State != store.LoopFailing {
+		return
+	}
+	if state, msg := e.health(res); state != cur.State {
+		e.setState(state, func(s *store.LoopStatus) { s.LastError = msg })
+	}
+}
+
+// health is the state a successful poll leaves after deliveries res, with
+// its error line: failing when operations ran and all failed for good, or
+// when the loop was failing and nothing has been delivered since; idle
+// otherwise.
+func (e *Engine) health(res DrainResult) (store.LoopState, string) {
+	delivered := res.Done + res.Kept
+	switch cur := e.Snapshot(); {
+	case res.Failed > 0 && delivered == 0:
+		return store.LoopFailing, res.FirstFailure
+	case delivered == 0 && cur.State == store.LoopFailing:
+		return store.LoopFailing, cur.LastError
+	}
+	return store.LoopIdle, ""
 }
 
 // cycle polls once and delivers the outbox, records the result and returns
@@ -142,18 +184,19 @@ func (e *Engine) drainDue(ctx context.Context) {
 func (e *Engine) cycle(ctx context.Context) time.Time {
 	start := e.now()
 	e.setState(store.LoopPolling, func(s *store.LoopStatus) { s.LastPoll = start })
-	_, _, pollErr, drainErr := e.pollAndDeliver(ctx)
+	_, res, pollErr, drainErr := e.pollAndDeliver(ctx)
 	if ctx.Err() != nil {
 		return e.now()
 	}
-	return e.settle(errors.Join(pollErr, drainErr))
+	return e.settle(errors.Join(pollErr, drainErr), res)
 }
 
 // settle records a cycle's result and returns when to poll next: the
 // interval after a success; after a failure, Graph's Retry-After or an
 // exponential backoff no longer than the interval. A failure is logged when
-// it first happens or changes, not on every repeat.
-func (e *Engine) settle(err error) time.Time {
+// it first happens or changes, not on every repeat. A cycle whose
+// operations all failed for good leaves the loop failing (see judge).
+func (e *Engine) settle(err error, res DrainResult) time.Time {
 	now := e.now()
 	interval := e.auto.Interval
 	if interval <= 0 {
@@ -170,8 +213,9 @@ func (e *Engine) settle(err error) time.Time {
 		e.failures, e.lastErr = 0, ""
 		e.statusMu.Unlock()
 		next := now.Add(time.Duration(float64(interval) * (0.95 + 0.1*rand.Float64())))
-		e.setState(store.LoopIdle, func(s *store.LoopStatus) {
-			s.LastSuccess, s.NextPoll, s.ThrottledUntil, s.LastError = now, next, time.Time{}, ""
+		state, msg := e.health(res)
+		e.setState(state, func(s *store.LoopStatus) {
+			s.LastSuccess, s.NextPoll, s.ThrottledUntil, s.LastError = now, next, time.Time{}, msg
 		})
 		e.logExpiry()
 		return next
@@ -245,85 +289,103 @@ func (e *Engine) stopped() {
 	e.setState(store.LoopStopped, func(s *store.LoopStatus) { s.NextPoll = time.Time{} })
 }
 
-// acquire takes the automation's lease. A lease left by a process of this
-// machine that no longer exists (killed before it could release it) is
-// taken over at once rather than after it expires.
-func (e *Engine) acquire(ctx context.Context) error {
-	_, err := e.store.Acquire(ctx, e.name, e.owner, LeaseTTL)
-	var held *store.LeaseHeldError
-	if !errors.As(err, &held) || !staleOwner(held.Lease.Owner) {
-		return err
-	}
-	e.log.Warn("taking over the lease of a process that no longer runs", "owner", held.Lease.Owner)
-	if err := e.store.Release(ctx, e.name, held.Lease.Owner); err != nil {
-		return err
-	}
-	_, err = e.store.Acquire(ctx, e.name, e.owner, LeaseTTL)
-	return err
-}
-
-// release gives the lease back, even when the run's context has ended.
-func (e *Engine) release() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := e.store.Release(ctx, e.name, e.owner); err != nil {
-		e.log.Warn("cannot release the loop lease", "error", err)
-	}
-}
-
 // OnceResult is what RunOnce did.
 type OnceResult struct {
-	Events  int // events Graph reported
-	Drain   DrainResult
-	Pending int // operations still waiting (for a retry further off)
+	Events int // events Graph reported
+	Drain  DrainResult
+	// Waiting is what is still pending when the run ends: retries due after
+	// the window, replies waiting for them.
+	Waiting store.Waiting
 }
 
 // OK reports whether everything was delivered and nothing failed.
-func (r OnceResult) OK() bool { return r.Drain.Failed == 0 && r.Pending == 0 }
+func (r OnceResult) OK() bool { return r.Drain.Failed == 0 && r.Waiting.Pending == 0 }
 
-// RunOnce polls one full round and drains the outbox, waiting for retries
-// that are due within a few seconds, under the automation's lease. The
-// error is the poll's (or the store's); failed and pending operations are
-// in the result.
+// RunOnce is RunOnceWithin with OnceRetryWindow.
 func (e *Engine) RunOnce(ctx context.Context) (OnceResult, error) {
+	return e.RunOnceWithin(ctx, OnceRetryWindow)
+}
+
+// RunOnceWithin polls one full round and drains the outbox under the
+// automation's lease, then ends within a bounded time: an operation that
+// fails for good is final for the run; a retryable one is retried while it
+// falls due within window of the first delivery pass, and a retry pass
+// still running onceCutoff after the window is cut short (what it did not
+// finish stays pending). The error is the poll's, the store's or the
+// lease's; failed and pending operations are in the result.
+func (e *Engine) RunOnceWithin(ctx context.Context, window time.Duration) (OnceResult, error) {
 	var res OnceResult
 	if err := e.acquire(ctx); err != nil {
 		return res, err
 	}
 	defer e.release()
+	work, keeper := e.keepLease(ctx)
+	defer keeper.stop()
 	e.logExpiry()
 	start := e.now()
 	e.setState(store.LoopPolling, func(s *store.LoopStatus) { s.LastPoll = start })
-	n, d, pollErr, drainErr := e.pollAndDeliver(ctx)
+	n, d, pollErr, drainErr := e.pollAndDeliver(work)
 	res.Events, res.Drain = n, d
+	if err := e.retryWithin(work, window, &res.Drain); err != nil {
+		drainErr = errors.Join(drainErr, err)
+	}
+	if ctx.Err() == nil && work.Err() != nil {
+		// The lease was lost: another process runs the automation now.
+		err := keeper.stop()
+		e.setState(store.LoopStopped, func(s *store.LoopStatus) { s.NextPoll, s.LastError = time.Time{}, clean(err.Error()) })
+		return res, err
+	}
 	if drainErr != nil {
 		return res, errors.Join(pollErr, drainErr)
 	}
-	for ctx.Err() == nil {
-		d, err := e.Drain(ctx)
-		res.Drain.add(d)
-		if err != nil {
-			return res, errors.Join(pollErr, err)
-		}
-		at, ok, err := e.store.NextDue(ctx, e.name)
-		if err != nil {
-			return res, errors.Join(pollErr, err)
-		}
-		wait := at.Sub(e.now())
-		if !ok || wait > onceRetryWindow {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(max(wait, 0)):
-		}
-	}
-	pending, _, err := e.store.OutboxCounts(ctx, e.name)
+	w, err := e.store.Waiting(ctx, e.name)
 	if err != nil {
 		return res, errors.Join(pollErr, err)
 	}
-	res.Pending = pending
-	e.settle(pollErr)
-	e.setState(store.LoopStopped, func(s *store.LoopStatus) { s.NextPoll = time.Time{} })
+	res.Waiting = w
+	e.settle(pollErr, res.Drain)
+	if e.Snapshot().State == store.LoopIdle {
+		e.setState(store.LoopStopped, func(s *store.LoopStatus) { s.NextPoll = time.Time{} })
+	} else {
+		// Failing, in error or throttled: kept for status, with no next poll.
+		e.setState(e.Snapshot().State, func(s *store.LoopStatus) { s.NextPoll = time.Time{} })
+	}
 	return res, pollErr
+}
+
+// retryWithin drains the outbox again each time a retry falls due, until
+// nothing is due before window has passed; see RunOnceWithin.
+func (e *Engine) retryWithin(ctx context.Context, window time.Duration, res *DrainResult) error {
+	closes := e.now().Add(window)
+	rctx, cancel := context.WithDeadline(ctx, closes.Add(onceCutoff))
+	defer cancel()
+	for {
+		at, ok, err := e.store.NextDue(rctx, e.name)
+		if err != nil || !ok || at.After(closes) {
+			return cutShort(ctx, err)
+		}
+		if wait := at.Sub(e.now()); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-rctx.Done():
+				t.Stop()
+				return cutShort(ctx, rctx.Err())
+			case <-t.C:
+			}
+		}
+		d, err := e.Drain(rctx)
+		res.add(d)
+		if err != nil {
+			return cutShort(ctx, err)
+		}
+	}
+}
+
+// cutShort drops err when only the retry window's deadline caused it, not
+// the end of ctx.
+func cutShort(ctx context.Context, err error) error {
+	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
 }

@@ -19,6 +19,11 @@ type DrainResult struct {
 	Kept     int // changes IDM refused because the visitor has checked in
 	Retrying int // retryable failures, scheduled again
 	Failed   int // permanent failures, waiting for an operator
+	// Notified counts replies that told organizers visits failed (see
+	// failureNotice), in place of the planned ones; Done leaves them out.
+	Notified int
+	// FirstFailure is the reason of the first permanent failure.
+	FirstFailure string
 }
 
 // add counts o's operations into r.
@@ -27,6 +32,10 @@ func (r *DrainResult) add(o DrainResult) {
 	r.Kept += o.Kept
 	r.Retrying += o.Retrying
 	r.Failed += o.Failed
+	r.Notified += o.Notified
+	if r.FirstFailure == "" {
+		r.FirstFailure = o.FirstFailure
+	}
 }
 
 // DeliveryConcurrency is how many operations are in flight at once. Due
@@ -71,32 +80,24 @@ type attempt struct {
 
 // Drain runs the automation's due outbox operations, oldest first and in
 // order per visit, until none is due: a few at a time, each batch's answers
-// recorded in one transaction. A reply waits until the visits of its event
-// are delivered (see eventBusy). When ctx ends it stops, recording what was
-// delivered; the rest stays pending and runs again later (every operation
-// is idempotent, so one delivered but not recorded is merely repeated).
+// recorded in one transaction. A reply is due only once the visits of its
+// meeting are settled (see store.Due); the intent of each reply is recorded
+// before it is sent (see replyFor). When ctx ends it stops, recording what
+// was delivered; the rest stays pending and runs again later (every visit
+// operation is idempotent, so one delivered but not recorded is merely
+// repeated).
 func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	var res DrainResult
 	for {
-		ops, err := e.store.Due(ctx, e.name, 256)
+		batch, err := e.store.Due(ctx, e.name, 256)
 		if err != nil {
 			return res, err
 		}
-		batch := ops[:0]
-		for _, op := range ops {
-			if op.Kind == store.OpReply {
-				busy, err := e.eventBusy(ctx, op)
-				if err != nil {
-					return res, err
-				}
-				if busy {
-					continue
-				}
-			}
-			batch = append(batch, op)
-		}
 		if len(batch) == 0 {
 			return res, nil
+		}
+		if err := e.markIntents(ctx, batch); err != nil {
+			return res, err
 		}
 		attempts := make([]attempt, len(batch))
 		sem := make(chan struct{}, DeliveryConcurrency)
@@ -118,25 +119,6 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	}
 }
 
-// eventBusy reports whether older visit operations of op's event are still
-// pending, or failed and waiting for an operator: an accept says the visits
-// are registered, so it waits until they are.
-func (e *Engine) eventBusy(ctx context.Context, op store.Op) (bool, error) {
-	d, err := e.store.EventDetails(ctx, e.name, op.EventID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	for _, o := range d.Ops {
-		if o.ID < op.ID && o.Kind != store.OpReply && (o.State == store.OpPending || o.State == store.OpFailed) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // attempt delivers one operation and judges the answer; it writes nothing.
 func (e *Engine) attempt(ctx context.Context, sop store.Op) attempt {
 	a := attempt{sop: sop}
@@ -149,7 +131,11 @@ func (e *Engine) attempt(ctx context.Context, sop store.Op) attempt {
 		a.err, a.retry, a.next = err, true, sop.NextAttempt
 		return a
 	}
-	a.result, a.err = e.deliver(ctx, a.op)
+	if a.op.Kind == OpReply {
+		a.result, a.err = e.deliverReply(ctx, sop, *a.op.Reply)
+	} else {
+		a.result, a.err = e.deliver(ctx, a.op)
+	}
 	if a.err == nil {
 		return a
 	}
@@ -218,6 +204,8 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 	}
 	for _, a := range attempts {
 		switch {
+		case a.err == nil && a.result.Notice:
+			res.Notified++
 		case a.err == nil:
 			res.Done++
 		case a.kept:
@@ -229,6 +217,9 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 				"in", a.next.Sub(e.now()).Round(time.Second).String(), "error", a.reason)
 		default:
 			res.Failed++
+			if res.FirstFailure == "" {
+				res.FirstFailure = a.reason
+			}
 		}
 	}
 	for _, act := range failures {
@@ -243,7 +234,7 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 	return nil
 }
 
-// deliver sends one operation to IDM or Graph.
+// deliver sends one visit operation to IDM.
 func (e *Engine) deliver(ctx context.Context, op Op) (store.Result, error) {
 	switch op.Kind {
 	case OpPut:
@@ -260,17 +251,11 @@ func (e *Engine) deliver(ctx context.Context, op Op) (store.Result, error) {
 			code = http.StatusCreated
 		}
 		return store.Result{Code: code, VisitID: sv.ID, Status: sv.Status}, nil
-	case OpDelete:
+	default:
 		if err := e.dir.DeleteVisit(ctx, op.Ref); err != nil {
 			return store.Result{}, err
 		}
 		return store.Result{Code: http.StatusNoContent, Status: idm.StatusCancelled}, nil
-	default:
-		r := op.Reply
-		if err := e.cal.Respond(ctx, r.EventID, r.Kind, r.Comment); err != nil {
-			return store.Result{}, err
-		}
-		return store.Result{Code: http.StatusAccepted, Status: string(r.Kind), Message: r.Comment}, nil
 	}
 }
 
