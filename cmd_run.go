@@ -7,41 +7,59 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"strings"
 	stdsync "sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"invitesync/config"
 	"invitesync/graph"
 	"invitesync/idm"
+	"invitesync/internal/text"
 	invsync "invitesync/sync"
 	"invitesync/sync/store"
 )
 
 func newRunCmd(a *app) *cobra.Command {
 	var once bool
+	var window time.Duration
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the poll loop headless (as a service)",
 		Long: `Run the poll loop of every enabled automation until SIGINT, SIGTERM or SIGHUP,
 with structured logs on standard error (INVITESYNC_DEBUG=1 for debug level).
-With --once: one full poll per automation and an outbox drain, then exit — 0
-only when nothing failed and nothing is still waiting.
+Each loop holds a lease on its automation and its mailbox in the state
+database, renewed while it works; a loop that loses it stops (the others go
+on) and says which process holds it now.
+
+With --once: one full poll per automation (all at once) and an outbox drain,
+then one line per automation on standard output — delivered, failed (with the
+first reason), still waiting (with the next try) — and exit 0 only when
+nothing failed and nothing is still waiting. An operation that fails for good
+is not retried; a retryable one is retried while it falls due within
+--retry-window of the first delivery pass, and a pass still running 30 s
+after the window closes is cut short. So --once ends at most the window plus
+30 s after its first delivery pass.
 
 Secrets come from the OS keyring, or from INVITESYNC_CLIENT_SECRET(_FILE) and
 INVITESYNC_IDM_API_KEY(_FILE), which win when set. INVITESYNC_AUTHORITY_HOST
 and INVITESYNC_GRAPH_URL redirect the Microsoft endpoints; SSL_CERT_FILE adds
 a private CA.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.run(cmd.Context(), once) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if window < 0 {
+				return usageErr(fmt.Errorf("--retry-window %s: want a duration of 0 or more, e.g. 20s", window))
+			}
+			return a.run(cmd.Context(), once, window)
+		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "poll every automation once, deliver the outbox, then exit")
+	cmd.Flags().DurationVar(&window, "retry-window", invsync.OnceRetryWindow, "with --once: how long after the first delivery pass retries are still made")
 	return cmd
 }
 
 // run is `invitesync run [--once]`.
-func (a *app) run(ctx context.Context, once bool) error {
+func (a *app) run(ctx context.Context, once bool, window time.Duration) error {
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: logLevel()}))
 	cfg, err := a.loadConfig()
 	if err != nil {
@@ -58,7 +76,7 @@ func (a *app) run(ctx context.Context, once bool) error {
 	}
 	tuneGC()
 	if once {
-		return runOnce(ctx, engines, log)
+		return a.runOnce(ctx, engines, window, log)
 	}
 	log.Info("invitesync running", "version", version, "automations", len(engines), "state", st.Path())
 	var wg stdsync.WaitGroup
@@ -78,24 +96,40 @@ func (a *app) run(ctx context.Context, once bool) error {
 	return nil
 }
 
-// runOnce polls each automation once and drains its outbox.
-func runOnce(ctx context.Context, engines []*invsync.Engine, log *slog.Logger) error {
-	var failed []string
-	for _, e := range engines {
-		res, err := e.RunOnce(ctx)
+// runOnce polls every automation once, at the same time, drains each
+// outbox, and prints one line per automation.
+func (a *app) runOnce(ctx context.Context, engines []*invsync.Engine, window time.Duration, log *slog.Logger) error {
+	results := make([]invsync.OnceResult, len(engines))
+	errs := make([]error, len(engines))
+	var wg stdsync.WaitGroup
+	for i, e := range engines {
+		wg.Go(func() { results[i], errs[i] = e.RunOnceWithin(ctx, window) })
+	}
+	wg.Wait()
+	now := time.Now()
+	unfinished := 0
+	for i, e := range engines {
+		res, err := results[i], errs[i]
+		line := res.Summary(now)
 		l := log.With("automation", e.Name())
 		switch {
+		case errors.Is(err, store.ErrLeaseHeld) || errors.Is(err, store.ErrMailboxWatched):
+			line = "not run: " + err.Error()
+			l.Error("not run", "error", err)
 		case err != nil: // the engine has logged it
-			failed = append(failed, fmt.Sprintf("%s: %v", e.Name(), err))
+			line = "failed: " + err.Error() + "; " + line
 		case !res.OK():
-			l.Error("operations not delivered", "failed", res.Drain.Failed, "pending", res.Pending)
-			failed = append(failed, fmt.Sprintf("%s: %d operation(s) failed, %d still pending", e.Name(), res.Drain.Failed, res.Pending))
+			l.Error("operations not delivered", "delivered", res.Drain.Done, "failed", res.Drain.Failed, "waiting", res.Waiting.Pending)
 		default:
 			l.Info("cycle complete", "events", res.Events, "delivered", res.Drain.Done, "kept_checked_in", res.Drain.Kept)
 		}
+		if err != nil || !res.OK() {
+			unfinished++
+		}
+		fmt.Fprintf(a.stdout, "%s: %s\n", text.Clean(e.Name(), 100), text.Clean(line, 0))
 	}
-	if len(failed) > 0 {
-		return failedErr(fmt.Errorf("run --once: %s", joinLines(failed)))
+	if unfinished > 0 {
+		return failedErr(fmt.Errorf("run --once: %d of %d automations did not deliver everything (see above)", unfinished, len(engines)))
 	}
 	return nil
 }
@@ -183,12 +217,4 @@ func logLevel() slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo
-}
-
-// joinLines puts one item on a line, indented, after a first line break.
-func joinLines(lines []string) string {
-	if len(lines) == 1 {
-		return lines[0]
-	}
-	return "\n  " + strings.Join(lines, "\n  ")
 }

@@ -26,7 +26,11 @@ func newStatusCmd(a *app) *cobra.Command {
 		Long: `Per automation: whether a loop runs it, the last poll, the last success and the
 next poll, the counts of events created, updated, cancelled, skipped and failed,
 the operations waiting in the outbox, the last error, and the days until the
-client secret expires (warned from 30 days ahead).`,
+client secret expires (warned from 30 days ahead). Each operation is counted
+once: pending (waiting to run or for a retry, with when the next one runs) or
+failed for good (waiting for an operator). The state is one of polling, idle,
+paused, throttled, error (the last poll failed), failing (the operations the
+loop last ran all failed for good) and stopped.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.status(cmd.Context(), asJSON) },
 	}
@@ -48,6 +52,7 @@ type statusJSON struct {
 	ThrottledUntil    *time.Time `json:"throttledUntil"`
 	Counts            countsJSON `json:"counts"`
 	PendingOperations int        `json:"pendingOperations"`
+	NextAttempt       *time.Time `json:"nextAttempt"`
 	FailedOperations  int        `json:"failedOperations"`
 	LastError         string     `json:"lastError"`
 	SecretExpires     string     `json:"secretExpires"`
@@ -120,7 +125,7 @@ func statusOf(au config.Automation, s store.Status, now time.Time) statusJSON {
 		ThrottledUntil: timePtr(s.Loop.ThrottledUntil),
 		Counts: countsJSON{Created: s.Counts.Created, Updated: s.Counts.Updated, Cancelled: s.Counts.Cancelled,
 			Skipped: s.Counts.Skipped, Failed: s.Counts.Failed},
-		PendingOperations: s.Pending, FailedOperations: s.Failed,
+		PendingOperations: s.Pending, NextAttempt: timePtr(s.NextAttempt), FailedOperations: s.Failed,
 		LastError: text.Clean(s.Loop.LastError, 500), SecretExpires: au.SecretExpires.String(),
 		SecretWarning: x.Message,
 	}
@@ -166,7 +171,11 @@ func printStatus(w io.Writer, s statusJSON, now time.Time) {
 	row("next poll", when(s.NextPoll, now))
 	c := s.Counts
 	row("events", fmt.Sprintf("%d created, %d updated, %d cancelled, %d skipped, %d failed", c.Created, c.Updated, c.Cancelled, c.Skipped, c.Failed))
-	row("outbox", fmt.Sprintf("%d pending, %d failed", s.PendingOperations, s.FailedOperations))
+	pending := fmt.Sprintf("%d pending", s.PendingOperations)
+	if s.NextAttempt != nil {
+		pending += ", next try " + when(s.NextAttempt, now)
+	}
+	row("outbox", fmt.Sprintf("%s; %d failed for good", pending, s.FailedOperations))
 	if s.LastError != "" {
 		row("last error", s.LastError)
 	}

@@ -288,7 +288,7 @@ func TestE2ERunStopsOnSIGTERMAndStatusTellsIt(t *testing.T) {
 		t.Fatalf("status = %+v", s)
 	}
 	code, out, _ = e.run(nil, "status")
-	for _, want := range []string{"Reception", "not running (last state: stopped)", "1 created, 0 updated, 0 cancelled, 1 skipped, 0 failed", "0 pending, 0 failed", "days left (2099-01-01)"} {
+	for _, want := range []string{"Reception", "not running (last state: stopped)", "1 created, 0 updated, 0 cancelled, 1 skipped, 0 failed", "0 pending; 0 failed for good", "days left (2099-01-01)"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("status (exit %d) lacks %q:\n%s", code, want, out)
 		}
@@ -442,7 +442,7 @@ func TestE2EStatusShowsThrottlingInTheDocumentedShape(t *testing.T) {
 		t.Fatalf("automations: %v\n%s", err, out)
 	}
 	statusKeys := []string{"name", "enabled", "state", "running", "runBy", "lastPoll", "lastSuccess", "nextPoll", "throttledUntil",
-		"counts", "pendingOperations", "failedOperations", "lastError", "secretExpires", "secretDaysLeft", "secretWarning"}
+		"counts", "pendingOperations", "nextAttempt", "failedOperations", "lastError", "secretExpires", "secretDaysLeft", "secretWarning"}
 	wantKeys(t, "an automation in status --json", jsonKeys(t, autos[0]), statusKeys, nil)
 	var counts map[string]json.RawMessage
 	if err := json.Unmarshal(autos[0]["counts"], &counts); err != nil {

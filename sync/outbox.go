@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"invitesync/idm"
+	"invitesync/internal/text"
 	"invitesync/sync/store"
 )
 
@@ -343,7 +344,7 @@ func (e *Engine) keepInTx(tx *store.Tx, sop store.Op, op Op, reason string) (sto
 func failureReason(op Op, err error, msg string) string {
 	visitor := "the visitor"
 	if op.Visit != nil {
-		visitor = op.Visit.VisitorEmail
+		visitor = text.Clean(op.Visit.VisitorEmail, 80)
 	}
 	switch {
 	case errors.Is(err, idm.ErrVisitInProgress):

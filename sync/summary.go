@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // changeSummary says in a few words what the plan's operations change.
@@ -109,4 +110,36 @@ func sorted(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
+}
+
+// Summary says in one line what a RunOnce did: operations delivered, kept
+// as they are, failed (with the first reason), organizers told of failed
+// visits, and what is still waiting, with when it is tried next.
+func (r OnceResult) Summary(now time.Time) string {
+	d := r.Drain
+	parts := []string{fmt.Sprintf("%d delivered", d.Done)}
+	if d.Kept > 0 {
+		parts = append(parts, fmt.Sprintf("%d kept as they are (visitor checked in)", d.Kept))
+	}
+	if d.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed (first: %s)", d.Failed, clean(d.FirstFailure)))
+	}
+	if d.Notified > 0 {
+		parts = append(parts, fmt.Sprintf("%s told their visits failed", plural(d.Notified, "organizer")))
+	}
+	if w := r.Waiting; w.Pending > 0 {
+		s := fmt.Sprintf("%d still waiting", w.Pending)
+		if !w.Next.IsZero() {
+			s += " (next try " + w.Next.Local().Format(time.DateTime)
+			if in := w.Next.Sub(now).Round(time.Second); in > 0 {
+				s += ", in " + in.String()
+			}
+			if w.LastError != "" {
+				s += ", after: " + clean(w.LastError)
+			}
+			s += ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -47,7 +47,7 @@ func (d Dashboard) headerView(width int) string {
 	if w := secretNotice(st, a.SecretExpires, now); w != "" {
 		warn = append(warn, w)
 	}
-	if s.Loop.State == store.LoopError && s.Loop.LastError != "" {
+	if (s.Loop.State == store.LoopError || s.Loop.State == store.LoopFailing) && s.Loop.LastError != "" {
 		warn = append(warn, st.Status.Fail.Render(SymbolFail+" last error: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
 	}
 	if d.statusErr != nil {
@@ -95,6 +95,8 @@ func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
 		return st.Status.Warn.Render(SymbolWarn + " throttled until " + clock(s.Loop.ThrottledUntil, now, d.zone()))
 	case store.LoopError:
 		return st.Status.Fail.Render(SymbolFail + " error")
+	case store.LoopFailing:
+		return st.Status.Fail.Render(SymbolFail + " failing")
 	case store.LoopStopped:
 		return st.Muted.Render(SymbolTodo + " stopped")
 	}

@@ -373,6 +373,8 @@ func TestDashboardHeaderStates(t *testing.T) {
 			[]string{"! throttled until 10:01:30"}},
 		{"error", store.Status{Leased: true, Loop: store.LoopStatus{State: store.LoopError, LastError: "AADSTS7000215: invalid client secret"}},
 			[]string{"✗ error", "✗ last error: AADSTS7000215: invalid client secret"}},
+		{"failing", store.Status{Leased: true, Failed: 1, Loop: store.LoopStatus{State: store.LoopFailing, LastError: "IDM refused the visit of ann@fabrikam.com: 422"}},
+			[]string{"✗ failing", "✗ last error: IDM refused the visit of ann@fabrikam.com: 422"}},
 		{"paused", store.Status{Leased: true, Loop: store.LoopStatus{State: store.LoopPaused}},
 			[]string{"‖ paused", "next poll when resumed", "space resume"}},
 		{"nobody runs it", store.Status{},

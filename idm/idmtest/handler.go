@@ -146,6 +146,16 @@ func faultCode(status int) string {
 		return idm.CodeRateLimited
 	case http.StatusServiceUnavailable:
 		return idm.CodeUnavailable
+	case http.StatusBadRequest:
+		return idm.CodeInvalidRequest
+	case http.StatusUnauthorized:
+		return idm.CodeUnauthorized
+	case http.StatusForbidden:
+		return idm.CodeForbidden
+	case http.StatusNotFound:
+		return idm.CodeNotFound
+	case http.StatusUnprocessableEntity:
+		return idm.CodeValidationFailed
 	}
 	return "internal_error"
 }

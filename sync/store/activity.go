@@ -108,6 +108,9 @@ func (s *Store) Status(ctx context.Context, automation string) (Status, error) {
 		if err = tx.queryRow(ctx, outboxCountsSQL, automation).Scan(&st.Pending, &st.Failed); err != nil {
 			return s.fail(err)
 		}
+		if st.NextAttempt, err = nextDue(ctx, tx, automation); err != nil {
+			return s.fail(err)
+		}
 		st.Lease, st.Leased, err = tx.lease(automation)
 		return err
 	})

@@ -198,12 +198,18 @@ func (s *Store) Due(ctx context.Context, automation string, limit int) ([]Op, er
 // readySQL) becomes due; ok is false when nothing is pending. A reply that
 // waits for visits is not due before they are.
 func (s *Store) NextDue(ctx context.Context, automation string) (at time.Time, ok bool, err error) {
+	at, err = nextDue(ctx, s.rc, automation)
+	return at, !at.IsZero(), s.fail(err)
+}
+
+// nextDue is NextDue through q; the zero time when nothing is pending.
+func nextDue(ctx context.Context, q querier, automation string) (time.Time, error) {
 	var next *int64
-	err = s.rc.queryRow(ctx, `SELECT min(o.next_attempt) FROM outbox o WHERE `+readySQL, automation).Scan(&next)
+	err := q.queryRow(ctx, `SELECT min(o.next_attempt) FROM outbox o WHERE `+readySQL, automation).Scan(&next)
 	if err != nil || next == nil {
-		return time.Time{}, false, s.fail(err)
+		return time.Time{}, err
 	}
-	return fromNanos(*next), true, nil
+	return fromNanos(*next), nil
 }
 
 const outboxCountsSQL = `

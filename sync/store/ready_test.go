@@ -43,6 +43,9 @@ func TestReplyWaitsForPendingVisitsNotForFailedOnes(t *testing.T) {
 	if err != nil || !ok || !at.Equal(clk.Now().Add(time.Minute)) {
 		t.Fatalf("NextDue = %v, %v, %v; want the retry in a minute", at, ok, err)
 	}
+	if st, err := s.Status(ctx, "a"); err != nil || st.Pending != 2 || !st.NextAttempt.Equal(at) {
+		t.Fatalf("Status = %d pending, next attempt %v, %v; want 2, %v", st.Pending, st.NextAttempt, err, at)
+	}
 	w, err := s.Waiting(ctx, "a")
 	if err != nil || w.Pending != 2 || !w.Next.Equal(at) || w.LastError != "503 unavailable" {
 		t.Fatalf("Waiting = %+v, %v; want 2 pending, next at %v for 503 unavailable", w, err, at)

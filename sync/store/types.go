@@ -213,8 +213,11 @@ type Status struct {
 	Counts     Counts
 	Pending    int // outbox operations waiting to run
 	Failed     int // outbox operations that failed permanently
-	Lease      Lease
-	Leased     bool // a live lease exists: some process runs the loop
+	// NextAttempt is when the next pending operation is tried; zero when
+	// none is pending.
+	NextAttempt time.Time
+	Lease       Lease
+	Leased      bool // a live lease exists: some process runs the loop
 }
 
 // EventDetails is one event with everything invitesync did about it.
