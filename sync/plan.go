@@ -68,13 +68,18 @@ func (v Visit) BodyHash() string {
 type Known struct {
 	EventID string
 	ICalUID string
+	// Occurrence is the key of an occurrence or exception within its
+	// series as first planned; it keeps its visits' references when the
+	// occurrence moves.
+	Occurrence string
 	// Visits are the visits the event should have as last planned (whether
 	// or not the outbox has delivered them yet).
 	Visits []Visit
 	// Outcome and Reason are the last decision recorded for the event.
 	Outcome Outcome
 	Reason  string
-	// Reply is the signature of the last reply queued ("" when none).
+	// Reply is the signature of the last reply queued ("" when none); for
+	// an occurrence, replies go to its series (see PlanInput.SeriesReply).
 	Reply string
 }
 
@@ -98,7 +103,8 @@ const (
 	ReplyDecline   = graph.Decline
 )
 
-// Reply is an answer to the organizer of the event EventID.
+// Reply is an answer to the organizer of the event EventID: the event
+// itself, or for an occurrence its series master.
 type Reply struct {
 	EventID string    `json:"eventId"`
 	Kind    ReplyKind `json:"kind"`
@@ -106,7 +112,7 @@ type Reply struct {
 }
 
 // Op is one operation the outbox must run. Ref is the visit's reference for
-// puts and deletes, and the event's id for replies.
+// puts and deletes, and the id of the event answered for replies.
 type Op struct {
 	Kind  OpKind `json:"kind"`
 	Ref   string `json:"ref"`
@@ -121,14 +127,19 @@ type PlanInput struct {
 	Host   Host   // the organizer's lookup; see Rules.HostToLookUp
 	Window Window // the round's look-ahead window
 	Now    time.Time
+	// SeriesReply is, for an occurrence, the signature of the last reply
+	// queued to its series: an occurrence answers for its whole series, once
+	// per change of outcome, as the series master gets it.
+	SeriesReply string
 }
 
 // Plan is the decision about one event: the visits it should have, the
 // operations that take IDM there, and why.
 type Plan struct {
 	EventID string
-	// Key is the event's meeting identity (iCalUId, else id): the ordering
-	// key of its operations and the base of its visit references.
+	// Key is the event's meeting identity: the base of its visit
+	// references. For a single event its iCalUId, else its id; for an
+	// occurrence or exception, its key within its series (see eventKey).
 	Key     string
 	Subject string // sanitized
 	Host    string // the organizer's address, sanitized
@@ -137,7 +148,8 @@ type Plan struct {
 	// Visits replaces Known.Visits in the store.
 	Visits []Visit
 	Ops    []Op
-	// Reply replaces Known.Reply in the store.
+	// Reply replaces Known.Reply (for an occurrence, its series' reply) in
+	// the store.
 	Reply string
 	// Forget means the event is gone from the calendar: drop it from the store.
 	Forget bool
@@ -252,7 +264,10 @@ func (r Rules) HostToLookUp(ev graph.Event, win Window, now time.Time) string {
 func (r Rules) Plan(in PlanInput) Plan {
 	ev, known := in.Event, in.Known
 	p := Plan{EventID: ev.ID, Key: eventKey(ev, known), Subject: clean(ev.Subject), Host: clean(strings.ToLower(ev.Organizer.Email))}
-	if known != nil {
+	switch {
+	case replyTarget(ev) != ev.ID:
+		p.Reply = in.SeriesReply
+	case known != nil:
 		p.Reply = known.Reply
 	}
 	if ev.Removed {
@@ -261,11 +276,7 @@ func (r Rules) Plan(in PlanInput) Plan {
 		}
 		p.Forget = true
 		p.Subject = ""
-		reason := "the meeting was deleted from the calendar"
-		if ev.RemovedReason == removedMissing {
-			reason = "the meeting is no longer in the calendar (a full resynchronisation did not report it)"
-		}
-		return p.retire(known, in.Now, reason)
+		return p.retire(known, in.Now, removalReason(ev.RemovedReason))
 	}
 	if !ev.End.After(in.Now) {
 		// Ended (cancelled or not): its visits are history, left as they are.
@@ -291,6 +302,8 @@ func (r Rules) Plan(in PlanInput) Plan {
 	switch {
 	case changes == 0 && len(desired) == 0:
 		p = p.decide(known, OutcomeSkipped, "every day of the meeting is over or beyond the look-ahead window")
+	case changes == 0 && known != nil && known.Outcome == OutcomeFailed && strings.HasPrefix(known.Reason, readFailure):
+		p = p.decide(known, OutcomeUpdated, "read again after a failed read; its visits are as they were")
 	case changes == 0:
 		p = p.decide(known, knownOutcome(known), knownReason(known))
 	default:
@@ -363,7 +376,19 @@ func (p *Plan) reply(r Rules, ev graph.Event, kind ReplyKind, signature, comment
 		return
 	}
 	p.Reply = signature
-	p.Ops = append(p.Ops, Op{Kind: OpReply, Ref: ev.ID, Reply: &Reply{EventID: ev.ID, Kind: kind, Comment: comment}})
+	to := replyTarget(ev)
+	p.Ops = append(p.Ops, Op{Kind: OpReply, Ref: to, Reply: &Reply{EventID: to, Kind: kind, Comment: comment}})
+}
+
+// replyTarget is the event a reply about ev answers: an occurrence answers
+// for its series, as the organizer invited the mailbox to the series; an
+// exception (an occurrence changed on its own) and any other event answer
+// for themselves.
+func replyTarget(ev graph.Event) string {
+	if ev.Type == graph.TypeOccurrence && ev.SeriesMasterID != "" {
+		return ev.SeriesMasterID
+	}
+	return ev.ID
 }
 
 // diff plans the puts and deletes that take known's visits to desired, and
@@ -452,16 +477,69 @@ func clockOn(day time.Time, offset time.Duration) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, day.Location())
 }
 
-// eventKey is the meeting identity of ev: iCalUId, else id (also for a
+// eventKey is the meeting identity of ev, the base of its visit
+// references. A single event's is its iCalUId, else its id (also for a
 // removal, which carries only the id, through what the store knows).
+//
+// An occurrence or exception of a series has its own: its series master's
+// id and the date (UTC) it was first scheduled on, which Graph keeps when
+// the occurrence is moved or edited (originalStart) — occurrences may
+// share one iCalUId, so that alone would merge them. Once planned, an
+// occurrence keeps its key (Known.Occurrence) whatever Graph says later,
+// so its visits keep their references; where Graph omits originalStart (an
+// occurrence is where its series put it) its start stands in.
 func eventKey(ev graph.Event, known *Known) string {
 	switch {
+	case known != nil && known.Occurrence != "":
+		return known.Occurrence
+	case ev.SeriesMasterID != "":
+		return occurrenceKey(ev)
 	case ev.ICalUID != "":
 		return ev.ICalUID
 	case known != nil && known.ICalUID != "":
 		return known.ICalUID
 	}
 	return ev.ID
+}
+
+// occurrenceKey is the key of an occurrence or exception first planned:
+// "series:" + master id + "/" + original date. An all-day occurrence's date
+// is its own (its start is a midnight in the automation's zone).
+func occurrenceKey(ev graph.Event) string {
+	var day string
+	switch {
+	case !ev.OriginalStart.IsZero():
+		day = ev.OriginalStart.UTC().Format(time.DateOnly)
+	case ev.IsAllDay:
+		day = ev.Start.Format(time.DateOnly)
+	default:
+		day = ev.Start.UTC().Format(time.DateOnly)
+	}
+	return "series:" + ev.SeriesMasterID + "/" + day
+}
+
+// Reasons for a removal the engine infers, with what the activity log says.
+const (
+	// removedMissing: a complete fresh round no longer reported the event.
+	removedMissing = "invitesync:missing"
+	// removedFromSeries: the occurrence is no longer among its series'
+	// instances (deleted from the series, which Graph does not report).
+	removedFromSeries = "invitesync:not-in-series"
+	// removedSeriesGone: the occurrence's series master is gone.
+	removedSeriesGone = "invitesync:series-gone"
+)
+
+// removalReason says why an event's visits are cancelled when it left the calendar.
+func removalReason(removed string) string {
+	switch removed {
+	case removedMissing:
+		return "the meeting is no longer in the calendar (a full resynchronisation did not report it)"
+	case removedFromSeries:
+		return "this occurrence was deleted from its recurring series"
+	case removedSeriesGone:
+		return "the recurring series was deleted from the calendar"
+	}
+	return "the meeting was deleted from the calendar"
 }
 
 func knownVisits(k *Known) []Visit {

@@ -2,20 +2,14 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"invitesync/graph"
 	"invitesync/idm"
 	"invitesync/sync/store"
 )
-
-// removedMissing marks a removal the engine infers: a complete fresh round
-// no longer reported an event it knows.
-const removedMissing = "invitesync:missing"
 
 // Poll runs one delta round to its deltaLink: the rest of an interrupted
 // round, the next incremental round, or — with no cursor, after the window
@@ -44,8 +38,12 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 	win := e.rules.Window(now)
 	var cur store.Cursor
 	var ok bool
+	var rereads []store.Event
 	if err := e.store.View(ctx, func(tx *store.Tx) error {
-		cur, ok, err = tx.Cursor(e.name)
+		if cur, ok, err = tx.Cursor(e.name); err != nil {
+			return err
+		}
+		rereads, err = tx.EventsToReread(e.name)
 		return err
 	}); err != nil {
 		return 0, err
@@ -71,6 +69,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 	}
 	incoming := fetch(cur)
 	resynced := false
+	rs := newRoundSeries(Window{cur.WindowStart, cur.WindowEnd})
 	for {
 		f := <-incoming
 		if IsResync(f.err) && !resynced && cur.Link != "" {
@@ -82,6 +81,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 				return events, err
 			}
 			cur = e.freshCursor(win, e.now())
+			rs = newRoundSeries(Window{cur.WindowStart, cur.WindowEnd})
 			incoming = fetch(cur)
 			continue
 		}
@@ -99,7 +99,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		default:
 			return events, errors.New("graph: a delta page carried neither a nextLink nor a deltaLink")
 		}
-		if err := e.applyPage(ctx, f.page.Events, next); err != nil {
+		if err := e.apply(ctx, rs, f.page.Events, next.RoundStarted, &next); err != nil {
 			return events, err
 		}
 		committed()
@@ -107,6 +107,16 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		if cur.Complete {
 			break
 		}
+	}
+	// Events whose last read failed, and that the round did not report
+	// again, are read again now.
+	if again, err := e.reread(ctx, rs, rereads); err != nil {
+		return events, err
+	} else if len(again) > 0 {
+		if err := e.apply(ctx, rs, again, cur.RoundStarted, nil); err != nil {
+			return events, err
+		}
+		committed()
 	}
 	if !e.freshRound.IsZero() && cur.RoundStarted.Equal(e.freshRound) {
 		e.freshRound = time.Time{}
@@ -186,7 +196,7 @@ func (e *Engine) load(ctx context.Context, ids []string) (map[string]*stored, er
 				return err
 			}
 			s := &stored{event: ev, visits: make(map[string]store.Visit, len(vs))}
-			k := &Known{EventID: id, ICalUID: ev.ICalUID, Outcome: Outcome(ev.Outcome), Reason: ev.Reason, Reply: reply}
+			k := &Known{EventID: id, ICalUID: ev.ICalUID, Occurrence: ev.Occurrence, Outcome: Outcome(ev.Outcome), Reason: ev.Reason, Reply: reply}
 			for _, v := range vs {
 				s.visits[v.Ref] = v
 				if v.Status == store.VisitCancelled {
@@ -218,162 +228,6 @@ func (e *Engine) host(ctx context.Context, email string) (Host, error) {
 		return Host{}, fmt.Errorf("looking up the organizer %s in IDM: %w", clean(email), err)
 	}
 	return Host{Email: email, Name: emp.DisplayName, EmployeeID: emp.ID}, nil
-}
-
-// applyPage plans a page's events and commits the plans, their operations
-// and the next cursor in one transaction. Nothing is committed when a host
-// lookup fails: the page is fetched again by the next cycle.
-func (e *Engine) applyPage(ctx context.Context, events []graph.Event, next store.Cursor) error {
-	// The last report of an id wins; order is kept.
-	index := make(map[string]int, len(events))
-	var page []graph.Event
-	for _, ev := range events {
-		if ev.Unreadable != "" {
-			e.log.Warn("skipping an event Graph sent in a form that cannot be read", "event", clean(ev.ID), "reason", clean(ev.Unreadable))
-			continue
-		}
-		if ev.ID == "" {
-			continue
-		}
-		if i, dup := index[ev.ID]; dup {
-			page[i] = ev
-			continue
-		}
-		index[ev.ID] = len(page)
-		page = append(page, ev)
-	}
-	ids := make([]string, len(page))
-	for i, ev := range page {
-		ids[i] = ev.ID
-	}
-	known, err := e.load(ctx, ids)
-	if err != nil {
-		return err
-	}
-	now := e.now()
-	win := Window{Start: next.WindowStart, End: next.WindowEnd}
-	plans := make([]Plan, len(page))
-	for i, ev := range page {
-		var k *Known
-		if s := known[ev.ID]; s != nil {
-			k = s.known
-		}
-		var h Host
-		if addr := e.rules.HostToLookUp(ev, win, now); addr != "" {
-			if h, err = e.host(ctx, addr); err != nil {
-				return err
-			}
-		}
-		plans[i] = e.rules.Plan(PlanInput{Event: ev, Known: k, Host: h, Window: win, Now: now})
-	}
-	var logged []store.Activity
-	err = e.store.Update(ctx, func(tx *store.Tx) error {
-		for i, p := range plans {
-			a, err := e.commitPlan(tx, page[i], p, known[page[i].ID], next.RoundStarted)
-			if err != nil {
-				return err
-			}
-			if a != nil {
-				logged = append(logged, *a)
-			}
-		}
-		return tx.SetCursor(e.name, next)
-	})
-	if err != nil {
-		return err
-	}
-	e.announce(logged)
-	return nil
-}
-
-// commitPlan writes one plan in tx: the event, its visits, the reply
-// fingerprint, the operations and the activity line (returned, when any).
-func (e *Engine) commitPlan(tx *store.Tx, ev graph.Event, p Plan, s *stored, round time.Time) (*store.Activity, error) {
-	if s == nil && (ev.Removed || p.Outcome == OutcomeUnchanged) {
-		return nil, nil // never seen, nothing to remember
-	}
-	rec := store.Event{Automation: e.name, ID: ev.ID, Round: round}
-	if s != nil {
-		rec = s.event
-		rec.Round = round
-	}
-	if !ev.Removed {
-		rec.ICalUID, rec.ChangeKey = ev.ICalUID, ev.ChangeKey
-		rec.Subject, rec.Location = p.Subject, clean(ev.Location)
-		rec.OrganizerName, rec.OrganizerEmail = clean(ev.Organizer.Name), p.Host
-		rec.Start, rec.End, rec.IsAllDay = ev.Start, ev.End, ev.IsAllDay
-	}
-	if p.Outcome != OutcomeUnchanged {
-		rec.Outcome, rec.Reason = p.Outcome, p.Reason
-	}
-	if rec.Outcome == "" {
-		rec.Outcome, rec.Reason = store.OutcomeSkipped, p.Reason
-	}
-	if err := tx.PutEvent(rec); err != nil {
-		return nil, err
-	}
-	if p.Reply != "" && (s == nil || s.known.Reply != p.Reply) {
-		if err := tx.SetReply(e.name, ev.ID, p.Reply); err != nil {
-			return nil, err
-		}
-	}
-	for _, op := range p.Ops {
-		switch op.Kind {
-		case OpPut:
-			v := op.Visit
-			err := tx.PutVisit(store.Visit{
-				Automation: e.name, Ref: v.Ref, EventID: ev.ID,
-				VisitorEmail: v.VisitorEmail, VisitorName: v.VisitorName,
-				HostEmail: v.HostEmail, HostID: v.HostEmployeeID,
-				Arrival: v.Arrival, Departure: v.Departure,
-				Status: store.VisitPending, BodyHash: v.Hash,
-			})
-			if err != nil {
-				return nil, err
-			}
-		case OpDelete:
-			if err := tx.SetVisitState(e.name, op.Ref, store.VisitCancelled, ""); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return nil, err
-			}
-		}
-		payload, err := json.Marshal(op)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Enqueue(store.Op{Automation: e.name, Ref: op.Ref, EventID: ev.ID, Kind: store.OpKind(op.Kind), Payload: payload}); err != nil {
-			return nil, err
-		}
-	}
-	if p.Outcome == OutcomeUnchanged {
-		return nil, nil
-	}
-	a := store.Activity{
-		Automation: e.name, EventID: ev.ID, Subject: rec.Subject, Host: rec.OrganizerEmail,
-		Visitors: visitorList(p, s), Outcome: p.Outcome, Reason: p.Reason,
-	}
-	id, err := tx.AddActivity(a)
-	a.ID, a.At = id, e.now()
-	return &a, err
-}
-
-// visitorList names the visitors a decision is about, for the activity log.
-func visitorList(p Plan, s *stored) string {
-	var names []string
-	add := func(name, email string) {
-		if name == "" {
-			name = email
-		}
-		names = appendOnce(names, name)
-	}
-	for _, v := range p.Visits {
-		add(v.VisitorName, v.VisitorEmail)
-	}
-	for _, op := range p.Ops {
-		if op.Visit != nil {
-			add(op.Visit.VisitorName, op.Visit.VisitorEmail)
-		}
-	}
-	return strings.Join(names, ", ")
 }
 
 // reconcile cancels the visits of events a complete fresh round did not
@@ -413,7 +267,7 @@ func (e *Engine) reconcile(ctx context.Context, cur store.Cursor) error {
 			}
 			gone := graph.Event{ID: id, Removed: true, RemovedReason: removedMissing}
 			p := e.rules.Plan(PlanInput{Event: gone, Known: s.known, Window: Window{cur.WindowStart, cur.WindowEnd}, Now: now})
-			a, err := e.commitPlan(tx, gone, p, s, s.event.Round)
+			a, err := e.commitPlan(tx, gone, p, s, s.event.Round, "")
 			if err != nil {
 				return err
 			}
