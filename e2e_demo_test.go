@@ -101,7 +101,7 @@ var demoWizardFields = []string{
 	"Application name", "Admin consent granted?",
 	"Client secret value", "The secret expires on",
 	"Directory (tenant) ID", "Application (client) ID", "Object ID of the enterprise application", "Mailbox address",
-	"Limit the app to this one mailbox?", "Save the commands as", "Copy the commands to the clipboard too?",
+	"Limit the app to this one mailbox?", "Also give the app FullAccess to the mailbox?", "Save the commands as", "Copy the commands to the clipboard too?",
 	"Salto IDM API address", "Salto IDM API key", "Salto IDM environment", "Automation name", "Poll every",
 	"Time zone of the environment", "Enabled?", "Internal domains", "Never register these addresses",
 	"Answer the organizer?", "Change the advanced settings?", "Ready to test and save",

@@ -476,7 +476,7 @@ func (w *Wizard) scriptInput() powershell.Input {
 	return powershell.Input{
 		TenantID: d.TenantID, ClientID: d.ClientID, EnterpriseObjectID: d.EnterpriseObjectID,
 		AppName: d.AppName, Mailbox: d.Mailbox, ScopeName: "invitesync " + d.Mailbox,
-		Scope: d.Scope, PolicyGroup: d.PolicyGroup,
+		Scope: d.Scope, PolicyGroup: d.PolicyGroup, FullAccess: d.FullAccess,
 	}
 }
 

@@ -32,6 +32,7 @@ type Draft struct {
 	// Step 5.
 	Scope       powershell.Scope `json:"scope"`
 	PolicyGroup string           `json:"policy_group,omitempty"`
+	FullAccess  bool             `json:"full_access,omitempty"` // add the guide's Add-MailboxPermission
 	ScriptPath  string           `json:"script_path,omitempty"`
 	// Step 6.
 	IDMURL          string `json:"idm_url"`

@@ -134,9 +134,13 @@ func (f *fields) stepGroups(n, part int) []group {
 					Description("Without a limit, Calendars.ReadWrite reaches every mailbox in the tenant.").
 					Options(
 						huh.NewOption("Not now", powershell.ScopeNone),
-						huh.NewOption("Yes, with RBAC for Applications (current)", powershell.ScopeRBAC),
+						huh.NewOption("Yes, with RBAC for Applications (recommended)", powershell.ScopeRBAC),
 						huh.NewOption("Yes, with an application access policy (older)", powershell.ScopeAccessPolicy),
 					).Value(&f.d.Scope),
+				huh.NewConfirm().Title("Also give the app FullAccess to the mailbox?").
+					Description("The vendor's guide lists it; Microsoft Graph does not need it,\nand it does not limit the app to the mailbox.").
+					Affirmative("Add it").Negative("Leave it out").
+					Value(&f.d.FullAccess),
 			)},
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Mail-enabled security group holding the mailbox", &f.d.PolicyGroup)).

@@ -59,6 +59,8 @@ func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
 	}
 	h.focus("Limit the app to this one mailbox?")
 	h.enter()
+	h.focus("Also give the app FullAccess to the mailbox?")
+	h.enter()
 	h.focus("Save the commands as")
 	h.fill("")
 	h.focus("Copy the commands to the clipboard too?")

@@ -107,7 +107,9 @@ func stepText(n int, d *Draft) string {
 	case 5:
 		s = []string{
 			"Run these commands in PowerShell as an Exchange administrator. They register",
-			"the app's service principal in Exchange and give it the mailbox.",
+			"the app in Exchange and can limit it to this one mailbox (RBAC for Applications",
+			"is recommended; it takes up to 2 hours to apply). The guide's FullAccess grant",
+			"is left out unless you ask: Microsoft Graph does not need it.",
 			"Every value is in single quotes, so nothing in it is expanded or run.",
 		}
 	case 6:

@@ -72,6 +72,9 @@ type Input struct {
 	ScopeName          string // RBAC: the management scope's name
 	Scope              Scope
 	PolicyGroup        string // ScopeAccessPolicy: the mail-enabled security group holding the mailbox
+	// FullAccess adds the vendor guide's Add-MailboxPermission … FullAccess,
+	// which Microsoft Graph does not need; left out by default.
+	FullAccess bool
 }
 
 // SetupScript returns the Exchange Online PowerShell commands of step 5
@@ -108,10 +111,24 @@ func SetupScript(in Input) (string, error) {
 	line("# for certificate or managed-identity sign-in, so a person signs in without it.")
 	line("Connect-ExchangeOnline")
 	line("")
-	line("# Register the app's service principal in Exchange and give it the mailbox.")
+	line("# Register the app's service principal in Exchange, under the enterprise")
+	line("# application's Object ID: RBAC for Applications assigns roles to it.")
 	line("New-ServicePrincipal -AppId %s -ObjectId %s", client, object)
 	line("Set-ServicePrincipal -Identity %s -DisplayName %s", object, name)
-	line("Add-MailboxPermission -Identity %s -User %s -AccessRights FullAccess", mailbox, object)
+	line("")
+	line("# The vendor's guide also gives the app FullAccess to the mailbox")
+	line("# (Add-MailboxPermission). Microsoft Graph does not need it: the Calendars.ReadWrite")
+	line("# application permission, or the RBAC role assignment, lets the app read and")
+	line("# answer the calendar; FullAccess serves IMAP, POP and SMTP access with OAuth,")
+	line("# which invitesync does not use. Nor does FullAccess limit the app to this")
+	line("# mailbox: an RBAC for Applications scope (recommended) or an application access")
+	line("# policy does that.")
+	if in.FullAccess {
+		line("# Included because it was asked for:")
+		line("Add-MailboxPermission -Identity %s -User %s -AccessRights FullAccess", mailbox, object)
+	} else {
+		line("# Left out: step 5 of invitesync setup adds it when asked.")
+	}
 
 	if in.Scope != ScopeNone && in.Scope != "" {
 		scope, err := ScopeCommands(in)

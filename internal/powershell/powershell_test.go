@@ -3,6 +3,7 @@ package powershell
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -105,28 +106,69 @@ func testInput() Input {
 	}
 }
 
-func TestSetupScript(t *testing.T) {
-	in := testInput()
-	script, err := SetupScript(in)
-	if err != nil {
-		t.Fatal(err)
+// commands returns the script's lines that PowerShell runs: not comments,
+// not blank.
+func commands(script string) []string {
+	var out []string
+	for l := range strings.Lines(script) {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
 	}
-	for _, want := range []string{
-		"Install-Module -Name ExchangeOnlineManagement",
+	return out
+}
+
+func TestSetupScript(t *testing.T) {
+	const fullAccess = "Add-MailboxPermission -Identity 'visitors@contoso.com' -User '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -AccessRights FullAccess"
+	always := []string{
+		"Install-Module -Name ExchangeOnlineManagement -Scope CurrentUser",
 		"Import-Module ExchangeOnlineManagement",
-		"\nConnect-ExchangeOnline\n",
+		"Connect-ExchangeOnline",
 		"New-ServicePrincipal -AppId '3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b' -ObjectId '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a'",
 		"Set-ServicePrincipal -Identity '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -DisplayName 'Salto-IDM-Calendar-Integration-Production'",
-		"Add-MailboxPermission -Identity 'visitors@contoso.com' -User '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -AccessRights FullAccess",
-	} {
-		if !strings.Contains(script, want) {
-			t.Errorf("script lacks %q:\n%s", want, script)
-		}
 	}
-	for _, bad := range []string{"Connect-ExchangeOnline -OrganizationId", "New-ManagementScope", "New-ApplicationAccessPolicy"} {
-		if strings.Contains(script, bad) {
-			t.Errorf("script holds %q:\n%s", bad, script)
-		}
+	rbac := []string{
+		"New-ManagementScope -Name 'invitesync visitors@contoso.com' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''visitors@contoso.com'''",
+		"New-ManagementRoleAssignment -App '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -Role 'Application Calendars.ReadWrite' -CustomResourceScope 'invitesync visitors@contoso.com'",
+		"Test-ServicePrincipalAuthorization -Identity '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' -Resource 'visitors@contoso.com'",
+	}
+	tests := []struct {
+		name       string
+		scope      Scope
+		fullAccess bool
+		want       []string // the commands, in order
+	}{
+		{"default: no FullAccess, no scope", ScopeNone, false, always},
+		{"FullAccess when asked", ScopeNone, true, append(slices.Clone(always), fullAccess)},
+		{"RBAC scope without FullAccess", ScopeRBAC, false, append(slices.Clone(always), rbac...)},
+		{"RBAC scope with FullAccess", ScopeRBAC, true, append(append(slices.Clone(always), fullAccess), rbac...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := testInput()
+			in.Scope, in.FullAccess = tt.scope, tt.fullAccess
+			script, err := SetupScript(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append(slices.Clone(tt.want), "Disconnect-ExchangeOnline -Confirm:$false")
+			if got := commands(script); !slices.Equal(got, want) {
+				t.Errorf("commands:\n%s\nwant:\n%s\nscript:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), script)
+			}
+			// Whether or not it is included, the script says why FullAccess
+			// is not needed and what does limit the app.
+			for _, say := range []string{
+				"The vendor's guide also gives the app FullAccess",
+				"Microsoft Graph does not need it",
+				"RBAC for Applications scope (recommended)",
+				"application access\n# policy does that",
+			} {
+				if !strings.Contains(script, say) {
+					t.Errorf("the script does not say %q:\n%s", say, script)
+				}
+			}
+		})
 	}
 }
 
