@@ -11,7 +11,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"invitesync/config"
-	"invitesync/internal/powershell"
 )
 
 // The ids of the results Check returns, in order.
@@ -39,17 +38,11 @@ func CheckAutomation(ctx context.Context, a config.Automation, clientSecret stri
 // what Calendars.ReadWrite (application) permits and stops at the first
 // failure; the checks after it are reported as not run.
 func (c *Client) Check(ctx context.Context, probeMailbox string) []CheckResult {
-	roles, err := c.roles(ctx)
+	tok, err := c.accessToken(ctx)
 	if err != nil {
 		return notRun([]CheckResult{failed(CheckToken, c.Diagnose(ctx, err))}, "there is no access token", probeMailbox)
 	}
-	token := passed(CheckToken, fmt.Sprintf("Signed in to tenant %s as application %s.", c.a.TenantID, c.a.ClientID))
-	if len(roles) > 0 {
-		token.Message = strings.TrimSuffix(token.Message, ".") + "; application permissions: " + strings.Join(roles, ", ") + "."
-	} else {
-		token.Message += " The token carries no application permissions."
-	}
-	results := []CheckResult{token}
+	results := []CheckResult{passed(CheckToken, c.signedIn(tok))}
 
 	if err := c.readCalendar(ctx, c.a.Mailbox); err != nil {
 		results = append(results, failed(CheckCalendar, c.Diagnose(ctx, err)))
@@ -72,6 +65,22 @@ func (c *Client) Check(ctx context.Context, probeMailbox string) []CheckResult {
 		results = append(results, c.probe(ctx, probeMailbox))
 	}
 	return results
+}
+
+// signedIn describes the access token tok: who signed in and with which
+// application permissions. No permissions is not a failure: an app granted
+// its mailbox through Exchange RBAC for Applications gets a token without
+// them, and the calendar check tells whether it may read the mailbox.
+func (c *Client) signedIn(tok string) string {
+	msg := fmt.Sprintf("Signed in to tenant %s as application %s", c.a.TenantID, c.a.ClientID)
+	roles, err := tokenRoles(tok)
+	switch {
+	case err != nil:
+		return msg + "."
+	case len(roles) > 0:
+		return msg + "; application permissions: " + strings.Join(roles, ", ") + "."
+	}
+	return msg + ". The token lists no application permissions: expected when Exchange RBAC for Applications limits the app to its mailbox; the calendar check tells whether it may read it."
 }
 
 func passed(id, message string) CheckResult {
@@ -145,31 +154,4 @@ func (c *Client) probe(ctx context.Context, mailbox string) CheckResult {
 			Fix:     "Name an existing mailbox of the tenant with --probe-mailbox."}}
 	}
 	return failed(CheckProbe, c.Diagnose(ctx, err))
-}
-
-// scopeFix says how to limit the app to the watched mailbox, with the
-// Exchange Online commands filled in (quoted as step 5 quotes them).
-func scopeFix(f facts) string {
-	mailbox := f.or(f.mailbox, "the mailbox")
-	general := fmt.Sprintf("Limit the app to %s in Exchange Online PowerShell: RBAC for Applications (a management scope for the mailbox and a role assignment of \"Application Calendars.ReadWrite\", then remove the Entra Calendars.ReadWrite permission), or an application access policy on a mail-enabled security group holding the mailbox. Step 5 of the set-up generates the script.", mailbox)
-	in := powershell.Input{
-		ClientID:           f.clientID,
-		EnterpriseObjectID: f.or(f.objectID, f.clientID),
-		Mailbox:            f.mailbox,
-		ScopeName:          "invitesync " + f.or(f.name, f.mailbox),
-		PolicyGroup:        "<group address>",
-	}
-	in.Scope = powershell.ScopeRBAC
-	rbac, err := powershell.ScopeCommands(in)
-	if err != nil || f.mailbox == "" || f.clientID == "" {
-		return general
-	}
-	in.Scope = powershell.ScopeAccessPolicy
-	policy, err := powershell.ScopeCommands(in)
-	if err != nil {
-		return general
-	}
-	return fmt.Sprintf("Limit the app to %s with RBAC for Applications (Exchange Online PowerShell):\n%s"+
-		"Or, the older way, an application access policy (replace <group address> with a mail-enabled security group holding the mailbox):\n%s",
-		f.mailbox, rbac, policy)
 }

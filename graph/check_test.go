@@ -99,9 +99,10 @@ func TestCheckDiagnoses(t *testing.T) {
 				a.TenantID = "contoso tenant!"
 			},
 			message: []string{"not valid"}, fix: []string{"Directory (tenant) ID"}},
-		{name: "admin consent missing", failing: graph.CheckCalendar, step: 2, code: "ErrorAccessDenied",
+		{name: "no roles: admin consent missing or RBAC scope", failing: graph.CheckCalendar, step: 2, code: "ErrorAccessDenied",
 			setup:   func(s *graphtest.Server, _ *config.Automation, _ *graph.Options, _ *string) { s.SetRoles() },
-			message: []string{"admin consent"}, fix: []string{"Grant admin consent"}},
+			message: []string{"admin consent", "(step 2)", "RBAC for Applications", "up to 2 hours", "(step 5)"},
+			fix:     []string{"Grant admin consent", "Test-ServicePrincipalAuthorization -Identity '<Object ID of the enterprise application>'"}},
 		{name: "permission missing", failing: graph.CheckCalendar, step: 2, code: "ErrorAccessDenied",
 			setup: func(s *graphtest.Server, _ *config.Automation, _ *graph.Options, _ *string) {
 				s.SetRoles("User.Read.All")
@@ -109,12 +110,13 @@ func TestCheckDiagnoses(t *testing.T) {
 			message: []string{"User.Read.All", "not Calendars.ReadWrite"}, fix: []string{"Calendars.ReadWrite"}},
 		{name: "access policy excludes the mailbox", failing: graph.CheckCalendar, step: 5, code: "ErrorAccessDenied",
 			setup:   func(s *graphtest.Server, _ *config.Automation, _ *graph.Options, _ *string) { s.RestrictAccess(other) },
-			message: []string{"access policy", watched}, fix: []string{"Test-ServicePrincipalAuthorization"}},
+			message: []string{"access policy", watched}, fix: []string{"Test-ServicePrincipalAuthorization -Identity '<Object ID of the enterprise application>'", "Enterprise applications"}},
 		{name: "no such mailbox", failing: graph.CheckCalendar, step: 4, code: "ErrorInvalidUser",
 			setup: func(_ *graphtest.Server, a *config.Automation, _ *graph.Options, _ *string) {
 				a.Mailbox = "nobody@contoso.example"
 			},
-			message: []string{"no mailbox nobody@contoso.example"}, fix: []string{"address"}},
+			message: []string{"no mailbox nobody@contoso.example", "user principal name (UPN) or object ID", "alias"},
+			fix:     []string{"Get-Mailbox 'nobody@contoso.example' | fl UserPrincipalName,ExternalDirectoryObjectId", "(step 4)"}},
 		{name: "resource not found", failing: graph.CheckCalendar, step: 4, code: "ResourceNotFound",
 			setup: func(s *graphtest.Server, _ *config.Automation, _ *graph.Options, _ *string) {
 				s.InjectFault(graphtest.Fault{Status: http.StatusNotFound, Code: "ResourceNotFound", Message: "Resource could not be discovered.", Mailbox: watched})
@@ -204,5 +206,32 @@ func TestUnknownTenantFailsAtTheMetadataRequest(t *testing.T) {
 	reqs := s.Requests()
 	if len(reqs) != 1 || !strings.HasSuffix(reqs[0].Path, "/v2.0/.well-known/openid-configuration") || reqs[0].Status != http.StatusBadRequest {
 		t.Fatalf("requests = %+v, want one refused metadata request", reqs)
+	}
+}
+
+// TestNoRolesDiagnosisNamesTheEnterpriseObjectID: the commands that fix an
+// RBAC scope name the service principal by the enterprise application's
+// object ID, never by the client ID, which Exchange would not find there.
+func TestNoRolesDiagnosisNamesTheEnterpriseObjectID(t *testing.T) {
+	s := newSim(t)
+	s.SetRoles()
+	a := automationFor(s)
+	a.EnterpriseObjectID = "6a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	results := graph.CheckAutomation(context.Background(), a, s.Secret, optionsFor(s), "")
+	token, cal := results[0], results[1]
+	if !token.OK {
+		t.Fatalf("a token without roles failed the token check: %+v", token)
+	}
+	mustContain(t, "token message", token.Message, "no application permissions", "RBAC for Applications")
+	if cal.OK || cal.Code != "ErrorAccessDenied" {
+		t.Fatalf("calendar = %+v, want ErrorAccessDenied", cal)
+	}
+	mustContain(t, "fix", cal.Fix,
+		"Grant admin consent",
+		"New-ManagementRoleAssignment -App '"+a.EnterpriseObjectID+"' -Role 'Application Calendars.ReadWrite'",
+		"Test-ServicePrincipalAuthorization -Identity '"+a.EnterpriseObjectID+"' -Resource '"+watched+"'",
+		"up to 2 hours")
+	if strings.Contains(cal.Message+cal.Fix, s.ClientID) || strings.Contains(cal.Fix, "<Object ID") {
+		t.Errorf("the diagnosis names the client ID or a placeholder instead of the known object ID: %+v", cal)
 	}
 }

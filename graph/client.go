@@ -33,10 +33,6 @@ const (
 	DefaultMaxRetryWait  = time.Minute
 )
 
-// MaxConcurrentRequests is how many Graph requests a Client has in flight at
-// once. Outlook allows four per app and mailbox; one stays in reserve.
-const MaxConcurrentRequests = 3
-
 // The environment variables OptionsFromEnv reads.
 const (
 	EnvAuthorityHost = "INVITESYNC_AUTHORITY_HOST"
@@ -71,6 +67,10 @@ type Options struct {
 	// IANA names are. Instants do not depend on it, and all-day events are
 	// read in the zone they were made in, so UTC loses nothing.
 	TimeZone string
+	// Limits bound the Graph requests in flight per app (tenant and client
+	// ID), shared by every Client built with them. Nil: the process-wide
+	// Limits, DefaultConcurrentRequests per app.
+	Limits *Limits
 }
 
 // OptionsFromEnv returns Options redirected by INVITESYNC_AUTHORITY_HOST and
@@ -95,13 +95,13 @@ func OptionsFromEnv() (Options, error) {
 // It is safe for concurrent use.
 type Client struct {
 	a         config.Automation
-	cred      *azidentity.ClientSecretCredential
+	cred      *credential
 	scope     string
 	graph     *msgraph.GraphServiceClient
 	authority *url.URL
 	graphBase *url.URL
 	net       *netTransport
-	sem       chan struct{}
+	sem       chan struct{} // the app's in-flight slots, shared through Options.Limits
 	log       *slog.Logger
 	opts      Options
 	zones     zoneCache
@@ -141,21 +141,23 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 	}
 	c := &Client{
 		a: a, scope: graphScope(graphBase.Hostname()), authority: authority, graphBase: graphBase,
-		net: &netTransport{base: parent}, sem: make(chan struct{}, MaxConcurrentRequests),
+		net: &netTransport{base: parent}, sem: opts.Limits.slots(a.TenantID, a.ClientID),
 		log: opts.Logger.With("mailbox", a.Mailbox), opts: opts, loc: a.Location(),
 	}
 	// Instance discovery asks login.microsoftonline.com about the authority:
 	// pointless, and unreachable, when the endpoints are redirected.
 	redirected := authority.String() != DefaultAuthorityHost || graphBase.String() != DefaultGraphURL
-	c.cred, err = azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, clientSecret,
-		&azidentity.ClientSecretCredentialOptions{
-			ClientOptions: azcore.ClientOptions{
-				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: authority.String()},
-				Transport: &http.Client{Transport: c.net, CheckRedirect: noRedirect},
-				Retry:     policy.RetryOptions{MaxRetries: 2},
-			},
-			DisableInstanceDiscovery: redirected,
-		})
+	c.cred, err = newCredential(func() (*azidentity.ClientSecretCredential, error) {
+		return azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, clientSecret,
+			&azidentity.ClientSecretCredentialOptions{
+				ClientOptions: azcore.ClientOptions{
+					Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: authority.String()},
+					Transport: &http.Client{Transport: c.net, CheckRedirect: noRedirect},
+					Retry:     policy.RetryOptions{MaxRetries: 2},
+				},
+				DisableInstanceDiscovery: redirected,
+			})
+	})
 	if err != nil {
 		return nil, &Diagnosis{Step: 4, Message: "The sign-in settings are not usable: " + cleanText(err.Error()),
 			Fix: "Check the Directory (tenant) ID and the Application (client) ID."}
@@ -192,6 +194,7 @@ func (c *Client) newGraphClient() (*msgraph.GraphServiceClient, error) {
 	}
 	graphOpts := msgraph.GetDefaultClientOptions()
 	middleware = append([]khttp.Middleware{
+		renewHandler{c},
 		msgraphcore.NewGraphTelemetryHandler(&graphOpts),
 		khttp.NewUrlReplaceHandler(true, msgraphcore.ReplacementPairs),
 	}, middleware...)
@@ -232,6 +235,9 @@ func withDefaults(o Options, a config.Automation) Options {
 	}
 	if o.TimeZone == "" {
 		o.TimeZone = "UTC"
+	}
+	if o.Limits == nil {
+		o.Limits = processLimits
 	}
 	return o
 }
@@ -324,9 +330,10 @@ func (c *Client) preferHeaders() *abs.RequestHeaders {
 	return h
 }
 
-// call runs one SDK call: it takes a slot of the per-mailbox semaphore,
-// bounds the call by the timeout and turns the SDK's errors into this
-// package's typed errors.
+// call runs one SDK call: it takes one of the app's in-flight slots, bounds
+// the call by the timeout and turns the SDK's errors into this package's
+// typed errors. When Graph refused the access token and signing in again
+// failed (see renewHandler), the error is the sign-in's diagnosis.
 func (c *Client) call(ctx context.Context, what string, fn func(context.Context) error) error {
 	select {
 	case c.sem <- struct{}{}:
@@ -334,7 +341,12 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context)
 		return ctx.Err()
 	}
 	defer func() { <-c.sem }()
-	return c.bounded(ctx, what, fn)
+	gen := c.cred.generation()
+	err := c.bounded(ctx, what, fn)
+	if err != nil && c.cred.generation() != gen {
+		return c.renewed(err)
+	}
+	return err
 }
 
 // bounded runs fn under the call timeout and classifies its error. A panic

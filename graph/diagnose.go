@@ -13,6 +13,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"invitesync/internal/powershell"
 )
 
 // Diagnose turns an error from this package into a Diagnosis. Client.Diagnose
@@ -25,15 +27,23 @@ func Diagnose(err error) *Diagnosis {
 // For an access-denied answer it reads the roles of the (cached) access token
 // to say whether the permission or the admin consent is missing.
 func (c *Client) Diagnose(ctx context.Context, err error) *Diagnosis {
-	f := facts{mailbox: c.a.Mailbox, tenantID: c.a.TenantID, clientID: c.a.ClientID,
-		secretExpires: c.a.SecretExpires.String(), authorityHost: c.authority.Host, graphHost: c.graphBase.Host}
+	f := c.facts()
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.Status == http.StatusForbidden && !blockedByPolicy(ge) {
-		if roles, rerr := c.roles(ctx); rerr == nil {
-			f.roles, f.rolesKnown = roles, true
+		if tok, terr := c.accessToken(ctx); terr == nil {
+			if roles, rerr := tokenRoles(tok); rerr == nil {
+				f.roles, f.rolesKnown = roles, true
+			}
 		}
 	}
 	return diagnose(err, f)
+}
+
+// facts are what the client's settings tell a diagnosis.
+func (c *Client) facts() facts {
+	return facts{mailbox: c.a.Mailbox, tenantID: c.a.TenantID, clientID: c.a.ClientID,
+		objectID: c.a.EnterpriseObjectID, name: c.a.Name, secretExpires: c.a.SecretExpires.String(),
+		authorityHost: c.authority.Host, graphHost: c.graphBase.Host}
 }
 
 // facts are what the client knows that makes a diagnosis precise.
@@ -155,9 +165,12 @@ func diagnoseGraph(ge *GraphError, f facts) *Diagnosis {
 		d.Message = fmt.Sprintf("An Exchange Online access policy keeps the app out of %s.", mailbox)
 		d.Fix = scopeFix(f)
 	case ge.Status == http.StatusForbidden && f.rolesKnown && len(f.roles) == 0:
+		// RBAC for Applications grants come without a roles claim, so no
+		// roles may mean either cause (graph-notes §0).
 		d.Step = 2
-		d.Message = "The app's access token carries no application permissions: admin consent has not been granted."
-		d.Fix = "In the app registration, API permissions: click \"Grant admin consent\"; the green check mark must show next to Calendars.ReadWrite (type Application)."
+		d.Message = fmt.Sprintf("Access to %s is denied and the app's access token carries no application permissions. Either admin consent for Calendars.ReadWrite was not granted (step 2), or the app is limited with Exchange RBAC for Applications and its scope does not cover %s or is not applied yet: a new or changed role assignment can take up to 2 hours to reach Microsoft Graph (step 5).", mailbox, mailbox)
+		d.Fix = "Without an Exchange scope: in the app registration, API permissions, click \"Grant admin consent\" until the green check mark shows next to Calendars.ReadWrite (type Application).\n" +
+			"With RBAC for Applications: " + rbacFix(f)
 	case ge.Status == http.StatusForbidden && f.rolesKnown && !slices.Contains(f.roles, calendarRole):
 		d.Step = 2
 		d.Message = fmt.Sprintf("The app holds the application permissions %s but not Calendars.ReadWrite.", strings.Join(f.roles, ", "))
@@ -176,8 +189,8 @@ func diagnoseGraph(ge *GraphError, f facts) *Diagnosis {
 		d.Fix = "Use a mailbox hosted in Exchange Online: give the user a license, or create a shared mailbox for the integration."
 	case ge.Status == http.StatusNotFound && (ge.Code == "ErrorInvalidUser" || ge.Code == "ResourceNotFound" || ge.Code == "Request_ResourceNotFound"):
 		d.Step = 4
-		d.Message = fmt.Sprintf("There is no mailbox %s in this tenant.", mailbox)
-		d.Fix = "Check the mailbox address; it must belong to the tenant " + f.or(f.tenantID, "of the app registration") + "."
+		d.Message = fmt.Sprintf("Microsoft Graph finds no mailbox %s in this tenant. Graph wants the mailbox's user principal name (UPN) or object ID, which can differ from an alias or another address that mail reaches.", mailbox)
+		d.Fix = upnFix(f)
 	case ge.Status == http.StatusUnauthorized:
 		d.Message = "Microsoft Graph refused the access token: " + ge.Message
 		d.Fix = "Try again; if INVITESYNC_GRAPH_URL is set, check that it names the Graph service of the same cloud as INVITESYNC_AUTHORITY_HOST."
@@ -210,23 +223,21 @@ func diagnoseNetwork(ne *NetworkError, f facts) *Diagnosis {
 // calendarRole is the application permission invitesync needs.
 const calendarRole = "Calendars.ReadWrite"
 
-// roles returns the application roles in the client's access token. The
-// token comes from the credential's cache when it has one; it is read here
-// and never logged or shown.
-func (c *Client) roles(ctx context.Context) ([]string, error) {
+// accessToken returns the client's access token for Graph, from the
+// credential's cache when it has one. It is read, never logged or shown.
+func (c *Client) accessToken(ctx context.Context) (string, error) {
 	var tok string
 	err := c.bounded(ctx, "token", func(ctx context.Context) error {
 		t, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.scope}, EnableCAE: true})
 		tok = t.Token
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return tokenRoles(tok)
+	return tok, err
 }
 
-// tokenRoles decodes the roles claim of a JWT access token's payload.
+// tokenRoles decodes the roles claim of a JWT access token's payload. A
+// token without the claim has no roles: not an error, since RBAC for
+// Applications grants do not show in it.
 func tokenRoles(token string) ([]string, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
@@ -243,4 +254,76 @@ func tokenRoles(token string) ([]string, error) {
 		return nil, errors.New("the access token's payload is not JSON")
 	}
 	return claims.Roles, nil
+}
+
+// objectIDPlaceholder stands in the commands for an enterprise object ID the
+// automation does not know. The client ID is never put in its place: Exchange
+// wants the service principal's object ID there.
+const objectIDPlaceholder = "<Object ID of the enterprise application>"
+
+// scopeInput is the step-5 script's input for f's app and mailbox.
+func scopeInput(f facts) powershell.Input {
+	return powershell.Input{
+		ClientID:           f.clientID,
+		EnterpriseObjectID: f.or(f.objectID, objectIDPlaceholder),
+		Mailbox:            f.mailbox,
+		ScopeName:          "invitesync " + f.or(f.name, f.mailbox),
+		PolicyGroup:        "<group address>",
+	}
+}
+
+// objectIDNote says where the object ID the commands need comes from, when
+// the automation does not hold it.
+func objectIDNote(f facts) string {
+	if f.objectID != "" {
+		return ""
+	}
+	return "Replace " + objectIDPlaceholder + " with the Object ID shown under Microsoft Entra ID → Enterprise applications → the app (not its Application (client) ID), and enter it in step 4.\n"
+}
+
+// scopeFix says how to limit the app to the watched mailbox, with the
+// Exchange Online commands filled in (quoted as step 5 quotes them).
+func scopeFix(f facts) string {
+	mailbox := f.or(f.mailbox, "the mailbox")
+	general := fmt.Sprintf("Limit the app to %s in Exchange Online PowerShell: RBAC for Applications (a management scope for the mailbox and a role assignment of \"Application Calendars.ReadWrite\" to the enterprise application's object ID, then remove the Entra Calendars.ReadWrite permission), or an application access policy on a mail-enabled security group holding the mailbox. Step 5 of the set-up generates the script.", mailbox)
+	in := scopeInput(f)
+	in.Scope = powershell.ScopeRBAC
+	rbac, err := powershell.ScopeCommands(in)
+	if err != nil || f.mailbox == "" || f.clientID == "" {
+		return general
+	}
+	in.Scope = powershell.ScopeAccessPolicy
+	policy, err := powershell.ScopeCommands(in)
+	if err != nil {
+		return general
+	}
+	return fmt.Sprintf("Limit the app to %s with RBAC for Applications (Exchange Online PowerShell):\n%s%s"+
+		"Or, the older way, an application access policy (replace <group address> with a mail-enabled security group holding the mailbox):\n%s",
+		f.mailbox, objectIDNote(f), rbac, policy)
+}
+
+// rbacFix says how to make an RBAC for Applications scope cover the watched
+// mailbox: the commands, keyed on the enterprise application's object ID,
+// and the wait before Graph follows.
+func rbacFix(f facts) string {
+	in := scopeInput(f)
+	in.Scope = powershell.ScopeRBAC
+	rbac, err := powershell.ScopeCommands(in)
+	if err != nil || f.mailbox == "" {
+		return "in Exchange Online PowerShell, Test-ServicePrincipalAuthorization with the enterprise application's Object ID and the mailbox must say InScope True; if not, create the management scope and the role assignment that step 5 generates, then allow up to 2 hours."
+	}
+	return "in Exchange Online PowerShell, the last of these commands must say InScope True; if it does not, run the two before it. Then allow up to 2 hours before checking again.\n" +
+		objectIDNote(f) + rbac
+}
+
+// upnFix says how to find the name Graph knows the mailbox by.
+func upnFix(f facts) string {
+	tenant := f.or(f.tenantID, "of the app registration")
+	mailbox, err := powershell.Quote(f.mailbox)
+	if err != nil || f.mailbox == "" {
+		mailbox = "<address>"
+	}
+	return fmt.Sprintf("In Exchange Online PowerShell run: Get-Mailbox %s | fl UserPrincipalName,ExternalDirectoryObjectId\n"+
+		"and enter its UserPrincipalName as the mailbox address (step 4). If Get-Mailbox finds nothing, check the address: it must be a mailbox of the tenant %s.",
+		mailbox, tenant)
 }

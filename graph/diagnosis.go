@@ -7,6 +7,8 @@ type Diagnosis struct {
 	Code    string `json:"code,omitempty"` // e.g. AADSTS7000215, ErrorAccessDenied
 	Message string `json:"message"`        // what is wrong, in one sentence
 	Fix     string `json:"fix,omitempty"`  // what to do about it
+
+	cause error // the error diagnosed, when a call returns the diagnosis
 }
 
 // Error makes a Diagnosis usable as an error.
@@ -20,6 +22,9 @@ func (d *Diagnosis) Error() string {
 	}
 	return s
 }
+
+// Unwrap returns the error the diagnosis explains, if it stands for one.
+func (d *Diagnosis) Unwrap() error { return d.cause }
 
 // CheckResult is the outcome of one live test, in the shape `invitesync check
 // --json` prints: {"id","ok","step","code","message","fix"}.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -102,38 +101,6 @@ func TestALongRetryAfterIsNotWaitedInPlace(t *testing.T) {
 	}
 	if te.Until.Before(start.Add(119 * time.Second)) {
 		t.Errorf("throttled until %v, want two minutes after %v", te.Until, start)
-	}
-}
-
-func TestAtMostThreeRequestsAtOnce(t *testing.T) {
-	s := newSim(t)
-	c := newClient(t, s, automationFor(s), optionsFor(s))
-	if _, err := c.DeltaPage(context.Background(), window); err != nil { // fetch the token first
-		t.Fatal(err)
-	}
-	s.ResetRequests()
-	s.SetLatency(200 * time.Millisecond)
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		wg.Go(func() {
-			_, err := c.DeltaPage(context.Background(), window)
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := len(s.GraphRequests()); got != 8 {
-		t.Fatalf("%d requests served, want 8", got)
-	}
-	if m := s.MaxInFlight(); m > graph.MaxConcurrentRequests || m < 2 {
-		t.Errorf("at most %d requests were in flight at once, want 2..%d", m, graph.MaxConcurrentRequests)
 	}
 }
 
