@@ -42,6 +42,26 @@ func TestCheckPassesAgainstAHealthyTenant(t *testing.T) {
 	}
 }
 
+// TestCheckPassesForAnRBACScopedApp: an app granted only the watched mailbox
+// through Exchange RBAC for Applications has no roles in its token, reads
+// its mailbox and is refused the other.
+func TestCheckPassesForAnRBACScopedApp(t *testing.T) {
+	s := newSim(t)
+	s.SetRoles()
+	s.ScopeApp(s.ClientID, watched)
+	results := newClient(t, s, automationFor(s), optionsFor(s)).Check(context.Background(), other)
+	for _, r := range results {
+		if !r.OK || r.Warning {
+			t.Errorf("%s = %+v, want passing without warning", r.ID, r)
+		}
+	}
+	if len(results) != 4 {
+		t.Fatalf("got %d results, want 4: %+v", len(results), results)
+	}
+	mustContain(t, "token message", results[0].Message, "no application permissions", "RBAC for Applications")
+	mustContain(t, "probe message", results[3].Message, other, "refused")
+}
+
 func TestCheckProbeWarnsWhenTheAppReachesEveryMailbox(t *testing.T) {
 	s := newSim(t)
 	a := automationFor(s)
@@ -108,6 +128,13 @@ func TestCheckDiagnoses(t *testing.T) {
 				s.SetRoles("User.Read.All")
 			},
 			message: []string{"User.Read.All", "not Calendars.ReadWrite"}, fix: []string{"Calendars.ReadWrite"}},
+		{name: "RBAC scope leaves the mailbox out", failing: graph.CheckCalendar, step: 2, code: "ErrorAccessDenied",
+			setup: func(s *graphtest.Server, _ *config.Automation, _ *graph.Options, _ *string) {
+				s.SetRoles()
+				s.ScopeApp(s.ClientID, other)
+			},
+			message: []string{"RBAC for Applications", "does not cover " + watched, "up to 2 hours"},
+			fix:     []string{"Test-ServicePrincipalAuthorization -Identity '<Object ID of the enterprise application>' -Resource '" + watched + "'", "InScope True"}},
 		{name: "access policy excludes the mailbox", failing: graph.CheckCalendar, step: 5, code: "ErrorAccessDenied",
 			setup:   func(s *graphtest.Server, _ *config.Automation, _ *graph.Options, _ *string) { s.RestrictAccess(other) },
 			message: []string{"access policy", watched}, fix: []string{"Test-ServicePrincipalAuthorization -Identity '<Object ID of the enterprise application>'", "Enterprise applications"}},

@@ -63,7 +63,7 @@ func TestOneAppSharesOneLimitAcrossMailboxes(t *testing.T) {
 			if got := len(s.GraphRequests()); got != 12 {
 				t.Fatalf("%d requests served, want 12", got)
 			}
-			if m := s.MaxInFlight(); m != tt.want {
+			if m := s.MaxInFlightFor(s.ClientID); m != tt.want {
 				t.Errorf("%d requests were in flight at once, want exactly %d (the app's limit, shared by both mailboxes)", m, tt.want)
 			}
 		})

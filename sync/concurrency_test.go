@@ -64,7 +64,7 @@ func TestAutomationsOnOneAppShareItsConcurrency(t *testing.T) {
 			t.Fatalf("Graph throttled %s %s", r.Method, r.Path)
 		}
 	}
-	peak := h.graph.MaxInFlight()
+	peak := h.graph.MaxInFlightFor(h.graph.ClientID)
 	if peak > graph.MaxConcurrentRequests {
 		t.Errorf("%d Graph requests of the one app were in flight at once, over Outlook's %d", peak, graph.MaxConcurrentRequests)
 	}

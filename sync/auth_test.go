@@ -73,3 +73,23 @@ func TestEngineFailedSignInAfterRevocationIsDiagnosed(t *testing.T) {
 		t.Errorf("%d token requests, want 2", n)
 	}
 }
+
+// TestEngineRBACScopedAppSyncs: an app granted only its mailbox through
+// Exchange RBAC for Applications gets tokens without roles, and still reads
+// the calendar, registers the visits and answers the organizer.
+func TestEngineRBACScopedAppSyncs(t *testing.T) {
+	h := newHarness(t)
+	h.graph.SetRoles()
+	h.graph.ScopeApp(h.graph.ClientID, mailbox)
+	id := h.add(invitation("Supplier visit", localDay(1).Add(10*time.Hour), simAnn, simBob))
+
+	if res := h.cycle(); !res.OK() || res.Drain.Done != 3 {
+		t.Fatalf("RunOnce = %+v, want 2 visits and a reply delivered\nlog:\n%s", res, h.logBuf)
+	}
+	if v := h.active(); len(v[simAnn.Address]) != 1 || len(v[simBob.Address]) != 1 {
+		t.Errorf("IDM visits = %v, want one each for Ann and Bob", v)
+	}
+	if r := h.graph.Replies(); len(r) != 1 || r[0].EventID != id || r[0].Action != "accept" {
+		t.Errorf("replies = %+v, want the meeting accepted", r)
+	}
+}
