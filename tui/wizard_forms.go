@@ -137,10 +137,6 @@ func (f *fields) stepGroups(n, part int) []group {
 						huh.NewOption("Yes, with RBAC for Applications (recommended)", powershell.ScopeRBAC),
 						huh.NewOption("Yes, with an application access policy (older)", powershell.ScopeAccessPolicy),
 					).Value(&f.d.Scope),
-				huh.NewConfirm().Title("Also give the app FullAccess to the mailbox?").
-					Description("The vendor's guide lists it; Microsoft Graph does not need it,\nand it does not limit the app to the mailbox.").
-					Affirmative("Add it").Negative("Leave it out").
-					Value(&f.d.FullAccess),
 			)},
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Mail-enabled security group holding the mailbox", &f.d.PolicyGroup)).
@@ -148,6 +144,12 @@ func (f *fields) stepGroups(n, part int) []group {
 					Placeholder("e.g. invitesync-mailboxes@contoso.com").
 					Value(&f.d.PolicyGroup).Validate(f.keep("Security group", &f.d.PolicyGroup, config.ValidateAddress)),
 			), hide: func() bool { return f.d.Scope != powershell.ScopeAccessPolicy }},
+			{Group: huh.NewGroup(
+				huh.NewConfirm().Title("Also give the app FullAccess to the mailbox?").
+					Description("The vendor's guide lists it; Microsoft Graph does not need it,\nand it does not limit the app to the mailbox.").
+					Affirmative("Add it").Negative("Leave it out").
+					Value(&f.d.FullAccess),
+			)},
 			{Group: huh.NewGroup(
 				huh.NewInput().Title(f.label("Save the commands as", &f.d.ScriptPath)).
 					Description("A .ps1 file to run on a Windows machine; leave empty not to save.").

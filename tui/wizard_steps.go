@@ -107,10 +107,8 @@ func stepText(n int, d *Draft) string {
 	case 5:
 		s = []string{
 			"Run these commands in PowerShell as an Exchange administrator. They register",
-			"the app in Exchange and can limit it to this one mailbox (RBAC for Applications",
-			"is recommended; it takes up to 2 hours to apply). The guide's FullAccess grant",
-			"is left out unless you ask: Microsoft Graph does not need it.",
-			"Every value is in single quotes, so nothing in it is expanded or run.",
+			"the app in Exchange and can limit it to this one mailbox (RBAC is recommended;",
+			"up to 2 hours to apply). FullAccess is not needed by Graph: off unless asked.",
 		}
 	case 6:
 		s = []string{
