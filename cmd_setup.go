@@ -403,4 +403,3 @@ func nonEmpty(v []string) []string {
 	}
 	return out
 }
-

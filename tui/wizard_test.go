@@ -44,9 +44,9 @@ type harness struct {
 	dir     string
 	cfgPath string
 	store   *config.Secrets // the configuration's, in memory
-	out     *bytes.Buffer // the wizard's own writes (OSC 52)
-	all     bytes.Buffer  // everything drawn so far
-	mark    int           // how much of all the last wait consumed
+	out     *bytes.Buffer   // the wizard's own writes (OSC 52)
+	all     bytes.Buffer    // everything drawn so far
+	mark    int             // how much of all the last wait consumed
 
 	mu     sync.Mutex
 	tested []LiveTestInput
