@@ -158,9 +158,9 @@ func (p *Plan) secret(s Secret, given string, required bool, validate func(strin
 func ValidateSecretExpiry(d Date, now time.Time) error {
 	switch {
 	case d.IsZero():
-		return errors.New("required (YYYY-MM-DD): the integration stops the day the secret expires, and invitesync warns ahead of it")
+		return errors.New("required (YYYY-MM-DD): the integration stops the day the secret expires, and invitesync warns you ahead of it")
 	case d.DaysUntil(now) < 0:
-		return fmt.Errorf("%s has passed: this secret no longer works, create a new one (step 3) and give its Value and expiry date", d)
+		return fmt.Errorf("%s has passed: this secret no longer works, create a new one (step 3)", d)
 	}
 	return nil
 }

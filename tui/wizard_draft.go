@@ -165,18 +165,16 @@ func (d Draft) Automation() (config.Automation, config.IDM, error) {
 
 // parseExpiry reads the secret's expiry date. It is required: the app stops
 // working the day the secret expires, and invitesync warns ahead of it. With
-// a non-zero now, a date already past is refused.
+// a non-zero now, a date already past is refused (config.ValidateSecretExpiry,
+// the rule every save applies).
 func parseExpiry(s string, now time.Time) (config.Date, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return config.Date{}, errors.New("required (YYYY-MM-DD): the integration stops the day the secret expires, and invitesync warns you ahead of it")
+		return config.Date{}, config.ValidateSecretExpiry(config.Date{}, now)
 	}
 	d, err := config.ParseDate(s)
-	if err != nil {
+	if err != nil || now.IsZero() {
 		return d, err
 	}
-	if !now.IsZero() && d.DaysUntil(now) < 0 {
-		return d, fmt.Errorf("%s has passed: this secret no longer works, create a new one (step 3)", s)
-	}
-	return d, nil
+	return d, config.ValidateSecretExpiry(d, now)
 }
