@@ -29,7 +29,7 @@ Without --no-input this is the wizard. With --no-input every answer comes from
 flags: the automation named by --name is created, or edited when it exists (only
 the flags given change). Nothing is saved unless the result is complete, as the
 wizard asks for it: environment, mailbox (watched by no other automation), time
-zone, tenant and client IDs, client secret and its expiry date (not past), IDM
+zone, tenant and client IDs, client secret and its expiry date (today or later), IDM
 URL and API key. Each missing or bad field gets its own line, exit status 2.
 
 Without --check nothing is tested: the configuration is saved as given, and
@@ -44,8 +44,9 @@ character but A-Z and 0-9 as _: "Front desk" is FRONT_DESK), or
 INVITESYNC_CLIENT_SECRET(_FILE); the IDM API key from --idm-api-key-file or
 INVITESYNC_IDM_API_KEY(_FILE). They are stored in the OS keyring when one is
 available, under this configuration's own id (written into the file), so two
-configurations never share one. A secret not given is the one already stored:
-setup says which one it keeps, never its value.`,
+configurations never share one. A new automation's client secret, and a new
+configuration's IDM API key, must be given; otherwise a secret not given is the
+one already stored, and setup says which keyring item it keeps (never its value).`,
 		Example: `  invitesync setup --no-input --name "Front desk" --environment Production \
     --mailbox visitors@contoso.com --timezone "W. Europe Standard Time" \
     --tenant-id 3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b \
