@@ -33,6 +33,8 @@ type Calendar interface {
 	Instances(ctx context.Context, masterID string, start, end time.Time) ([]graph.Event, error)
 	// Respond answers the organizer of the mailbox's copy of an event.
 	Respond(ctx context.Context, eventID string, r graph.Response, comment string) error
+	// AnswerOf reads how and when the mailbox last answered an event.
+	AnswerOf(ctx context.Context, id string) (graph.Answer, error)
 }
 
 var _ Calendar = (*graph.Client)(nil)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"invitesync/graph"
 	"invitesync/internal/text"
 	"invitesync/sync/store"
 )
@@ -27,25 +28,58 @@ func (e *Engine) markIntents(ctx context.Context, batch []store.Op) error {
 
 // deliverReply answers the organizer: with the planned reply, or — when
 // visit operations of the meeting queued before it failed for good — with
-// a notice saying which visits could not be registered.
+// a notice saying which visits could not be registered. When an earlier
+// attempt recorded its intent (it may have reached Graph before a crash or
+// a lost answer), Graph is asked first, and a reply the mailbox has already
+// given is not sent again.
 func (e *Engine) deliverReply(ctx context.Context, sop store.Op, planned Reply) (store.Result, error) {
-	r, isNotice, err := e.replyFor(ctx, sop, planned)
+	ops, err := e.store.EventOps(ctx, e.name, sop.EventID)
 	if err != nil {
 		return store.Result{}, err
+	}
+	r, isNotice := replyFor(sop, planned, ops)
+	res := store.Result{Code: http.StatusAccepted, Status: string(r.Kind), Message: r.Comment, Notice: isNotice}
+	if !sop.Intent.IsZero() {
+		done, err := e.answered(ctx, sop, r.Kind, ops)
+		if err != nil {
+			return store.Result{}, err
+		}
+		if done {
+			e.log.Info("the reply was sent before the last run ended; not sent again", "event", sop.EventID, "reply", string(r.Kind))
+			res.Code = http.StatusOK
+			return res, nil
+		}
 	}
 	if err := e.cal.Respond(ctx, r.EventID, r.Kind, r.Comment); err != nil {
 		return store.Result{}, err
 	}
-	return store.Result{Code: http.StatusAccepted, Status: string(r.Kind), Message: r.Comment, Notice: isNotice}, nil
+	return res, nil
 }
 
-// replyFor is the reply to send for sop: the planned one, or the notice of
-// the meeting's visit operations that failed for good before it.
-func (e *Engine) replyFor(ctx context.Context, sop store.Op, planned Reply) (Reply, bool, error) {
-	ops, err := e.store.EventOps(ctx, e.name, sop.EventID)
-	if err != nil {
-		return planned, false, err
+// answered reports whether the mailbox has given kind for sop's meeting
+// since its last reply before sop: its answer in Graph is kind and — when
+// that last reply was of the same kind — was given after it was recorded.
+func (e *Engine) answered(ctx context.Context, sop store.Op, kind ReplyKind, ops []store.Op) (bool, error) {
+	a, err := e.cal.AnswerOf(ctx, sop.EventID)
+	if err != nil || a.Response != graph.Responses[kind] {
+		return false, err
 	}
+	var last *store.Op
+	for i := range ops {
+		if o := &ops[i]; o.ID < sop.ID && o.Kind == store.OpReply && o.State == store.OpDone {
+			last = o
+		}
+	}
+	if last == nil || last.Result.Status != string(kind) {
+		return true, nil
+	}
+	return a.At.After(last.Updated), nil
+}
+
+// replyFor is the reply to send for sop among its meeting's operations:
+// the planned one, or the notice of the visit operations queued before it
+// that failed for good.
+func replyFor(sop store.Op, planned Reply, ops []store.Op) (Reply, bool) {
 	var failed []store.Op
 	for _, o := range ops {
 		if o.ID < sop.ID && o.Kind != store.OpReply && o.State == store.OpFailed {
@@ -53,9 +87,9 @@ func (e *Engine) replyFor(ctx context.Context, sop store.Op, planned Reply) (Rep
 		}
 	}
 	if len(failed) == 0 {
-		return planned, false, nil
+		return planned, false
 	}
-	return failureNotice(planned.EventID, failed), true, nil
+	return failureNotice(planned.EventID, failed), true
 }
 
 // maxNoticeReason bounds the reason a notice quotes.
