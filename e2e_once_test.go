@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,5 +130,55 @@ func TestE2ERunOnceRetriesWithinItsWindow(t *testing.T) {
 	code, out, _ = e.run(nil, "status")
 	if code != 0 || !strings.Contains(out, "0 pending; 0 failed for good") {
 		t.Errorf("status after the run (exit %d):\n%s", code, out)
+	}
+}
+
+// TestE2ELeaseLastsALongCycle is the long first round against a slow IDM:
+// 80 visits at 2 s a write take some 40 s, longer than the 30 s lease. A
+// second run --once started 33 s in is refused, naming the first; every
+// visit is written once, and the first run ends normally.
+func TestE2ELeaseLastsALongCycle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 45 s real-time run")
+	}
+	e := newE2E(t)
+	for i := range 40 {
+		e.meeting(fmt.Sprintf("Visit %d", i), tomorrowAt(8).Add(time.Duration(i%10)*time.Hour).AddDate(0, 0, i/10),
+			fmt.Sprintf("ann%d@fabrikam.com", i), fmt.Sprintf("bob%d@northwind.example", i))
+	}
+	e.idm.SetDelay(2 * time.Second)
+	first, out, stderr := e.command(nil, "run", "--once")
+	start := time.Now()
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- first.Wait() }()
+	select {
+	case err := <-exited:
+		t.Fatalf("the first run ended after %v: %v\n%s", time.Since(start), err, stderr)
+	case <-time.After(33 * time.Second):
+	}
+	code, secondOut, secondErr := e.run(nil, "run", "--once")
+	if code != exitFailed || !strings.Contains(secondOut, "Reception: not run: ") ||
+		!strings.Contains(secondOut, fmt.Sprintf("already run by pid %d on ", first.Process.Pid)) {
+		t.Fatalf("the second run, 33 s in: exit %d\n%s%s", code, secondOut, secondErr)
+	}
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(2 * time.Minute):
+		first.Process.Kill()
+		t.Fatalf("the first run did not end\n%s", stderr)
+	}
+	took := time.Since(start)
+	if err != nil || out.String() != "Reception: 120 delivered\n" {
+		t.Fatalf("the first run: %v after %v, stdout %q\n%s", err, took, out, stderr)
+	}
+	if took < 35*time.Second {
+		t.Fatalf("the first run took %v, not longer than the lease; the test proves nothing", took)
+	}
+	if n := e.idm.Count(http.MethodPut, "/visits/"); n != 80 {
+		t.Errorf("%d visit PUTs, want each of the 80 once", n)
 	}
 }
