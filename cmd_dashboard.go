@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	stdsync "sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,35 +22,79 @@ import (
 // taken: next to the state database.
 const logFileName = "invitesync.log"
 
+// dashboardFlags are the dashboard's choices from the command line.
+type dashboardFlags struct {
+	watch    bool          // follow the state database only; never steer a loop
+	runLoops bool          // run the loops nobody runs, in this process, at once
+	refresh  time.Duration // how often the screen reads the state database
+}
+
+// Refresh bounds: faster than this only loads the database; slower, and
+// the countdowns stop meaning anything.
+const (
+	minRefresh = 100 * time.Millisecond
+	maxRefresh = time.Hour
+)
+
 func newDashboardCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var f dashboardFlags
+	cmd := &cobra.Command{
 		Use:   "dashboard",
-		Short: "Keyboard dashboard of the poll loop; attaches to a running service",
+		Short: "Keyboard dashboard of the poll loops; follows a running service",
 		Long: `Show each automation's poll loop: its state, the last and next poll, the counts,
 the client secret's expiry, and the processed events with their details.
 
-The dashboard runs the loops of the enabled automations itself, except those
-another invitesync process (such as an ` + "`invitesync run`" + ` service on the same
-state database) already runs: it attaches to those, reading the state database
-and sending poll now, pause, resume and retry to that process through it. Two
-loops never run one automation. Logs go to ` + logFileName + ` next to the state
-database while the dashboard is on screen.`,
+The dashboard follows the state database: it shows what the loops record,
+whichever process runs them (such as an ` + "`invitesync run`" + ` service), and sends
+poll now, pause, resume and retry to that process through the database. When
+no process runs an automation, the header says so ("not running: start
+` + "`invitesync run`" + `"); the dashboard starts no loop by itself. To run the loops
+in the dashboard instead, pass --run-loops, or press S and confirm: they then
+poll, write visits and answer organizers until you quit. Two loops never run
+one automation.
+
+--watch only looks: it sends no command and starts no loop, whether or not a
+service runs, so an integrator can follow a customer's system without
+changing it; "watch only" shows in the header. Without --watch, w switches
+the same mode on and off. Logs go to ` + logFileName + ` next to the state database
+while the dashboard is on screen.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDashboard(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return usageErr(err)
+			}
+			return a.runDashboard(cmd, f)
+		},
 	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.watch, "watch", false, "only look: send no command and start no loop")
+	fl.BoolVar(&f.runLoops, "run-loops", false, "run the loops of the automations nobody runs, in this process")
+	fl.DurationVar(&f.refresh, "refresh", time.Second, "how often the screen reads the state database, from 100ms to 1h")
+	return cmd
+}
+
+// validate checks the flags together.
+func (f dashboardFlags) validate() error {
+	if f.watch && f.runLoops {
+		return errors.New("--watch and --run-loops exclude each other: watching starts no loop")
+	}
+	if f.refresh < minRefresh || f.refresh > maxRefresh {
+		return fmt.Errorf("--refresh must be a duration from %s to %s, such as 2s, not %s", minRefresh, maxRefresh, f.refresh)
+	}
+	return nil
 }
 
 // runDashboard opens the dashboard.
-func (a *app) runDashboard(cmd *cobra.Command) error {
+func (a *app) runDashboard(cmd *cobra.Command, f dashboardFlags) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
-	return a.dashboard(cmd.Context(), cfg)
+	return a.dashboard(cmd.Context(), cfg, f)
 }
 
 // dashboard runs the dashboard on the state database until the person quits.
-func (a *app) dashboard(ctx context.Context, cfg *config.Config) error {
+func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlags) error {
 	if err := a.needTerminal("the dashboard", "run it in a terminal, or use `invitesync status` and `invitesync run` in scripts and services"); err != nil {
 		return err
 	}
@@ -61,6 +106,12 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config) error {
 	}
 	if len(autos) == 0 {
 		return usageErr(fmt.Errorf("no enabled automation in %s: add or enable one with `invitesync setup`", a.configPath))
+	}
+	if f.watch {
+		// Watching creates nothing: no state database, no schema.
+		if _, err := os.Stat(a.statePath); err != nil {
+			return failedErr(fmt.Errorf("no state database to watch at %s (%w): start `invitesync run` first, or pass --state", a.statePath, err))
+		}
 	}
 	st, err := store.Open(ctx, a.statePath)
 	if err != nil {
@@ -75,20 +126,34 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config) error {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	loops, err := a.startLoops(ctx, cfg, st, log)
-	if err != nil {
-		return err
-	}
+	loops := newLoops()
 	defer loops.wait()
-
-	err = tui.RunDashboard(tui.DashboardOptions{
+	opts := tui.DashboardOptions{
 		Context:     ctx,
 		Source:      st,
 		Automations: autos,
-		RunsHere:    loops.runsHere,
-		Changes:     loops.changes,
+		Refresh:     f.refresh,
+		Watch:       f.watch,
 		Logger:      log,
-	}, a.stdin, a.stdout)
+	}
+	switch {
+	case f.runLoops:
+		if _, err := a.startLoops(ctx, cfg, st, log, loops); err != nil {
+			return err
+		}
+	case !f.watch:
+		opts.StartLoops = func() error {
+			n, err := a.startLoops(ctx, cfg, st, log, loops)
+			if err == nil && n == 0 {
+				err = errors.New("another process runs every enabled automation: nothing to start")
+			}
+			return err
+		}
+	}
+	if !f.watch {
+		opts.RunsHere, opts.Changes = loops.runsHere, loops.changes
+	}
+	err = tui.RunDashboard(opts, a.stdin, a.stdout)
 	stop()
 	if err != nil {
 		return failedErr(err)
@@ -116,12 +181,15 @@ type loops struct {
 	here map[string]bool // automations whose loop runs in this process
 }
 
-// startLoops starts the loop of every enabled automation that no other
-// process runs; the others are only shown (attached), and need no secret
-// here. A loop that loses the race for its lease to another process leaves
-// its automation attached too.
-func (a *app) startLoops(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) (*loops, error) {
-	l := &loops{changes: make(chan struct{}, 1), here: map[string]bool{}}
+func newLoops() *loops {
+	return &loops{changes: make(chan struct{}, 1), here: map[string]bool{}}
+}
+
+// startLoops starts in l the loop of every enabled automation that no
+// process runs, and returns how many it started; the others are only shown
+// (attached), and need no secret here. A loop that loses the race for its
+// lease to another process leaves its automation attached too.
+func (a *app) startLoops(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, l *loops) (int, error) {
 	free := *cfg
 	free.Automations = nil
 	for _, au := range cfg.Automations {
@@ -130,7 +198,10 @@ func (a *app) startLoops(ctx context.Context, cfg *config.Config, st *store.Stor
 		}
 		lease, held, err := st.Lease(ctx, au.Name)
 		if err != nil {
-			return nil, failedErr(err)
+			return 0, failedErr(err)
+		}
+		if held && l.runsHere(au.Name) {
+			continue
 		}
 		if held {
 			log.Info("attached: another process runs this automation", "automation", au.Name, "owner", lease.Owner)
@@ -139,12 +210,12 @@ func (a *app) startLoops(ctx context.Context, cfg *config.Config, st *store.Stor
 		free.Automations = append(free.Automations, au)
 	}
 	if len(free.Automations) == 0 {
-		return l, nil
+		return 0, nil
 	}
 	feed := invsync.NewFeed(64)
 	engines, err := a.engines(&free, st, log, feed)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	for _, e := range engines {
 		l.set(e.Name(), true)
@@ -170,7 +241,8 @@ func (a *app) startLoops(ctx context.Context, cfg *config.Config, st *store.Stor
 			}
 		}
 	})
-	return l, nil
+	l.nudge()
+	return len(engines), nil
 }
 
 func (l *loops) set(automation string, here bool) {

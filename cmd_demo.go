@@ -116,7 +116,7 @@ func (a *app) demo(ctx context.Context, skipWizard bool, every time.Duration) (e
 			}
 		},
 		func(err error) { log.Warn("demo: calendar change failed", "error", err) })
-	return a.dashboard(ctx, cfg)
+	return a.dashboard(ctx, cfg, dashboardFlags{runLoops: true, refresh: time.Second})
 }
 
 // useDemoEndpoints points this process at the simulators the way an

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
@@ -174,5 +175,5 @@ func (a *app) runDefault(cmd *cobra.Command) error {
 	if _, err := os.Stat(a.configPath); errors.Is(err, os.ErrNotExist) {
 		return a.runWizard(cmd)
 	}
-	return a.runDashboard(cmd)
+	return a.runDashboard(cmd, dashboardFlags{refresh: time.Second})
 }

@@ -40,6 +40,15 @@ type DashboardOptions struct {
 	// Refresh is how often the countdowns move and the store's change marker
 	// is checked. Zero means one second.
 	Refresh time.Duration
+	// Watch makes the dashboard watch-only for good: it follows the state
+	// database and never sends a command to a loop (the Source's Request is
+	// never called), and the person cannot switch it off.
+	Watch bool
+	// StartLoops, when set, runs in this process the loops of the
+	// automations that no process runs. The dashboard calls it (off the
+	// screen's goroutine) only after the person asked and confirmed. Nil:
+	// the dashboard offers no way to run loops.
+	StartLoops func() error
 	// Now and Location are the clock and the zone times are shown in; the
 	// defaults are time.Now and the current automation's time zone.
 	Now      func() time.Time
@@ -94,6 +103,15 @@ type Dashboard struct {
 	flash      string
 	flashUntil time.Time
 
+	// watch is watch-only: no command is sent. watchLocked: it was asked
+	// for on the command line and stays on.
+	watch, watchLocked bool
+	// startLoops runs the loops here (see DashboardOptions.StartLoops);
+	// confirming is the question asked before; loopsStarted once it did.
+	startLoops   func() error
+	confirming   bool
+	loopsStarted bool
+
 	// queue holds the commands for the loops not yet sent; they are sent
 	// one at a time so that they reach the loop in the order given.
 	queue   []control
@@ -144,6 +162,14 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 		now:     opts.Now,
 		loc:     opts.Location,
 		status:  map[string]store.Status{},
+
+		watch:       opts.Watch,
+		watchLocked: opts.Watch,
+		startLoops:  opts.StartLoops,
+	}
+	if opts.Watch {
+		d.src = watchOnly{opts.Source}
+		d.startLoops = nil
 	}
 	if d.here == nil {
 		d.here = func(string) bool { return false }
@@ -175,10 +201,42 @@ func (d Dashboard) Init() tea.Cmd {
 
 func (d Dashboard) automation() string { return d.autos[d.cur].Name }
 
-// request queues cmd for the current automation's loop.
+// request queues cmd for the current automation's loop, unless the
+// dashboard only watches or no loop runs the automation: a command queued
+// then would wait for whichever loop starts next, and surprise.
 func (d Dashboard) request(cmd store.Command) (Dashboard, tea.Cmd) {
-	d.queue = append(d.queue, control{d.automation(), cmd})
+	st := d.c.styles
+	a := d.automation()
+	switch {
+	case d.watch:
+		why := "w steers the loops again"
+		if d.watchLocked {
+			why = "started with --watch"
+		}
+		d.setFlash(st.Status.Warn.Render(SymbolWarn + " watch only: nothing was sent (" + why + ")"))
+		return d, nil
+	case !d.running(a):
+		d.setFlash(st.Status.Warn.Render(SymbolWarn + " nothing was sent: " + d.notRunningText(a)))
+		return d, nil
+	}
+	d.queue = append(d.queue, control{a, cmd})
 	return d.sendNext()
+}
+
+// running reports whether some process runs the automation's loop, this
+// one or another; false while its status is not known yet.
+func (d Dashboard) running(automation string) bool {
+	s, known := d.status[automation]
+	return known && (s.Leased || d.here(automation))
+}
+
+// notRunningText says that no loop runs the automation, and how to start one.
+func (d Dashboard) notRunningText(automation string) string {
+	s := "not running: start `invitesync run`"
+	if d.startLoops != nil && !d.loopsStarted && !d.watch {
+		s += ", or S to run it here"
+	}
+	return s
 }
 
 // sendNext sends the oldest queued command unless one is on its way.
@@ -293,6 +351,15 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			d.renderPanes()
 		}
 		return d, nil
+	case loopsStartedMsg:
+		if msg.err != nil {
+			d.setFlash(d.c.styles.Status.Fail.Render(SymbolFail + " the loops did not start: " + text.Clean(msg.err.Error(), 0)))
+			return d, nil
+		}
+		d.loopsStarted = true
+		d.layout()
+		d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " the loops nobody ran now run here, until you quit"))
+		return d, d.reloadAll()
 	case sentMsg:
 		d.setFlash(sentText(d.c.styles, msg))
 		if len(d.queue) > 0 {
@@ -395,14 +462,38 @@ func (d *Dashboard) layout() {
 	}
 	k.Next.SetEnabled(len(d.autos) > 1 && !d.filtering)
 	k.Previous.SetEnabled(len(d.autos) > 1 && !d.filtering)
+	for _, b := range []*key.Binding{&k.PollNow, &k.Pause, &k.Retry} {
+		b.SetEnabled(!d.filtering && !d.watch)
+	}
+	k.Watch.SetEnabled(!d.filtering && !d.watchLocked)
+	if d.watch {
+		k.Watch.SetHelp("w", "steer the loops")
+	} else {
+		k.Watch.SetHelp("w", "watch only")
+	}
+	_, known := d.status[d.automation()]
+	k.StartLoops.SetEnabled(!d.filtering && !d.watch && d.startLoops != nil && !d.loopsStarted &&
+		known && !d.running(d.automation()))
+	k.Yes.SetEnabled(d.confirming)
+	k.No.SetEnabled(d.confirming)
+	if d.confirming {
+		// Only the answer, and Ctrl+C, count while the question is asked.
+		for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Details, &k.Back, &k.Filter, &k.Errors, &k.PollNow,
+			&k.Pause, &k.Retry, &k.Next, &k.Previous, &k.Watch, &k.StartLoops, &k.Help} {
+			b.SetEnabled(false)
+		}
+	}
+	if d.filtering || d.confirming {
+		k.Quit.SetHelp("ctrl+c", "quit")
+	} else {
+		k.Quit.SetHelp("q", "quit")
+	}
 	if d.filtering {
 		k.Details.SetHelp("enter", "apply filter")
 		k.Back.SetHelp("esc", "clear filter")
-		k.Quit.SetHelp("ctrl+c", "quit")
 	} else {
 		k.Details.SetHelp("enter", "details")
 		k.Back.SetHelp("esc", "back")
-		k.Quit.SetHelp("q", "quit")
 	}
 	if d.status[d.automation()].Loop.State == store.LoopPaused {
 		k.Pause.SetHelp("space", "resume")
@@ -509,7 +600,10 @@ func (d Dashboard) tableView(w int) string {
 func (d Dashboard) footerView(w int) string {
 	st := d.c.styles
 	var lines []string
-	if d.flash != "" {
+	if d.confirming {
+		lines = append(lines, st.Status.Warn.Render(SymbolWarn+" Run the loops nobody runs in this dashboard? ")+
+			st.Text.Render("They poll the mailboxes, write visits to Salto IDM and answer organizers until you quit."))
+	} else if d.flash != "" {
 		lines = append(lines, d.flash)
 	}
 	if d.pane == paneTable && len(d.table.rows) > 0 {

@@ -63,6 +63,9 @@ func (d Dashboard) headerView(width int) string {
 func (d Dashboard) tabsView(width int) string {
 	st := d.c.styles
 	title := st.Title.Render("invitesync")
+	if d.watch {
+		title += " " + st.Status.Warn.Render(SymbolDone+" watch only")
+	}
 	if len(d.autos) == 1 {
 		return ansi.Truncate(title+"  "+st.Strong.Render(text.Clean(d.autos[0].Name, 0)), width, text.Ellipsis)
 	}
@@ -83,6 +86,10 @@ func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
 	st := d.c.styles
 	if !known {
 		return st.Muted.Render(SymbolPending + " reading…")
+	}
+	if !d.running(s.Automation) {
+		// What the store last heard is stale: nobody polls.
+		return st.Status.Warn.Render(SymbolWarn + " " + d.notRunningText(s.Automation))
 	}
 	switch s.Loop.State {
 	case store.LoopPolling:
@@ -106,11 +113,13 @@ func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
 // nextView is the countdown to the next poll.
 func (d Dashboard) nextView(s store.Status, now time.Time) string {
 	switch {
+	case !s.Leased:
+		return "—"
 	case s.Loop.State == store.LoopPaused:
 		return "when resumed"
 	case s.Loop.State == store.LoopPolling:
 		return "now"
-	case s.Loop.NextPoll.IsZero() || !s.Leased:
+	case s.Loop.NextPoll.IsZero():
 		return "—"
 	case !s.Loop.NextPoll.After(now):
 		return "due"
@@ -128,7 +137,7 @@ func (d Dashboard) runnerView(s store.Status, known bool) string {
 	case !s.Leased && d.here(s.Automation):
 		return st.Muted.Render("starting here")
 	case !s.Leased:
-		return st.Status.Warn.Render(SymbolWarn + " no loop running (start `invitesync run`)")
+		return ""
 	case d.here(s.Automation):
 		return st.Muted.Render("running here")
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -17,9 +18,29 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if d.filtering {
 		return d.updateFilter(msg)
 	}
+	if d.confirming {
+		return d.updateConfirm(msg)
+	}
+	if d.watch && anyKey(msg, k.PollNow, k.Pause, k.Retry) {
+		// Their bindings are off while watching; the person still hears why.
+		return d.request("")
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return d, tea.Quit
+	case key.Matches(msg, k.Watch):
+		d.watch = !d.watch
+		if d.watch {
+			d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " watch only: no key sends a command now (w steers the loops again)"))
+		} else {
+			d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " the keys steer the loops again"))
+		}
+		d.layout()
+		return d, nil
+	case key.Matches(msg, k.StartLoops):
+		d.confirming = true
+		d.layout()
+		return d, nil
 	case key.Matches(msg, k.Help):
 		d.showHelp = !d.showHelp
 		d.layout()
@@ -104,6 +125,35 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		d.table.end()
 	}
 	return d, d.readMoreIfNeeded()
+}
+
+// anyKey reports whether msg is one of the keys of bs, enabled or not.
+func anyKey(msg tea.KeyMsg, bs ...key.Binding) bool {
+	for _, b := range bs {
+		if slices.Contains(b.Keys(), msg.String()) {
+			return true
+		}
+	}
+	return false
+}
+
+// updateConfirm answers the question asked before loops start here: y
+// starts them, n or esc does not, Ctrl+C quits.
+func (d Dashboard) updateConfirm(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := d.c.keys.Dashboard
+	switch {
+	case msg.Type == tea.KeyCtrlC:
+		return d, tea.Quit
+	case key.Matches(msg, k.Yes):
+		d.confirming = false
+		d.layout()
+		return d, runLoops(d.startLoops)
+	case key.Matches(msg, k.No):
+		d.confirming = false
+		d.setFlash(d.c.styles.Muted.Render("nothing started"))
+		d.layout()
+	}
+	return d, nil
 }
 
 // updatePane handles keys while the details or the errors fill the screen.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -31,6 +32,16 @@ type Source interface {
 
 // The state database is the dashboard's source.
 var _ Source = (*store.Store)(nil)
+
+// ErrWatchOnly is what a watch-only dashboard's Source answers to a command.
+var ErrWatchOnly = errors.New("the dashboard only watches: it sends no command")
+
+// watchOnly is a Source that refuses every command, so a watch-only
+// dashboard cannot steer a loop even by mistake.
+type watchOnly struct{ Source }
+
+// Request implements Source: it sends nothing.
+func (watchOnly) Request(context.Context, string, store.Command) error { return ErrWatchOnly }
 
 // ioTimeout bounds every read and write the dashboard makes.
 const ioTimeout = 5 * time.Second
@@ -99,7 +110,16 @@ type sentMsg struct {
 	err        error
 }
 
+// loopsStartedMsg reports the loops started here (or why not).
+type loopsStartedMsg struct{ err error }
+
 // COMMANDS
+
+// runLoops runs start off the screen's goroutine: starting loops reads
+// secrets and the database.
+func runLoops(start func() error) tea.Cmd {
+	return func() tea.Msg { return loopsStartedMsg{err: start()} }
+}
 
 func tick(every time.Duration) tea.Cmd {
 	return tea.Tick(every, func(t time.Time) tea.Msg { return tickMsg(t) })

@@ -282,6 +282,7 @@ func TestDashboardKeysSteerTheLoop(t *testing.T) {
 func TestDashboardHelpAndNextAutomation(t *testing.T) {
 	src := weekSource()
 	src.add(activityRow("lobby-b", testNow, "Delivery from Adatum", "Bo Host", "driver@adatum.com", store.OutcomeCreated, "1 visitor registered"))
+	src.setStatus(store.Status{Automation: "lobby-b", Loop: store.LoopStatus{State: store.LoopIdle}, Leased: true, Lease: store.Lease{Owner: "run 4242@frontdesk"}})
 	d := newTestDashboard(t, src, func(o *DashboardOptions) {
 		o.Automations = []config.Automation{testAutomation("reception"), testAutomation("lobby-b")}
 	})
@@ -377,8 +378,8 @@ func TestDashboardHeaderStates(t *testing.T) {
 			[]string{"✗ failing", "✗ last error: IDM refused the visit of ann@fabrikam.com: 422"}},
 		{"paused", store.Status{Leased: true, Loop: store.LoopStatus{State: store.LoopPaused}},
 			[]string{"‖ paused", "next poll when resumed", "space resume"}},
-		{"nobody runs it", store.Status{},
-			[]string{"not started", "no loop running (start `invitesync run`)"}},
+		{"nobody runs it", store.Status{Loop: store.LoopStatus{State: store.LoopIdle, NextPoll: testNow.Add(time.Minute)}},
+			[]string{"! not running: start `invitesync run`", "next poll —"}},
 		{"failed operations", store.Status{Leased: true, Failed: 2, Pending: 3, Loop: store.LoopStatus{State: store.LoopIdle}},
 			[]string{"outbox 3 pending, ✗ 2 failed (r retries, e shows)", "r retry failed"}},
 	}

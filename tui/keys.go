@@ -84,6 +84,13 @@ type DashboardKeyMap struct {
 	Next     key.Binding // next automation
 	Previous key.Binding // previous automation
 
+	// Watch turns watch-only on or off: no command reaches a loop.
+	Watch key.Binding
+	// StartLoops asks to run the loops nobody runs in this process; Yes
+	// and No answer the question it asks first.
+	StartLoops key.Binding
+	Yes, No    key.Binding
+
 	Help key.Binding
 	Quit key.Binding
 }
@@ -109,6 +116,11 @@ func DefaultDashboardKeyMap() DashboardKeyMap {
 		Next:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next automation")),
 		Previous: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous automation")),
 
+		Watch:      key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "watch only")),
+		StartLoops: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "run the loops here")),
+		Yes:        key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, run them here")),
+		No:         key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "no")),
+
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
 		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -118,7 +130,7 @@ var _ help.KeyMap = DashboardKeyMap{}
 
 // ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
 func (k DashboardKeyMap) ShortHelp() []key.Binding {
-	return enabled(k.Details, k.Back, k.Filter, k.PollNow, k.Pause, k.Retry, k.Next, k.Errors, k.Help, k.Quit)
+	return enabled(k.Yes, k.No, k.Details, k.Back, k.Filter, k.PollNow, k.Pause, k.Retry, k.StartLoops, k.Next, k.Errors, k.Watch, k.Help, k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
@@ -127,7 +139,7 @@ func (k DashboardKeyMap) FullHelp() [][]key.Binding {
 		enabled(k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
 		enabled(k.Details, k.Back, k.Filter, k.Errors),
 		enabled(k.PollNow, k.Pause, k.Retry, k.Next, k.Previous),
-		enabled(k.Help, k.Quit),
+		enabled(k.Watch, k.StartLoops, k.Yes, k.No, k.Help, k.Quit),
 	}
 }
 

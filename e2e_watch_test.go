@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"invitesync/sync/store"
+)
+
+// quiet is how long the watch tests give a command or a loop to show
+// itself: a service takes its commands every second.
+const quiet = 3 * time.Second
+
+// TestE2EDashboardWatchSteersNothingOfARunningService: `dashboard --watch`
+// follows a running service, and its keys send it nothing: the service
+// logs no command, polls no more, and keeps its state and its lease.
+func TestE2EDashboardWatchSteersNothingOfARunningService(t *testing.T) {
+	e := newE2E(t)
+	e.meeting("Kick-off with Fabrikam", tomorrowAt(10), "bob@fabrikam.com")
+	service, _, serviceLog := e.command(nil, "run")
+	if err := service.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { service.Process.Kill(); service.Wait() })
+	waitUntil(t, "the service's first visit", func() bool { return len(e.idm.ActiveVisits()) == 1 })
+	waitUntil(t, "the service's first cycle to end", func() bool { return e.status(t).State == "idle" })
+
+	term := newTerminal(t, e.env, e.bin, "dashboard", "--watch", "--refresh", "200ms")
+	owner := "attached to pid " + strconv.Itoa(service.Process.Pid)
+	term.waitFor("● watch only", owner, "Kick-off with Fabrikam", "✓ idle")
+	requests := len(e.graph.GraphRequests())
+	term.keys("p")
+	term.keys("Space")
+	term.keys("r")
+	term.keys("S")
+	term.waitFor("watch only: nothing was sent (started with --watch)")
+	time.Sleep(quiet)
+
+	if strings.Contains(serviceLog.String(), "operator command") {
+		t.Errorf("a command reached the service from a watch-only dashboard:\n%s", serviceLog)
+	}
+	if n := len(e.graph.GraphRequests()); n != requests {
+		t.Errorf("%d Graph requests while watching, want none (the service polls every minute)", n-requests)
+	}
+	if s := e.status(t); s.State != "idle" || !s.Running {
+		t.Errorf("the service's state after watching = %+v, want idle and running", s)
+	}
+	term.waitFor("✓ idle", owner)
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("the dashboard exited %d", code)
+	}
+	e.assertLeaseHeldBy(t, "pid "+strconv.Itoa(service.Process.Pid))
+}
+
+// TestE2EDashboardWithNoServiceStartsNothing: with no service running,
+// neither `dashboard --watch` nor a plain `dashboard` polls, writes a visit
+// or takes a lease; both say nothing runs. The plain dashboard runs the
+// loops only after S and a confirmation.
+func TestE2EDashboardWithNoServiceStartsNothing(t *testing.T) {
+	e := newE2E(t)
+	e.meeting("Kick-off with Fabrikam", tomorrowAt(10), "bob@fabrikam.com")
+	if code, out, errOut := e.run(nil, "run", "--once"); code != 0 {
+		t.Fatalf("run --once: exit %d\n%s%s", code, out, errOut)
+	}
+	e.meeting("Audit by Northwind", tomorrowAt(14), "carol@northwind.com") // a loop would register carol
+	requests := len(e.graph.GraphRequests())
+
+	watch := newTerminal(t, e.env, e.bin, "dashboard", "--watch")
+	watch.waitFor("● watch only", "! not running: start `invitesync run`", "Kick-off with Fabrikam")
+	watch.keys("p")
+	watch.waitFor("watch only: nothing was sent")
+	time.Sleep(quiet)
+	if s := watch.screen(); strings.Contains(s, "or S to run it here") || strings.Contains(s, "Audit by Northwind") {
+		t.Errorf("the watch-only dashboard offers loops or shows a poll:\n%s", s)
+	}
+	watch.keys("q")
+	if code := watch.exitCode(); code != 0 {
+		t.Fatalf("dashboard --watch exited %d", code)
+	}
+
+	plain := newTerminal(t, e.env, e.bin, "dashboard")
+	plain.waitFor("! not running: start `invitesync run`, or S to run it here", "Kick-off with Fabrikam")
+	plain.keys("p")
+	plain.waitFor("nothing was sent: not running")
+	time.Sleep(quiet)
+	if n := len(e.graph.GraphRequests()); n != requests {
+		t.Fatalf("%d Graph requests with no service running, want none", n-requests)
+	}
+	if n := len(e.idm.ActiveVisits()); n != 1 {
+		t.Fatalf("%d visits in IDM, want the one run --once made", n)
+	}
+	if s := e.status(t); s.Running {
+		t.Fatalf("a loop runs the automation though nobody started one: %+v", s)
+	}
+
+	// Running the loops here is a deliberate, confirmed choice.
+	plain.keys("S")
+	plain.waitFor("Run the loops nobody runs in this dashboard?")
+	plain.keys("y")
+	plain.waitFor("Audit by Northwind", "running here")
+	waitUntil(t, "carol's visit", func() bool { return len(e.idm.ActiveVisits()) == 2 })
+	plain.keys("q")
+	if code := plain.exitCode(); code != 0 {
+		t.Fatalf("the dashboard exited %d", code)
+	}
+}
+
+// status is `invitesync status --json` for the one automation.
+func (e *e2e) status(t *testing.T) statusJSON {
+	t.Helper()
+	code, out, errOut := e.run(nil, "status", "--json")
+	var doc struct {
+		Automations []statusJSON `json:"automations"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Automations) != 1 {
+		t.Fatalf("status --json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	return doc.Automations[0]
+}
+
+// assertLeaseHeldBy checks that the automation's lease names owner.
+func (e *e2e) assertLeaseHeldBy(t *testing.T, owner string) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(e.dir, "state", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lease, held, err := st.Lease(context.Background(), "Reception")
+	if err != nil || !held || !strings.Contains(lease.Owner, owner) {
+		t.Errorf("lease = %+v, held %v, %v; want held by %s", lease, held, err, owner)
+	}
+}
