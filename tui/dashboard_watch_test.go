@@ -87,7 +87,6 @@ type loopStarter struct {
 	n  int
 }
 
-
 func (l *loopStarter) start() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
