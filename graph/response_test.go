@@ -30,6 +30,13 @@ func TestAnswerOfSaysHowAndWhenTheMailboxAnswered(t *testing.T) {
 	if err != nil || a.Response != graph.Responses[graph.Tentative] || a.At.Before(before) || a.At.After(time.Now().Add(time.Second)) {
 		t.Fatalf("AnswerOf after a tentative = %+v, %v; want tentativelyAccepted, just now", a, err)
 	}
+	time.Sleep(10 * time.Millisecond)
+	if err := s.UpdateEvent(watched, id, func(e *graphtest.Event) { e.Subject = "Visit (moved room)" }); err != nil {
+		t.Fatal(err)
+	}
+	if later, err := c.AnswerOf(ctx, id); err != nil || !later.At.Equal(a.At) {
+		t.Fatalf("AnswerOf after an edit = %+v, %v; want the answer still dated %v, when it was given", later, err, a.At)
+	}
 	if err := s.DeleteEvent(watched, id); err != nil {
 		t.Fatal(err)
 	}

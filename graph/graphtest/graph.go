@@ -250,6 +250,7 @@ func (s *Server) serveReply(w http.ResponseWriter, r *http.Request, user, eventI
 	s.replies = append(s.replies, reply)
 	it.ev.Response = response
 	s.touch(it)
+	it.responded = it.modified
 	w.WriteHeader(http.StatusAccepted)
 }
 

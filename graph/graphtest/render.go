@@ -28,7 +28,11 @@ func (s *Server) render(it *item, p prefer) wireEvent {
 	}
 	respTime := "0001-01-01T00:00:00Z"
 	if e.Response != "notResponded" && e.Response != "none" {
-		respTime = it.modified.Format("2006-01-02T15:04:05.0000000Z")
+		at := it.responded
+		if at.IsZero() {
+			at = it.modified
+		}
+		respTime = at.Format("2006-01-02T15:04:05.0000000Z")
 	}
 	loc := wireLocation{DisplayName: e.Location, LocationType: "default", UniqueIDType: "unknown"}
 	locs := []wireLocation{}

@@ -66,8 +66,11 @@ type item struct {
 	loc      *time.Location
 	created  time.Time
 	modified time.Time
-	modSeq   int64
-	deleted  bool
+	// responded is when the mailbox last answered through a reply; Graph
+	// dates responseStatus by the answer, not by later edits.
+	responded time.Time
+	modSeq    int64
+	deleted   bool
 	// silent marks a deleted occurrence that delta never reports: only its
 	// master changes.
 	silent bool
