@@ -42,7 +42,10 @@ after the window closes is cut short. So --once ends at most the window plus
 30 s after its first delivery pass.
 
 Secrets come from the OS keyring, or from INVITESYNC_CLIENT_SECRET(_FILE) and
-INVITESYNC_IDM_API_KEY(_FILE), which win when set. INVITESYNC_AUTHORITY_HOST
+INVITESYNC_IDM_API_KEY(_FILE), which win when set; one automation's own
+INVITESYNC_CLIENT_SECRET_<NAME> or INVITESYNC_CLIENT_SECRET_FILE_<NAME> (its
+name upper-cased, other characters than A-Z and 0-9 as _) wins over the shared
+one, so automations on different apps run headless. INVITESYNC_AUTHORITY_HOST
 and INVITESYNC_GRAPH_URL redirect the Microsoft endpoints; SSL_CERT_FILE adds
 a private CA.`,
 		Args: cobra.NoArgs,
