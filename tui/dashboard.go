@@ -82,6 +82,7 @@ type Dashboard struct {
 	refresh time.Duration
 	now     func() time.Time
 	loc     *time.Location
+	zones   []*time.Location // each automation's time zone, loaded once
 
 	status    map[string]store.Status
 	statusErr error
@@ -89,6 +90,7 @@ type Dashboard struct {
 	haveMark  bool
 
 	pane      pane
+	order     order
 	table     activityTable
 	tableErr  error
 	filter    textinput.Model
@@ -96,6 +98,7 @@ type Dashboard struct {
 	details   textPane
 	eventID   string              // the event the details pane shows
 	detail    *store.EventDetails // its details, once read
+	detailAt  time.Time           // when the row it was opened from was processed
 	failures  []store.Op
 	errs      textPane
 	showHelp  bool
@@ -173,6 +176,9 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 	}
 	if d.here == nil {
 		d.here = func(string) bool { return false }
+	}
+	for _, a := range d.autos {
+		d.zones = append(d.zones, a.Location())
 	}
 	if d.ctx == nil {
 		d.ctx = context.Background()
@@ -255,7 +261,7 @@ func (d Dashboard) zone() *time.Location {
 	if d.loc != nil {
 		return d.loc
 	}
-	return d.autos[d.cur].Location()
+	return d.zones[d.cur]
 }
 
 // reloadAll reads the current automation's status and newest activity.
@@ -263,7 +269,7 @@ func (d Dashboard) reloadAll() tea.Cmd {
 	a := d.automation()
 	return tea.Batch(
 		readStatus(d.ctx, d.src, a),
-		readActivity(d.ctx, d.src, a, d.filter.Value(), loadReset, 0),
+		d.readRows(loadReset, 0),
 		readMarker(d.ctx, d.src),
 	)
 }
@@ -271,10 +277,12 @@ func (d Dashboard) reloadAll() tea.Cmd {
 // refreshCmds reads what may have changed: status, newest rows, and the open pane.
 func (d Dashboard) refreshCmds() tea.Cmd {
 	a := d.automation()
-	cmds := []tea.Cmd{
-		readStatus(d.ctx, d.src, a),
-		readActivity(d.ctx, d.src, a, d.filter.Value(), loadNewest, 0),
+	rows := d.readRows(loadNewest, 0)
+	if d.order == byMeeting {
+		// New rows may belong anywhere: read again all the rows shown.
+		rows = d.readRows(loadReset, 0)
 	}
+	cmds := []tea.Cmd{readStatus(d.ctx, d.src, a), rows}
 	switch d.pane {
 	case paneDetails:
 		cmds = append(cmds, readDetails(d.ctx, d.src, a, d.eventID))
@@ -391,7 +399,7 @@ func (d Dashboard) updateBurst(runes []rune) (tea.Model, tea.Cmd) {
 
 // updateActivity takes a page of the activity log into the table.
 func (d Dashboard) updateActivity(msg activityMsg) (tea.Model, tea.Cmd) {
-	if msg.automation != d.automation() || msg.filter != d.filter.Value() {
+	if msg.automation != d.automation() || msg.filter != d.filter.Value() || msg.order != d.order {
 		return d, nil // an answer to a question no longer asked
 	}
 	d.tableErr = msg.err
@@ -401,10 +409,10 @@ func (d Dashboard) updateActivity(msg activityMsg) (tea.Model, tea.Cmd) {
 	}
 	switch msg.kind {
 	case loadReset:
-		d.table.replace(msg.rows)
+		d.table.replace(msg.rows, msg.limit)
 	case loadNewest:
 		if !d.table.mergeNewest(msg.rows) {
-			d.table.replace(msg.rows)
+			d.table.replace(msg.rows, msg.limit)
 		}
 	case loadOlder:
 		if msg.offset != len(d.table.rows) {
@@ -423,7 +431,19 @@ func (d *Dashboard) readMoreIfNeeded() tea.Cmd {
 		return nil
 	}
 	d.table.loading = true
-	return readActivity(d.ctx, d.src, d.automation(), d.filter.Value(), loadOlder, len(d.table.rows))
+	return d.readRows(loadOlder, len(d.table.rows))
+}
+
+// readRows reads activity rows of the current automation, filter and
+// order. A reset reads at least as many rows as are shown, so the
+// selection keeps its row.
+func (d Dashboard) readRows(kind loadKind, offset int) tea.Cmd {
+	limit := pageSize
+	if kind == loadReset {
+		limit = max(pageSize, (len(d.table.rows)+pageSize-1)/pageSize*pageSize)
+	}
+	return readActivity(d.ctx, d.src, rowsQuery{automation: d.automation(), filter: d.filter.Value(),
+		order: d.order, kind: kind, offset: offset, limit: limit})
 }
 
 func (d *Dashboard) setFlash(s string) {
@@ -500,6 +520,12 @@ func (d *Dashboard) layout() {
 	} else {
 		k.Pause.SetHelp("space", "pause")
 	}
+	k.Order.SetEnabled(onTable)
+	if d.order == byMeeting {
+		k.Order.SetHelp("o", "sort by latest activity")
+	} else {
+		k.Order.SetHelp("o", "sort by meeting time")
+	}
 	if d.showHelp {
 		k.Help.SetHelp("?", "fewer keys")
 	} else {
@@ -525,7 +551,7 @@ func (d *Dashboard) renderPanes() {
 	case d.pane == paneErrors:
 		d.errs.setContent(errorsContent(d.c.styles, d.status[d.automation()], d.failures, d.now(), d.zone(), d.errs.vp.Width))
 	case d.pane == paneDetails && d.detail != nil:
-		d.details.setContent(detailsContent(d.c.styles, *d.detail, d.now(), d.zone(), d.details.vp.Width))
+		d.details.setContent(detailsContent(d.c.styles, *d.detail, d.detailAt, d.now(), d.zone(), d.details.vp.Width))
 	}
 }
 
@@ -582,7 +608,7 @@ func (d Dashboard) filterView(w int) string {
 
 func (d Dashboard) tableView(w int) string {
 	st := d.c.styles
-	out := d.table.view(d.c, w, d.now(), d.zone())
+	out := d.table.view(d.c, w, d.zone())
 	switch {
 	case d.tableErr != nil:
 		out += "\n" + st.Status.Fail.Render(SymbolFail+" cannot read the activity: "+text.Clean(d.tableErr.Error(), 0))
@@ -607,7 +633,7 @@ func (d Dashboard) footerView(w int) string {
 		lines = append(lines, d.flash)
 	}
 	if d.pane == paneTable && len(d.table.rows) > 0 {
-		pos := st.Muted.Render(positionText(d.table))
+		pos := st.Muted.Render(positionText(d.table) + " · " + orderText[d.order])
 		lines = append(lines, pos)
 	}
 	lines = append(lines, helpView(d.c.help, d.c.keys.Dashboard, w))
@@ -615,6 +641,12 @@ func (d Dashboard) footerView(w int) string {
 		lines[i] = truncateLines(l, w)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// orderText says how the rows are sorted.
+var orderText = map[order]string{
+	byActivity: "latest activity first",
+	byMeeting:  "by meeting time: coming first",
 }
 
 // positionText is "row 3 of 200" with a "+" while older rows remain unread.

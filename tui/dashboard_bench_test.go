@@ -33,7 +33,7 @@ func BenchmarkDashboardView(b *testing.B) {
 	}
 	m, _ := d.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 	d = m.(Dashboard)
-	d.table.replace(page[:pageSize])
+	d.table.replace(page[:pageSize], pageSize)
 	d.table.appendOlder(page[pageSize:])
 	d.table.move(rows / 2)
 	if len(d.table.rows) != rows {

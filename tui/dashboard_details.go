@@ -61,9 +61,10 @@ func (p textPane) view(c *common) string {
 	return head + "\n" + p.vp.View()
 }
 
-// detailsContent renders one event, its visits, its operations with IDM's
-// answers, and its history, wrapped to width.
-func detailsContent(st Styles, d store.EventDetails, now time.Time, loc *time.Location, width int) string {
+// detailsContent renders one event, when the row it was opened from was
+// processed, its visits, its operations with IDM's answers, and its
+// history, wrapped to width.
+func detailsContent(st Styles, d store.EventDetails, processed, now time.Time, loc *time.Location, width int) string {
 	e := d.Event
 	var b strings.Builder
 	line := func(label, value string) {
@@ -77,6 +78,9 @@ func detailsContent(st Styles, d store.EventDetails, now time.Time, loc *time.Lo
 	line("Organizer", person(e.OrganizerName, e.OrganizerEmail))
 	line("Location", text.Clean(e.Location, 0))
 	line("Outcome", outcomeStyle(st, e.Outcome).Render(outcomeLabel(e.Outcome))+" "+text.Clean(e.Reason, 0))
+	if !processed.IsZero() {
+		line("Processed", processed.In(loc).Format("Mon 02 Jan 15:04:05 MST")+" ("+duration(now.Sub(processed))+" ago)")
+	}
 	line("Event id", text.Clean(e.ID, 0))
 
 	visitor := map[string]string{}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -21,8 +22,9 @@ type fakeSource struct {
 	status   map[string]store.Status
 	details  map[string]store.EventDetails
 	failed   map[string][]store.Op
-	sent     []string // "automation:command"
-	reads    int      // Activity calls
+	sent     []string  // "automation:command"
+	now      time.Time // the clock of ActivityByMeeting
+	reads    int       // Activity calls
 }
 
 func newFakeSource() *fakeSource {
@@ -31,6 +33,7 @@ func newFakeSource() *fakeSource {
 		status:   map[string]store.Status{},
 		details:  map[string]store.EventDetails{},
 		failed:   map[string][]store.Op{},
+		now:      testNow,
 	}
 }
 
@@ -92,6 +95,32 @@ func (f *fakeSource) Activity(_ context.Context, q store.ActivityQuery) ([]store
 	}
 	out = out[q.Offset:]
 	return out[:min(len(out), q.Limit)], nil
+}
+
+// ActivityByMeeting sorts like the store: coming meetings soonest first,
+// then begun ones latest first, then rows of no meeting; newest first
+// within one meeting.
+func (f *fakeSource) ActivityByMeeting(ctx context.Context, q store.ActivityQuery) ([]store.Activity, error) {
+	all, _ := f.Activity(ctx, store.ActivityQuery{Automation: q.Automation, Filter: q.Filter, Limit: 1 << 30})
+	rank := func(a store.Activity) (int, int64) {
+		switch {
+		case a.MeetingStart.IsZero():
+			return 2, 0
+		case a.MeetingStart.Before(f.now):
+			return 1, -a.MeetingStart.UnixNano()
+		}
+		return 0, a.MeetingStart.UnixNano()
+	}
+	slices.SortStableFunc(all, func(a, b store.Activity) int {
+		ga, ka := rank(a)
+		gb, kb := rank(b)
+		return cmp.Or(cmp.Compare(ga, gb), cmp.Compare(ka, kb))
+	})
+	if q.Offset >= len(all) {
+		return nil, nil
+	}
+	all = all[q.Offset:]
+	return all[:min(len(all), q.Limit)], nil
 }
 
 func (f *fakeSource) EventDetails(_ context.Context, automation, eventID string) (store.EventDetails, error) {

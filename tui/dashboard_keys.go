@@ -90,8 +90,13 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			d.filter.SetValue("")
 			d.table.reset()
 			d.layout()
-			return d, readActivity(d.ctx, d.src, d.automation(), "", loadReset, 0)
+			return d, d.readRows(loadReset, 0)
 		}
+	case key.Matches(msg, k.Order):
+		d.order = 1 - d.order
+		d.table.reset()
+		d.layout()
+		return d, d.readRows(loadReset, 0)
 	case key.Matches(msg, k.Filter):
 		d.filtering = true
 		d.layout()
@@ -102,7 +107,7 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return d, nil
 		}
 		d.pane = paneDetails
-		d.eventID = row.EventID
+		d.eventID, d.detailAt = row.EventID, row.At
 		d.details = newTextPane("Event")
 		d.detail = nil
 		d.layout()
@@ -200,5 +205,5 @@ func (d Dashboard) updateFilter(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	d.table.reset()
 	d.layout()
-	return d, tea.Batch(cmd, readActivity(d.ctx, d.src, d.automation(), d.filter.Value(), loadReset, 0))
+	return d, tea.Batch(cmd, d.readRows(loadReset, 0))
 }

@@ -20,6 +20,9 @@ type Source interface {
 	Status(ctx context.Context, automation string) (store.Status, error)
 	// Activity is a page of the activity log, newest first.
 	Activity(ctx context.Context, q store.ActivityQuery) ([]store.Activity, error)
+	// ActivityByMeeting is a page of the activity log in the order of the
+	// meetings: coming ones soonest first, then past ones latest first.
+	ActivityByMeeting(ctx context.Context, q store.ActivityQuery) ([]store.Activity, error)
 	// EventDetails is one event with its visits, operations and history.
 	EventDetails(ctx context.Context, automation, eventID string) (store.EventDetails, error)
 	// FailedOps are an automation's permanently failed operations, newest first.
@@ -79,14 +82,27 @@ const (
 	loadOlder                  // the page below the oldest row shown
 )
 
+// order is how the activity rows are sorted.
+type order int
+
+const (
+	byActivity order = iota // the latest activity first
+	byMeeting               // coming meetings soonest first, then past ones
+)
+
+// rowsQuery is which activity rows a read fetches.
+type rowsQuery struct {
+	automation, filter string
+	order              order
+	kind               loadKind
+	offset, limit      int
+}
+
 // activityMsg carries a page of the activity log.
 type activityMsg struct {
-	automation string
-	filter     string
-	kind       loadKind
-	offset     int
-	rows       []store.Activity
-	err        error
+	rowsQuery
+	rows []store.Activity
+	err  error
 }
 
 // detailsMsg carries one event's details.
@@ -157,14 +173,21 @@ func readStatus(ctx context.Context, src Source, automation string) tea.Cmd {
 	}
 }
 
-func readActivity(ctx context.Context, src Source, automation, filter string, kind loadKind, offset int) tea.Cmd {
+func readActivity(ctx context.Context, src Source, q rowsQuery) tea.Cmd {
+	if q.limit <= 0 {
+		q.limit = pageSize
+	}
+	read := src.Activity
+	if q.order == byMeeting {
+		read = src.ActivityByMeeting
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
 		defer cancel()
-		rows, err := src.Activity(ctx, store.ActivityQuery{
-			Automation: automation, Filter: filter, Limit: pageSize, Offset: offset,
+		rows, err := read(ctx, store.ActivityQuery{
+			Automation: q.automation, Filter: q.filter, Limit: q.limit, Offset: q.offset,
 		})
-		return activityMsg{automation: automation, filter: filter, kind: kind, offset: offset, rows: rows, err: err}
+		return activityMsg{rowsQuery: q, rows: rows, err: err}
 	}
 }
 

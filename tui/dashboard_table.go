@@ -73,13 +73,13 @@ func (t *activityTable) reset() {
 	*t = activityTable{height: t.height}
 }
 
-// replace shows page as the newest rows, keeping the selection on the same
-// row when it is still there.
-func (t *activityTable) replace(page []store.Activity) {
+// replace shows page, read with limit, as the first rows, keeping the
+// selection on the same row when it is still there.
+func (t *activityTable) replace(page []store.Activity, limit int) {
 	sel, had := t.selected()
 	t.rows = append(t.rows[:0:0], page...)
 	t.loaded, t.loading = true, false
-	t.exhausted = len(page) < pageSize
+	t.exhausted = len(page) < limit
 	t.cursor = 0
 	if had {
 		for i, r := range t.rows {
@@ -98,7 +98,7 @@ func (t *activityTable) replace(page []store.Activity) {
 // nothing known (more arrived than a page), and the caller must replace.
 func (t *activityTable) mergeNewest(page []store.Activity) bool {
 	if len(t.rows) == 0 {
-		t.replace(page)
+		t.replace(page, pageSize)
 		return true
 	}
 	newest := t.rows[0].ID
@@ -145,52 +145,65 @@ func (t *activityTable) appendOlder(page []store.Activity) {
 type column struct {
 	title string
 	width int
-	cell  func(r store.Activity, now time.Time, loc *time.Location) string
+	cell  func(r store.Activity, loc *time.Location) string
 }
 
 // Fixed widths and flexible weights of the columns, and the widths below
 // which the less important ones are left out.
 const (
-	timeWidth    = 9   // "Mon 15:04" or "15:04:05"
-	meetingWidth = 16  // "Tue 01 Dec 15:30"
-	outcomeWidth = 11  // "✗ cancelled"
-	gap          = 2   // between columns
-	markWidth    = 2   // "› " before the selected row
-	widestTable  = 130 // the meeting's start shown
-	wideTable    = 90  // host and visitors shown
-	mediumTable  = 60  // reason shown
-	narrowTable  = 40  // time shown
+	meetingWidth       = 22 // "Tue 01 Dec 15:30 CEST"
+	mediumMeetingWidth = 17 // "01 Dec 15:30 CEST"
+	shortMeetingWidth  = 12 // "01 Dec 15:30"
+	outcomeWidth       = 11 // "✗ cancelled"
+	timeWidth          = 9  // "Mon 15:04" or "15:04:05", in the details' history
+	gap                = 2  // between columns
+	markWidth          = 2  // "› " before the selected row
+	widestTable        = 130
+	wideTable          = 90 // host shown
+	mediumTable        = 60 // reason shown, and the zone of each time
+	narrowTable        = 40 // the meeting's time shown
 )
 
-// columns lays out the table for a width: fixed widths for time and outcome,
-// the rest shared by weight, less important columns dropped when narrow.
-func columns(width int) []column {
-	timeCol := column{title: "Time", width: timeWidth, cell: func(r store.Activity, now time.Time, loc *time.Location) string {
-		return shortTime(r.At, now, loc)
-	}}
-	meeting := column{title: "Meeting", width: meetingWidth, cell: func(r store.Activity, _ time.Time, loc *time.Location) string {
+// Formats of the meeting's time, by the room there is: with the zone's
+// abbreviation, except on the narrowest tables (the header names the zone).
+const (
+	meetingFormat       = "Mon 02 Jan 15:04 MST"
+	mediumMeetingFormat = "02 Jan 15:04 MST"
+	shortMeetingFormat  = "02 Jan 15:04"
+)
+
+// meetingColumn is the column of when each row's meeting starts, in loc.
+func meetingColumn(width int, format string) column {
+	return column{title: "Meeting", width: width, cell: func(r store.Activity, loc *time.Location) string {
 		if r.MeetingStart.IsZero() {
 			return ""
 		}
-		return r.MeetingStart.In(loc).Format("Mon 02 Jan 15:04")
+		return r.MeetingStart.In(loc).Format(format)
 	}}
-	subject := column{title: "Subject", cell: func(r store.Activity, _ time.Time, _ *time.Location) string { return r.Subject }}
-	host := column{title: "Host", cell: func(r store.Activity, _ time.Time, _ *time.Location) string { return r.Host }}
-	visitors := column{title: "Visitors", cell: func(r store.Activity, _ time.Time, _ *time.Location) string { return r.Visitors }}
+}
+
+// columns lays out the table for a width: fixed widths for the meeting's
+// time and the outcome, the rest shared by weight, less important columns
+// dropped when narrow.
+func columns(width int) []column {
+	meeting := meetingColumn(meetingWidth, meetingFormat)
+	subject := column{title: "Subject", cell: func(r store.Activity, _ *time.Location) string { return r.Subject }}
+	host := column{title: "Host", cell: func(r store.Activity, _ *time.Location) string { return r.Host }}
+	visitors := column{title: "Visitors", cell: func(r store.Activity, _ *time.Location) string { return r.Visitors }}
 	outcome := column{title: "Outcome", width: outcomeWidth}
-	reason := column{title: "Reason", cell: func(r store.Activity, _ time.Time, _ *time.Location) string { return r.Reason }}
+	reason := column{title: "Reason", cell: func(r store.Activity, _ *time.Location) string { return r.Reason }}
 
 	var cols []column
 	var weights []int
 	switch {
 	case width >= widestTable:
-		cols, weights = []column{timeCol, meeting, subject, host, visitors, outcome, reason}, []int{0, 0, 5, 2, 3, 0, 5}
+		cols, weights = []column{meeting, subject, host, visitors, outcome, reason}, []int{0, 5, 2, 3, 0, 5}
 	case width >= wideTable:
-		cols, weights = []column{timeCol, subject, host, visitors, outcome, reason}, []int{0, 5, 2, 3, 0, 5}
+		cols, weights = []column{meeting, subject, host, outcome, reason}, []int{0, 5, 2, 0, 4}
 	case width >= mediumTable:
-		cols, weights = []column{timeCol, subject, outcome, reason}, []int{0, 1, 0, 1}
+		cols, weights = []column{meetingColumn(mediumMeetingWidth, mediumMeetingFormat), subject, outcome, reason}, []int{0, 1, 0, 1}
 	case width >= narrowTable:
-		cols, weights = []column{timeCol, subject, outcome}, []int{0, 1, 0}
+		cols, weights = []column{meetingColumn(shortMeetingWidth, shortMeetingFormat), subject, outcome}, []int{0, 1, 0}
 	default:
 		cols, weights = []column{subject, outcome}, []int{1, 0}
 	}
@@ -220,7 +233,7 @@ func columns(width int) []column {
 }
 
 // view renders the header and the visible rows in width.
-func (t *activityTable) view(c *common, width int, now time.Time, loc *time.Location) string {
+func (t *activityTable) view(c *common, width int, loc *time.Location) string {
 	st := c.styles
 	cols := columns(width)
 	var b strings.Builder
@@ -232,13 +245,13 @@ func (t *activityTable) view(c *common, width int, now time.Time, loc *time.Loca
 	end := min(t.top+t.height, len(t.rows))
 	for i := t.top; i < end; i++ {
 		b.WriteByte('\n')
-		b.WriteString(t.rowView(st, cols, t.rows[i], i == t.cursor, now, loc))
+		b.WriteString(t.rowView(st, cols, t.rows[i], i == t.cursor, loc))
 	}
 	return b.String()
 }
 
 // rowView renders one row; its outcome keeps its colour unless selected.
-func (t *activityTable) rowView(st Styles, cols []column, r store.Activity, selected bool, now time.Time, loc *time.Location) string {
+func (t *activityTable) rowView(st Styles, cols []column, r store.Activity, selected bool, loc *time.Location) string {
 	cells := make([]string, len(cols))
 	outcomeAt := -1
 	for i, col := range cols {
@@ -247,7 +260,7 @@ func (t *activityTable) rowView(st Styles, cols []column, r store.Activity, sele
 			cells[i] = outcomeLabel(r.Outcome)
 			continue
 		}
-		cells[i] = text.Clean(col.cell(r, now, loc), 0)
+		cells[i] = text.Clean(col.cell(r, loc), 0)
 	}
 	if selected {
 		return st.Table.Selected.Render("› " + joinCells(cols, cells))

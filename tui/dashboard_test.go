@@ -109,10 +109,10 @@ func TestDashboardShowsProcessedEventsAndTheHeader(t *testing.T) {
 		"invitesync  reception",
 		"✓ idle", "last poll 09:59:30 (30s ago)", "next poll in 4m 30s", "attached to run 4242@frontdesk",
 		"+ created 1", "skipped", "outbox 0 pending, 0 failed",
-		"Time", "Subject", "Host", "Visitors", "Outcome", "Reason",
-		"09:10:00", "Kick-off with Fabrikam", "Ann Host", "bob@fabrikam.com…", "+ created", "2 visitors registered",
-		"· skipped", "host zed@contoso.com is not a…",
-		"row 1 of 3",
+		"Meeting", "Subject", "Host", "Outcome", "Reason",
+		"Wed 26 Nov 09:00 UTC", "Kick-off with Fabrikam", "Ann Host", "+ created", "2 visitors registered",
+		"· skipped", "host zed@contoso.com is not…",
+		"row 1 of 3 · latest activity first",
 		"p poll now", "q quit",
 	} {
 		if !strings.Contains(view, want) {
@@ -129,7 +129,7 @@ func TestDashboardShowsTheMeetingStartWhenWide(t *testing.T) {
 	tm := startDashboard(t, newTestDashboard(t, weekSource()), 140, 30)
 	waitFor(t, tm, "Kick-off with Fabrikam")
 	view := finalView(t, tm)
-	for _, want := range []string{"Meeting", "Wed 26 Nov 09:00  Kick-off with Fabrikam"} {
+	for _, want := range []string{"Meeting", "Visitors", "Wed 26 Nov 09:00 UTC    Kick-off with Fabrikam", "bob@fabrikam.com,…"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("the dashboard does not show %q:\n%s", want, view)
 		}
@@ -290,7 +290,7 @@ func TestDashboardHelpAndNextAutomation(t *testing.T) {
 	waitFor(t, tm, "[reception]", "Audit with Northwind")
 
 	tm.Send(keyRunes("?"))
-	waitFor(t, tm, "previous automation", "oldest")
+	waitFor(t, tm, "previous automation", "sort by meeting time")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	waitFor(t, tm, "[lobby-b]", "Delivery from Adatum")
 	tm.Send(keyRunes("p"))
@@ -355,7 +355,7 @@ func TestDashboardScrollsAndReadsOlderPages(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnd})
 	waitFor(t, tm, "row 200 of 400+")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnd})
-	waitFor(t, tm, "row 400 of 450\x1b") // the last page: no "+"
+	waitFor(t, tm, "row 400 of 450 ·") // the last page: no "+"
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnd})
 	waitFor(t, tm, "row 450 of 450")
 	view := finalView(t, tm)
@@ -430,7 +430,7 @@ func TestNoColorLeavesNoColour(t *testing.T) {
 	d := newTestDashboard(t, src)
 	d = update(t, d, tea.WindowSizeMsg{Width: 120, Height: 30})
 	d = update(t, d, mustMsg(readStatus(t.Context(), src, "reception")))
-	d = update(t, d, mustMsg(readActivity(t.Context(), src, "reception", "", loadReset, 0)))
+	d = update(t, d, mustMsg(readActivity(t.Context(), src, rowsQuery{automation: "reception"})))
 	view := d.View()
 	if strings.Contains(view, "[38;") || strings.Contains(view, "[48;") {
 		t.Errorf("NO_COLOR is set but the view has colours: %q", view)
@@ -442,7 +442,7 @@ func TestNoColorLeavesNoColour(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	d = newTestDashboard(t, src)
 	d = update(t, d, tea.WindowSizeMsg{Width: 120, Height: 30})
-	d = update(t, d, mustMsg(readActivity(t.Context(), src, "reception", "", loadReset, 0)))
+	d = update(t, d, mustMsg(readActivity(t.Context(), src, rowsQuery{automation: "reception"})))
 	if view := d.View(); !strings.Contains(view, "[38;") {
 		t.Errorf("with colours allowed the view has none: %q", view)
 	}
@@ -464,7 +464,7 @@ func TestDashboardFitsEveryTerminalSize(t *testing.T) {
 		o.Automations = []config.Automation{a, testAutomation("lobby-b")}
 	})
 	base = update(t, base, mustMsg(readStatus(t.Context(), src, "reception")))
-	base = update(t, base, mustMsg(readActivity(t.Context(), src, "reception", "", loadReset, 0)))
+	base = update(t, base, mustMsg(readActivity(t.Context(), src, rowsQuery{automation: "reception"})))
 	for _, p := range []pane{paneTable, paneDetails, paneErrors} {
 		for w := 1; w <= 130; w += 7 {
 			for h := 1; h <= 40; h += 3 {

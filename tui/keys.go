@@ -77,6 +77,7 @@ type DashboardKeyMap struct {
 	Back    key.Binding // leave a pane, or clear the filter
 	Filter  key.Binding
 	Errors  key.Binding // the errors pane
+	Order   key.Binding // sort by meeting time or by latest activity
 
 	PollNow  key.Binding
 	Pause    key.Binding // pause or resume, whichever applies
@@ -102,13 +103,14 @@ func DefaultDashboardKeyMap() DashboardKeyMap {
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "newest")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "oldest")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
 
 		Details: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Errors:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "errors")),
+		Order:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort by meeting time")),
 
 		PollNow:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "poll now")),
 		Pause:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pause/resume")),
@@ -130,14 +132,14 @@ var _ help.KeyMap = DashboardKeyMap{}
 
 // ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
 func (k DashboardKeyMap) ShortHelp() []key.Binding {
-	return enabled(k.Yes, k.No, k.Details, k.Back, k.Filter, k.PollNow, k.Pause, k.Retry, k.StartLoops, k.Next, k.Errors, k.Watch, k.Help, k.Quit)
+	return enabled(k.Yes, k.No, k.Details, k.Back, k.Filter, k.Order, k.PollNow, k.Pause, k.Retry, k.StartLoops, k.Next, k.Errors, k.Watch, k.Help, k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
 func (k DashboardKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		enabled(k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
-		enabled(k.Details, k.Back, k.Filter, k.Errors),
+		enabled(k.Details, k.Back, k.Filter, k.Order, k.Errors),
 		enabled(k.PollNow, k.Pause, k.Retry, k.Next, k.Previous),
 		enabled(k.Watch, k.StartLoops, k.Yes, k.No, k.Help, k.Quit),
 	}

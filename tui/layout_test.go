@@ -118,7 +118,7 @@ func TestDashboardHelpWrapsOnNarrowTerminals(t *testing.T) {
 	for _, w := range []int{60, 80} {
 		d := newTestDashboard(t, src)
 		d = update(t, d, tea.WindowSizeMsg{Width: w, Height: 24})
-		d = update(t, d, mustMsg(readActivity(t.Context(), src, "reception", "", loadReset, 0)))
+		d = update(t, d, mustMsg(readActivity(t.Context(), src, rowsQuery{automation: "reception"})))
 		view := d.View()
 		fits(t, view, w, 24)
 		for _, want := range []string{"enter details", "? more keys", "q quit"} {
@@ -129,7 +129,7 @@ func TestDashboardHelpWrapsOnNarrowTerminals(t *testing.T) {
 		d = update(t, d, keyRunes("?"))
 		view = d.View()
 		fits(t, view, w, 24)
-		for _, want := range []string{"? fewer keys", "q quit", "retry failed", "oldest"} {
+		for _, want := range []string{"? fewer keys", "q quit", "retry failed", "last"} {
 			if !strings.Contains(view, want) {
 				t.Errorf("%d columns: the full help lost %q:\n%s", w, want, view)
 			}

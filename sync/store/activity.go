@@ -76,6 +76,12 @@ func scanActivity(r scanner) (Activity, error) {
 	return a, err
 }
 
+// activityWhere selects an ActivityQuery's rows: automation ?1, filter ?2.
+// Fields are joined with a newline so a filter never matches across two.
+const activityWhere = `
+WHERE a.automation = ?1 AND (?2 = '' OR instr(fold(a.subject || char(10) || a.host || char(10) || a.visitors
+	|| char(10) || a.outcome || char(10) || a.reason || char(10) || a.event_id), fold(?2)) > 0)`
+
 // Activity returns rows of the activity log, newest first.
 func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, error) {
 	if q.Limit <= 0 {
@@ -84,10 +90,7 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery) ([]Activity, erro
 	if q.Offset < 0 {
 		q.Offset = 0
 	}
-	// Fields are joined with a newline so a filter never matches across two.
-	rows, err := queryAll(ctx, s.rc, scanActivity, selectActivity+`
-WHERE a.automation = ?1 AND (?2 = '' OR instr(fold(a.subject || char(10) || a.host || char(10) || a.visitors
-	|| char(10) || a.outcome || char(10) || a.reason || char(10) || a.event_id), fold(?2)) > 0)
+	rows, err := queryAll(ctx, s.rc, scanActivity, selectActivity+activityWhere+`
 ORDER BY a.id DESC LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offset)
 	return rows, s.fail(err)
 }
