@@ -105,16 +105,14 @@ func (a *app) demo(ctx context.Context, skipWizard bool, every time.Duration) (e
 		return failedErr(err)
 	}
 	defer closeLog()
-	go d.NewStream(uint64(now.UnixNano()), nil).Run(streamCtx, every,
-		func(demo.Change) {
-			// The calendar changed: ask every loop to poll rather than wait
-			// for its interval.
-			for _, au := range cfg.Automations {
-				if err := st.Request(streamCtx, au.Name, store.CmdPollNow); err != nil && streamCtx.Err() == nil {
-					log.Warn("demo: cannot ask for a poll", "error", err)
-				}
-			}
-		},
+	var names []string
+	for _, au := range cfg.Automations {
+		names = append(names, au.Name)
+	}
+	// The calendar changed: ask every loop that is not paused to poll rather
+	// than wait for its interval.
+	poke := demo.NudgeLoops(streamCtx, st, names, func(err error) { log.Warn(err.Error()) })
+	go d.NewStream(uint64(now.UnixNano()), nil).Run(streamCtx, every, poke,
 		func(err error) { log.Warn("demo: calendar change failed", "error", err) })
 	return a.dashboard(ctx, cfg, dashboardFlags{runLoops: true, refresh: time.Second})
 }

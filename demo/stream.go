@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"invitesync/graph/graphtest"
+	"invitesync/sync/store"
 )
 
 // ChangeKind is what a Stream did to the calendar.
@@ -57,8 +58,9 @@ func (d *Demo) NewStream(seed uint64, now func() time.Time) *Stream {
 }
 
 // Run makes a change every interval until ctx ends, and calls poke after
-// each one (the demo asks the loop to poll then, so nobody waits for the
-// poll interval). A failed change is reported to fail and skipped.
+// each one (the demo asks the loops to poll then, so nobody waits for the
+// poll interval: see NudgeLoops). A failed change is reported to fail and
+// skipped.
 func (s *Stream) Run(ctx context.Context, every time.Duration, poke func(Change), fail func(error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -73,6 +75,27 @@ func (s *Stream) Run(ctx context.Context, every time.Duration, poke func(Change)
 				continue
 			}
 			poke(c)
+		}
+	}
+}
+
+// Requester queues a command for the loop of an automation, whichever
+// process runs it; *store.Store is one.
+type Requester interface {
+	Request(ctx context.Context, automation string, cmd store.Command) error
+}
+
+// NudgeLoops returns a poke for Run that asks the loop of each automation
+// to poll now rather than at its interval. It sends store.CmdNudge, which a
+// paused loop ignores: the stream never polls a paused automation, and a
+// pause stays a pause. A request that fails is reported to warn, unless ctx
+// has ended.
+func NudgeLoops(ctx context.Context, r Requester, automations []string, warn func(error)) func(Change) {
+	return func(Change) {
+		for _, a := range automations {
+			if err := r.Request(ctx, a, store.CmdNudge); err != nil && ctx.Err() == nil {
+				warn(fmt.Errorf("demo: cannot ask %q for a poll: %w", a, err))
+			}
 		}
 	}
 }

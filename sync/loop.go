@@ -98,6 +98,10 @@ func (e *Engine) end(ctx context.Context, keeper *leaseKeeper) error {
 
 // obey carries out an operator command; it reports whether to poll now.
 func (e *Engine) obey(ctx context.Context, cmd store.Command) bool {
+	if cmd == store.CmdNudge {
+		// A pause is a pause: only an operator's poll now polls a paused loop.
+		return !e.isPaused()
+	}
 	e.log.Info("operator command", "command", string(cmd))
 	switch cmd {
 	case store.CmdPollNow:

@@ -369,7 +369,7 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " the loops nobody ran now run here, until you quit"))
 		return d, d.reloadAll()
 	case sentMsg:
-		d.setFlash(sentText(d.c.styles, msg))
+		d.setFlash(sentText(d.c.styles, msg, d.status[msg.automation].Loop.State == store.LoopPaused))
 		if len(d.queue) > 0 {
 			d.queue = d.queue[1:]
 		}
@@ -450,8 +450,9 @@ func (d *Dashboard) setFlash(s string) {
 	d.flash, d.flashUntil = s, d.now().Add(flashFor)
 }
 
-// sentText confirms a command, or says why it could not be sent.
-func sentText(st Styles, m sentMsg) string {
+// sentText confirms a command, or says why it could not be sent. A poll
+// asked of a paused loop is one poll: the loop stays paused, and says so.
+func sentText(st Styles, m sentMsg, paused bool) string {
 	if m.err != nil {
 		return st.Status.Fail.Render(SymbolFail + " could not send " + string(m.cmd) + ": " + text.Clean(m.err.Error(), 0))
 	}
@@ -461,6 +462,10 @@ func sentText(st Styles, m sentMsg) string {
 		store.CmdResume:      "resume requested",
 		store.CmdRetryFailed: "retry of failed operations requested",
 	}[m.cmd]
+	if m.cmd == store.CmdPollNow && paused {
+		return st.Status.OK.Render(SymbolOK+" one poll requested for "+text.Clean(m.automation, 0)) +
+			st.Status.Warn.Render("; it stays paused (space resumes)")
+	}
 	return st.Status.OK.Render(SymbolOK + " " + what + " for " + text.Clean(m.automation, 0))
 }
 

@@ -167,7 +167,7 @@ func (s *Store) Request(ctx context.Context, automation string, cmd Command) err
 	if err := required("automation", automation); err != nil {
 		return err
 	}
-	if err := oneOf("command", cmd, CmdPollNow, CmdPause, CmdResume, CmdRetryFailed); err != nil {
+	if err := oneOf("command", cmd, CmdPollNow, CmdPause, CmdResume, CmdRetryFailed, CmdNudge); err != nil {
 		return err
 	}
 	return s.Update(ctx, func(tx *Tx) error {

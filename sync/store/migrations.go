@@ -168,6 +168,20 @@ ALTER TABLE outbox ADD COLUMN result_notice INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE leases ADD COLUMN mailbox TEXT NOT NULL DEFAULT '';
 CREATE INDEX leases_mailbox ON leases (mailbox);
 `,
+	// Version 5: the nudge command (a poll a paused loop ignores). SQLite
+	// cannot change a CHECK constraint in place: the table is rebuilt.
+	`
+CREATE TABLE control_v5 (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	automation TEXT NOT NULL,
+	command    TEXT NOT NULL CHECK (command IN ('poll-now','pause','resume','retry-failed','nudge')),
+	requested  INTEGER NOT NULL
+) STRICT;
+INSERT INTO control_v5 (id, automation, command, requested) SELECT id, automation, command, requested FROM control;
+DROP TABLE control;
+ALTER TABLE control_v5 RENAME TO control;
+CREATE INDEX control_automation ON control (automation, id);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -261,4 +261,7 @@ const (
 	CmdPause       Command = "pause"
 	CmdResume      Command = "resume"
 	CmdRetryFailed Command = "retry-failed"
+	// CmdNudge asks for a poll now, unless the loop is paused: sent by
+	// automation (the demo's calendar stream), never by an operator.
+	CmdNudge Command = "nudge"
 )
