@@ -117,6 +117,7 @@ opens the dashboard.`,
 		newRunCmd(a),
 		newDashboardCmd(a),
 		newStatusCmd(a),
+		newPreviewCmd(a),
 		newDemoCmd(a),
 	)
 	return root

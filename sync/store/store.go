@@ -57,6 +57,9 @@ type Store struct {
 
 	markerMu stdsync.Mutex
 	marker   *sql.Conn // dedicated connection for PRAGMA data_version
+
+	// copyDir holds a copy made by OpenCopy; Close deletes it.
+	copyDir string
 }
 
 // Option tunes Open.
@@ -177,6 +180,10 @@ func (s *Store) Close() error {
 	}
 	if s.w != nil {
 		errs = append(errs, s.w.Close())
+	}
+	if s.copyDir != "" {
+		errs = append(errs, os.RemoveAll(s.copyDir))
+		s.copyDir = ""
 	}
 	return s.fail(errors.Join(errs...))
 }
