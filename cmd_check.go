@@ -88,7 +88,7 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 			}
 		}
 		if len(autos) == 0 {
-			return usageErr(fmt.Errorf("--automation: no automation named %q in %s", o.automation, a.configPath))
+			return usageErr(fmt.Errorf("--automation: no automation named %s in %s", text.Quote(o.automation), a.configPath))
 		}
 	}
 	if len(autos) == 0 {

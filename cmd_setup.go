@@ -148,7 +148,7 @@ var setupFields = []setupField{
 		set: func(_ *config.IDM, a *config.Automation, v string) error {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil {
-				return fmt.Errorf("%q is not a number of days: expected 1 to %d", v, config.MaxLookAheadDays)
+				return fmt.Errorf("%s is not a number of days: expected 1 to %d", text.Quote(v), config.MaxLookAheadDays)
 			}
 			a.LookAheadDays = n
 			return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"invitesync/config"
+	"invitesync/internal/text"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -145,8 +146,16 @@ func (a *app) resolvePaths() error {
 		}
 		a.statePath = filepath.Join(dir, "invitesync", stateDBName)
 	}
+	for _, p := range []struct{ flag, env, path string }{{"config", envConfig, a.configPath}, {"state", envState, a.statePath}} {
+		if len(p.path) > maxPath {
+			return usageErr(fmt.Errorf("--%s (or %s): %s is not a path: expected at most %d characters", p.flag, p.env, text.Quote(p.path), maxPath))
+		}
+	}
 	return nil
 }
+
+// maxPath is the longest path the system accepts (Linux's PATH_MAX).
+const maxPath = 4096
 
 // stateDir is $XDG_STATE_HOME, else ~/.local/state.
 func stateDir() (string, error) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"invitesync/internal/text"
 )
 
 // Fields of a FieldError about a secret (no key in the file holds them).
@@ -93,7 +95,7 @@ func PlanChange(path string, cur *Config, secrets *Secrets, ch Change, now time.
 	case ch.Editing == "":
 		next.Automations = append(next.Automations, a)
 	case !exists:
-		return nil, fmt.Errorf("there is no automation %q in %s to edit", ch.Editing, path)
+		return nil, fmt.Errorf("there is no automation %s in %s to edit", text.Quote(ch.Editing), path)
 	default:
 		for i := range next.Automations {
 			if next.Automations[i].Name == ch.Editing {

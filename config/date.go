@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"time"
+
+	"invitesync/internal/text"
 )
 
 // Date is a calendar day (no time, no zone), written as YYYY-MM-DD.
@@ -16,7 +18,7 @@ type Date struct {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date: expected YYYY-MM-DD", s)
+		return Date{}, fmt.Errorf("%s is not a date: expected YYYY-MM-DD", text.Quote(s))
 	}
 	return Date{t.Year(), t.Month(), t.Day()}, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"invitesync/internal/text"
 )
 
 // ErrCorrupt is matched (errors.Is) by every error about a configuration
@@ -128,7 +130,7 @@ func decodeError(path string, err error) error {
 	if errors.As(err, &pe) {
 		msg := pe.Message
 		if pe.LastKey != "" {
-			msg = fmt.Sprintf("%s (after key %q)", msg, pe.LastKey)
+			msg = fmt.Sprintf("%s (after key %s)", msg, text.Quote(pe.LastKey))
 		}
 		return &FileError{Path: path, Line: pe.Position.Line, Col: pe.Position.Col, Msg: msg, Err: err}
 	}
@@ -162,7 +164,7 @@ func unknownKeys(path, data string, keys []toml.Key) error {
 		errs = append(errs, &FileError{
 			Path: path,
 			Line: keyLine(data, k),
-			Msg:  fmt.Sprintf("unknown key %q (misspelt, or from a newer version of invitesync?)", name),
+			Msg:  fmt.Sprintf("unknown key %s (misspelt, or from a newer version of invitesync?)", text.Quote(name)),
 		})
 	}
 	return errors.Join(errs...)

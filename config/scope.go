@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+
+	"invitesync/internal/text"
 )
 
 // Secrets is one configuration's secrets in a SecretStore: the keys it is
@@ -45,7 +47,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // or '_', starting with a letter or digit.
 func ValidateID(s string) error {
 	if !idPattern.MatchString(s) {
-		return fmt.Errorf("%q is not a configuration ID: expected 1 to 64 letters, digits, '.', '-' or '_' (it names this configuration's secrets in the OS keyring; delete the line to get a new one)", s)
+		return fmt.Errorf("%s is not a configuration ID: expected 1 to 64 letters, digits, '.', '-' or '_' (it names this configuration's secrets in the OS keyring; delete the line to get a new one)", text.Quote(s))
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	// The zone database travels with the binary, so a service on a minimal
 	// system without /usr/share/zoneinfo still knows every zone.
 	_ "time/tzdata"
+
+	"invitesync/internal/text"
 )
 
 // windowsZoneIndex finds a Windows name regardless of case.
@@ -37,7 +39,7 @@ func NormalizeTimeZone(name string) (string, error) {
 			return name, nil
 		}
 	}
-	return "", fmt.Errorf("%q is not a known time zone: expected an IANA name such as Europe/Berlin, or a Windows name such as \"W. Europe Standard Time\"", name)
+	return "", fmt.Errorf("%s is not a known time zone: expected an IANA name such as Europe/Berlin, or a Windows name such as \"W. Europe Standard Time\"", text.Quote(name))
 }
 
 // Location returns the automation's time zone. A configuration that passed

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"invitesync/internal/text"
 )
 
 // Limits on the free-text fields.
@@ -87,7 +89,7 @@ func (c *Config) Validate() error {
 		}
 		nameErr := ValidateName(a.Name)
 		if other, dup := seen[strings.ToLower(a.Name)]; dup && nameErr == nil {
-			nameErr = fmt.Errorf("%q is already the name of automation %q: names must be unique", a.Name, other)
+			nameErr = fmt.Errorf("%s is already the name of automation %q: names must be unique", text.Quote(a.Name), other)
 		}
 		if nameErr == nil {
 			nameErr = sharedVariable(vars, a.Name)
@@ -127,7 +129,7 @@ func (c *Config) Validate() error {
 		add(label, "day_start", startErr)
 		add(label, "day_end", endErr)
 		if startErr == nil && endErr == nil && a.DayStart >= a.DayEnd {
-			add(label, "day_end", fmt.Errorf("%q must be later than day_start %q", a.DayEnd, a.DayStart))
+			add(label, "day_end", fmt.Errorf("%s must be later than day_start %s", text.Quote(a.DayEnd), text.Quote(a.DayStart)))
 		}
 	}
 	if len(errs) == 0 {
@@ -162,7 +164,7 @@ func sharedVariable(vars map[string]string, name string) error {
 	env, fileEnv := clientSecretEnvs(name)
 	for _, v := range []string{env, fileEnv} {
 		if other, dup := vars[v]; dup && v != "" {
-			return fmt.Errorf("%q gives the same secret variable %s as automation %q: choose a name that differs in letters or digits", name, v, other)
+			return fmt.Errorf("%s gives the same secret variable %s as automation %q: choose a name that differs in letters or digits", text.Quote(name), v, other)
 		}
 	}
 	for _, v := range []string{env, fileEnv} {
@@ -180,7 +182,7 @@ func ValidateName(s string) error {
 		return errors.New("required: a short name such as \"Front desk\"")
 	}
 	if s != strings.TrimSpace(s) {
-		return fmt.Errorf("%q starts or ends with spaces: expected a name without them", s)
+		return fmt.Errorf("%s starts or ends with spaces: expected a name without them", text.Quote(s))
 	}
 	return checkText(s, MaxNameLength)
 }
@@ -200,7 +202,7 @@ func checkText(s string, max int) error {
 		return fmt.Errorf("is %d characters long: expected at most %d", n, max)
 	}
 	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		return fmt.Errorf("%q contains control characters: expected plain text", s)
+		return fmt.Errorf("%s contains control characters: expected plain text", text.Quote(s))
 	}
 	return nil
 }
@@ -213,7 +215,7 @@ func ValidateGUID(s string) error {
 	case s == "":
 		return errors.New("required: a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
 	case !guidPattern.MatchString(s):
-		return fmt.Errorf("%q is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
+		return fmt.Errorf("%s is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", text.Quote(s))
 	case strings.Trim(s, "0-") == "":
 		return errors.New("the all-zero GUID is a placeholder: expected the real ID from the Azure portal")
 	}
@@ -228,19 +230,32 @@ func ValidateMailbox(s string) error {
 	return ValidateAddress(s)
 }
 
+// Address limits: SMTP allows at most 254 characters in an address, 64 of
+// them before the @ (RFC 5321 §4.5.3.1, with RFC 3696's erratum).
+const (
+	MaxAddressLength   = 254
+	MaxLocalPartLength = 64
+)
+
 // ValidateAddress checks a bare email address (no display name, no angle
-// brackets) with a valid domain.
+// brackets) with a valid domain, within the standard length limits.
 func ValidateAddress(s string) error {
+	if len(s) > MaxAddressLength {
+		return fmt.Errorf("%s is too long for an email address: expected at most %d characters, %d before the @", text.Quote(s), MaxAddressLength, MaxLocalPartLength)
+	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil {
-		return fmt.Errorf("%q is not an email address: expected one such as visitors@contoso.com", s)
+		return fmt.Errorf("%s is not an email address: expected one such as visitors@contoso.com", text.Quote(s))
 	}
 	if addr.Name != "" || addr.Address != s {
-		return fmt.Errorf("%q is not a bare address: expected only the address, such as %s", s, addr.Address)
+		return fmt.Errorf("%s is not a bare address: expected only the address, such as %s", text.Quote(s), text.Clean(addr.Address, text.QuoteMax))
 	}
 	at := strings.LastIndexByte(s, '@')
+	if at > MaxLocalPartLength {
+		return fmt.Errorf("%s has %d characters before the @: expected at most %d", text.Quote(s), at, MaxLocalPartLength)
+	}
 	if err := ValidateDomain(s[at+1:]); err != nil {
-		return fmt.Errorf("%q: its domain %w", s, err)
+		return fmt.Errorf("%s: its domain %w", text.Quote(s), err)
 	}
 	return nil
 }
@@ -250,11 +265,11 @@ var domainProfile = idna.New(idna.MapForLookup(), idna.VerifyDNSLength(true), id
 // ValidateDomain checks a DNS domain name such as contoso.com.
 func ValidateDomain(s string) error {
 	if strings.HasPrefix(s, "@") {
-		return fmt.Errorf("%q is not a domain: expected it without the @, such as %s", s, s[1:])
+		return fmt.Errorf("%s is not a domain: expected it without the @, such as %s", text.Quote(s), text.Clean(s[1:], text.QuoteMax))
 	}
 	ascii, err := domainProfile.ToASCII(s)
 	if err != nil || !strings.Contains(strings.Trim(ascii, "."), ".") || strings.HasSuffix(ascii, ".") {
-		return fmt.Errorf("%q is not a domain: expected a name such as contoso.com", s)
+		return fmt.Errorf("%s is not a domain: expected a name such as contoso.com", text.Quote(s))
 	}
 	return nil
 }
@@ -268,7 +283,7 @@ func ParseInterval(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration: expected minutes such as 5m or 1h", s)
+		return 0, fmt.Errorf("%s is not a duration: expected minutes such as 5m or 1h", text.Quote(s))
 	}
 	return d, nil
 }
@@ -299,7 +314,7 @@ func FormatDuration(d time.Duration) string {
 // ValidateProtocol checks the calendar protocol; outlook is the only one.
 func ValidateProtocol(s string) error {
 	if s != ProtocolOutlook {
-		return fmt.Errorf("%q is not supported: expected %q", s, ProtocolOutlook)
+		return fmt.Errorf("%s is not supported: expected %q", text.Quote(s), ProtocolOutlook)
 	}
 	return nil
 }
@@ -319,22 +334,22 @@ func ValidateIDMURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("%q is not a URL: %s", s, expected)
+		return fmt.Errorf("%s is not a URL: %s", text.Quote(s), expected)
 	}
 	if u.User != nil {
 		return errors.New("contains a user name or password: expected none, the API key is kept with the secrets")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q has a query or fragment: %s", s, expected)
+		return fmt.Errorf("%s has a query or fragment: %s", text.Quote(s), expected)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return fmt.Errorf("%q uses http: expected https (http is accepted only for loopback addresses)", s)
+			return fmt.Errorf("%s uses http: expected https (http is accepted only for loopback addresses)", text.Quote(s))
 		}
 	default:
-		return fmt.Errorf("%q is not an http(s) URL: %s", s, expected)
+		return fmt.Errorf("%s is not an http(s) URL: %s", text.Quote(s), expected)
 	}
 	return nil
 }
@@ -352,7 +367,7 @@ var dayTimePattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 // ValidateDayTime checks a local time of day written HH:MM.
 func ValidateDayTime(s string) error {
 	if !dayTimePattern.MatchString(s) {
-		return fmt.Errorf("%q is not a time of day: expected HH:MM between 00:00 and 23:59", s)
+		return fmt.Errorf("%s is not a time of day: expected HH:MM between 00:00 and 23:59", text.Quote(s))
 	}
 	return nil
 }
