@@ -158,9 +158,13 @@ func (a *app) engines(cfg *config.Config, st *store.Store, log *slog.Logger, fee
 	}
 	gopts.Logger = log
 	secrets := a.secretStore()
-	key, _, err := config.IDMAPIKey().Resolve(secrets)
+	keyFound, err := config.IDMAPIKey().Lookup(secrets)
 	if err != nil {
 		return nil, usageErr(err)
+	}
+	key := keyFound.Value
+	if note := keyFound.Note(config.IDMAPIKey()); note != "" {
+		log.Info(note)
 	}
 	idmClient, err := idm.New(cfg.IDM.URL, key, idm.Options{HTTPClient: invsync.PooledClient(nil), Logger: log})
 	if err != nil {
@@ -172,10 +176,14 @@ func (a *app) engines(cfg *config.Config, st *store.Store, log *slog.Logger, fee
 		if !auto.Enabled {
 			continue
 		}
-		secret, _, err := config.ClientSecret(auto.Name).Resolve(secrets)
+		found, err := config.ClientSecret(auto.Name).Lookup(secrets)
 		if err != nil {
 			problems = append(problems, err)
 			continue
+		}
+		secret := found.Value
+		if note := found.Note(config.ClientSecret(auto.Name)); note != "" {
+			log.Info(note)
 		}
 		gc, err := graph.New(auto, secret, gopts)
 		if err != nil {

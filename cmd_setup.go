@@ -336,30 +336,42 @@ func (a *app) setupCheck(ctx context.Context, p *config.Plan) error {
 
 // secretFrom reads a secret from its file flag, standard input, or its
 // variables, in that order. from names the flag (or variable) it came from,
-// which is also the flag an error belongs to.
+// which is also the flag an error belongs to. White space around the value
+// is removed, with a note on standard error.
 func (a *app) secretFrom(s config.Secret, fileFlag, path string, stdin bool) (value, from string, err error) {
+	var f config.Found
 	switch {
 	case path != "" && stdin:
 		return "", fileFlag, errors.New("give the secret either from a file or from standard input, not both")
 	case path != "":
-		v, err := config.ReadSecretFile(path)
-		return v, fileFlag, err
+		f.From = "--" + fileFlag
+		if f.Value, f.Trimmed, err = config.ReadSecretFile(path); err != nil {
+			return "", fileFlag, err
+		}
 	case stdin:
 		data, err := io.ReadAll(a.stdin)
 		if err != nil {
 			return "", "client-secret-stdin", err
 		}
-		v := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
-		if v == "" {
+		f.From = "standard input"
+		if f.Value, f.Trimmed = config.TrimSecret(string(data), true); f.Value == "" {
 			return "", "client-secret-stdin", errors.New("standard input was empty: expected the client secret's Value")
 		}
-		return v, "client-secret-stdin", nil
+	default:
+		if f, err = s.Environment(); err != nil {
+			return "", fileFlag, err
+		}
 	}
-	v, from, err := s.FromEnvironment()
-	if err != nil {
-		return "", fileFlag, err
+	if note := f.Note(s); note != "" {
+		fmt.Fprintf(a.stderr, "invitesync: note: %s.\n", note)
 	}
-	return v, from, nil
+	switch {
+	case path != "":
+		return f.Value, fileFlag, nil
+	case stdin:
+		return f.Value, "client-secret-stdin", nil
+	}
+	return f.Value, f.From, nil
 }
 
 // flagFor names the flag behind a field error of the edited automation (or

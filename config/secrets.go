@@ -7,7 +7,10 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"unicode"
+
+	"invitesync/internal/text"
 )
 
 // SecretStore keeps secrets by key: the OS keyring (Keyring) in production,
@@ -146,24 +149,60 @@ func (e *SecretError) Error() string {
 // Unwrap returns the cause.
 func (e *SecretError) Unwrap() error { return e.Err }
 
+// Found is a secret's value and where it came from. It is never printed.
+type Found struct {
+	Value string
+	From  string // the variable that gave it, or "keyring"
+	// Trimmed names the white space removed from around a value given by
+	// a file or a variable ("2 spaces and a tab"); "" when there was none
+	// but a file's final line break.
+	Trimmed string
+}
+
+// Note says, for the log or the terminal, what was removed from around the
+// secret described by s; "" when nothing was. It never holds the value.
+func (f Found) Note(s Secret) string {
+	if f.Trimmed == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s from %s had %s around it, which was removed: a client secret or API key holds no white space",
+		s.Label, f.From, f.Trimmed)
+}
+
 // Resolve returns the secret's value and where it came from: the
 // environment (see FromEnvironment), else the store (from is "keyring").
-// A file's trailing newline is dropped. Errors are *SecretError.
+// White space around a value from a file or variable is removed. Errors
+// are *SecretError.
 func (s Secret) Resolve(store SecretStore) (value, from string, err error) {
-	if v, from, err := s.FromEnvironment(); v != "" || err != nil {
-		return v, from, err
+	f, err := s.Lookup(store)
+	return f.Value, f.From, err
+}
+
+// Lookup is Resolve that also says what white space it removed (see
+// Found.Note).
+func (s Secret) Lookup(store SecretStore) (Found, error) {
+	if f, err := s.Environment(); f.Value != "" || err != nil {
+		return f, err
 	}
 	v, err := store.Get(s.Key)
 	if err != nil {
-		return "", "", &SecretError{Secret: s, Err: err}
+		return Found{}, &SecretError{Secret: s, Err: err}
 	}
-	return v, "keyring", nil
+	return Found{Value: v, From: "keyring"}, nil
 }
 
 // FromEnvironment returns the secret from the first variable set of
 // OwnFileEnv, OwnEnv, FileEnv and Env (the _FILE ones name a file), and
-// which one it used; "" when none is set.
+// which one it used; "" when none is set. White space around the value is
+// removed.
 func (s Secret) FromEnvironment() (value, from string, err error) {
+	f, err := s.Environment()
+	return f.Value, f.From, err
+}
+
+// Environment is FromEnvironment that also says what white space it
+// removed (see Found.Note).
+func (s Secret) Environment() (Found, error) {
 	for _, v := range []struct {
 		name string
 		file bool
@@ -175,16 +214,20 @@ func (s Secret) FromEnvironment() (value, from string, err error) {
 		switch {
 		case val == "":
 		case v.file:
-			secret, err := ReadSecretFile(val)
+			secret, trimmed, err := ReadSecretFile(val)
 			if err != nil {
-				return "", "", &SecretError{Secret: s, Err: fmt.Errorf("%s: %w", v.name, err)}
+				return Found{}, &SecretError{Secret: s, Err: fmt.Errorf("%s: %w", v.name, err)}
 			}
-			return secret, v.name, nil
+			return Found{Value: secret, From: v.name, Trimmed: trimmed}, nil
 		default:
-			return val, v.name, nil
+			secret, trimmed := TrimSecret(val, false)
+			if secret == "" {
+				return Found{}, &SecretError{Secret: s, Err: fmt.Errorf("%s holds only white space: expected the secret", v.name)}
+			}
+			return Found{Value: secret, From: v.name, Trimmed: trimmed}, nil
 		}
 	}
-	return "", "", nil
+	return Found{}, nil
 }
 
 // ValidateClientSecret checks that v looks like an Entra client secret's
@@ -214,23 +257,82 @@ func ValidateAPIKey(v string) error {
 	return nil
 }
 
-// ReadSecretFile reads a secret from a file, dropping one trailing newline
-// (LF or CRLF). An empty secret is an error. The error never holds the
-// file's content, nor the path when no such file exists: that "path" may be
-// the secret itself, given where a file name belongs.
-func ReadSecretFile(path string) (string, error) {
+// ReadSecretFile reads a secret from a file and removes the white space
+// around it (see TrimSecret); trimmed names what was removed beyond one
+// final line break. An empty secret is an error. The error never holds the
+// file's content, nor the path when no such file exists: that "path" may
+// be the secret itself, given where a file name belongs.
+func ReadSecretFile(path string) (value, trimmed string, err error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("no file at the path given: expected the path of a file holding the secret, not the secret itself (%w)", fs.ErrNotExist)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", "", fmt.Errorf("no file at the path given: expected the path of a file holding the secret, not the secret itself (%w)", fs.ErrNotExist)
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return "", "", fmt.Errorf("the path given is %d characters long, too long for a file name: expected the path of a file holding the secret", len(path))
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return "", "", fmt.Errorf("cannot read %s: %w", text.Quote(path), pe.Err)
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	v := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+	v, trimmed := TrimSecret(string(data), true)
 	if v == "" {
-		return "", fmt.Errorf("%s is empty: expected the secret on one line", path)
+		return "", "", fmt.Errorf("%s is empty: expected the secret on one line", text.Quote(path))
 	}
-	return v, nil
+	return v, trimmed, nil
+}
+
+// TrimSecret removes the white space around a secret, which an Entra
+// client secret or an IDM API key never holds, and names what it removed:
+// "2 spaces, a tab and 2 line breaks" (CRLF is one line break). A file's
+// one final line break (LF or CRLF) is expected and not named.
+func TrimSecret(v string, file bool) (value, trimmed string) {
+	rest := strings.TrimLeftFunc(v, unicode.IsSpace)
+	value = strings.TrimRightFunc(rest, unicode.IsSpace)
+	lead, trail := v[:len(v)-len(rest)], rest[len(value):]
+	if file {
+		trail = strings.TrimSuffix(strings.TrimSuffix(trail, "\n"), "\r")
+	}
+	return value, describeSpace(lead + trail)
+}
+
+// describeSpace names the white space in s in words: "a space and a tab".
+func describeSpace(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var spaces, tabs, breaks, other int
+	for _, r := range s {
+		switch r {
+		case ' ':
+			spaces++
+		case '\t':
+			tabs++
+		case '\n', '\r':
+			breaks++
+		default:
+			other++
+		}
+	}
+	var parts []string
+	for _, c := range []struct {
+		n           int
+		one, plural string
+	}{{spaces, "a space", "spaces"}, {tabs, "a tab", "tabs"}, {breaks, "a line break", "line breaks"}, {other, "another white-space character", "other white-space characters"}} {
+		switch {
+		case c.n == 1:
+			parts = append(parts, c.one)
+		case c.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.plural))
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // MemoryStore is a SecretStore in memory, for the demo and unit tests.

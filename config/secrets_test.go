@@ -149,7 +149,7 @@ func TestSecretPastedAsPathIsNotRepeated(t *testing.T) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%v does not match fs.ErrNotExist", err)
 	}
-	if _, err := config.ReadSecretFile(knownSecret); err == nil || strings.Contains(err.Error(), knownSecret) {
+	if _, _, err := config.ReadSecretFile(knownSecret); err == nil || strings.Contains(err.Error(), knownSecret) {
 		t.Errorf("ReadSecretFile(secret) = %v", err)
 	}
 }
@@ -170,15 +170,76 @@ func TestResolveNotFoundSaysHowToSetIt(t *testing.T) {
 	}
 }
 
-func TestReadSecretFile(t *testing.T) {
-	dir := t.TempDir()
-	for content, want := range map[string]string{"abc\n": "abc", "abc": "abc", "abc\r\n": "abc", "a b\n\n": "a b\n"} {
-		p := filepath.Join(dir, "s")
-		os.WriteFile(p, []byte(content), 0o600)
-		if got, err := config.ReadSecretFile(p); got != want || err != nil {
-			t.Errorf("ReadSecretFile(%q) = %q, %v; want %q", content, got, err, want)
-		}
+// TestSecretWhiteSpaceIsTrimmed: white space around a secret in a file or
+// a variable is removed for both secrets, and the note names it without
+// the value; a file's one final line break goes without a note.
+func TestSecretWhiteSpaceIsTrimmed(t *testing.T) {
+	const v = "Abc8Q~secret.value"
+	tests := []struct {
+		name, content, trimmed string
+	}{
+		{"plain", v, ""},
+		{"final LF", v + "\n", ""},
+		{"final CRLF", v + "\r\n", ""},
+		{"two final LFs", v + "\n\n", "a line break"},
+		{"two final CRLFs", v + "\r\n\r\n", "a line break"},
+		{"spaces around", "  " + v + " \n", "3 spaces"},
+		{"a tab before", "\t" + v + "\n", "a tab"},
+		{"everything", " \t\r\n" + v + "\t \r\n\r\n", "2 spaces, 2 tabs and 2 line breaks"},
+		{"no-break space", "\u00a0" + v, "another white-space character"},
 	}
+	dir := t.TempDir()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, "secret")
+			if err := os.WriteFile(p, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			got, trimmed, err := config.ReadSecretFile(p)
+			if got != v || trimmed != tt.trimmed || err != nil {
+				t.Errorf("ReadSecretFile = %q, %q, %v; want %q, %q", got, trimmed, err, v, tt.trimmed)
+			}
+			for _, secret := range []config.Secret{config.ClientSecret("Front desk"), config.IDMAPIKey()} {
+				for _, name := range []string{secret.Env, secret.OwnEnv, secret.OwnFileEnv} {
+					if name != "" {
+						t.Setenv(name, "")
+					}
+				}
+				t.Setenv(secret.FileEnv, p)
+				f, err := secret.Lookup(config.NewMemoryStore())
+				if err != nil || f.Value != v || f.From != secret.FileEnv || f.Trimmed != tt.trimmed {
+					t.Errorf("%s from a file: %+v, %v", secret.Label, f.Trimmed, err)
+				}
+				note := f.Note(secret)
+				if (note == "") != (tt.trimmed == "") || strings.Contains(note, v) {
+					t.Errorf("note %q", note)
+				}
+				if tt.trimmed != "" && (!strings.Contains(note, tt.trimmed) || !strings.Contains(note, secret.FileEnv)) {
+					t.Errorf("note %q does not name %q and %s", note, tt.trimmed, secret.FileEnv)
+				}
+				// The same content in the variable itself; only a file's
+				// final line break goes without a note.
+				t.Setenv(secret.FileEnv, "")
+				t.Setenv(secret.Env, tt.content)
+				f, err = secret.Lookup(config.NewMemoryStore())
+				if err != nil || f.Value != v || f.From != secret.Env || (f.Trimmed == "") != (strings.TrimSpace(tt.content) == tt.content) {
+					t.Errorf("%s from a variable: trimmed %q, %v", secret.Label, f.Trimmed, err)
+				}
+			}
+		})
+	}
+	t.Run("only white space", func(t *testing.T) {
+		p := filepath.Join(dir, "blank")
+		os.WriteFile(p, []byte(" \t\r\n"), 0o600)
+		if _, _, err := config.ReadSecretFile(p); err == nil || !strings.Contains(err.Error(), "is empty") {
+			t.Errorf("ReadSecretFile(blank) = %v", err)
+		}
+		t.Setenv(config.EnvIDMAPIKeyFile, "")
+		t.Setenv(config.EnvIDMAPIKey, " \t ")
+		if _, err := config.IDMAPIKey().Lookup(config.NewMemoryStore()); err == nil || !strings.Contains(err.Error(), "only white space") {
+			t.Errorf("a blank variable: %v", err)
+		}
+	})
 }
 
 func TestValidateClientSecret(t *testing.T) {
