@@ -103,7 +103,11 @@ opens the dashboard.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return a.resolvePaths()
+			if err := a.resolvePaths(); err != nil {
+				return err
+			}
+			a.warnPermissions()
+			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDefault(cmd) },
 	}
@@ -156,6 +160,15 @@ func (a *app) resolvePaths() error {
 
 // maxPath is the longest path the system accepts (Linux's PATH_MAX).
 const maxPath = 4096
+
+// warnPermissions says on standard error when others may read the
+// configuration file. A file or directory others may change is refused
+// where the file is read (config.Read).
+func (a *app) warnPermissions() {
+	if w, err := config.CheckPermissions(a.configPath); err == nil && w != "" {
+		fmt.Fprintf(a.stderr, "invitesync: warning: %s\n", w)
+	}
+}
 
 // stateDir is $XDG_STATE_HOME, else ~/.local/state.
 func stateDir() (string, error) {

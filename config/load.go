@@ -66,7 +66,13 @@ func Load(path string) (*Config, error) {
 
 // Read is Load without validation, for an editor that shows a configuration
 // with invalid fields so they can be fixed.
+//
+// A file that other users may change is not read: the error matches
+// ErrInsecure and gives the chmod that fixes it (see CheckPermissions).
 func Read(path string) (*Config, error) {
+	if _, err := CheckPermissions(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, readError(path, err)

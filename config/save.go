@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -21,6 +22,9 @@ const header = `# invitesync configuration: the Salto IDM connection and the aut
 // Save validates c and writes it to path atomically: a temporary file in
 // the same directory, flushed to disk, then renamed over path. Nothing is
 // written when c is invalid. The file is 0600 and a created directory 0700.
+// When path is a symbolic link, the file it leads to is written (the same
+// way) and the link stays. A directory that other users may change is
+// refused (see CheckPermissions).
 //
 // Save refuses to replace an existing file that does not parse (the error
 // matches ErrCorrupt and names the line): a hand edit gone wrong is not
@@ -70,13 +74,27 @@ func save(path string, c *Config, replaceCorrupt bool) error {
 }
 
 // writeAtomic replaces path with data so that a crash at any point leaves
-// either the old file or the new one, never a mix.
+// either the old file or the new one, never a mix. When path is a symbolic
+// link, the file it leads to is replaced the same way and the link stays;
+// a link that leads nowhere is refused. A directory that other users may
+// change is refused (see CheckPermissions).
 func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
+	target, err := linkTarget(path)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create configuration directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if unixModes {
+		if abs, err := filepath.Abs(path); err == nil {
+			if err := currentUser().checkDirs(abs); err != nil {
+				return err
+			}
+		}
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write configuration: %w", err)
 	}
@@ -98,7 +116,7 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write configuration: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(tmp.Name(), target); err != nil {
 		return fmt.Errorf("write configuration: %w", err)
 	}
 	// Make the rename itself durable.
@@ -107,4 +125,30 @@ func writeAtomic(path string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// linkTarget is the file that writing path replaces: path itself, or the
+// file a symbolic link at path leads to, through every link on the way.
+// That file need not exist yet.
+func linkTarget(path string) (string, error) {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		switch {
+		case err != nil:
+			return path, nil
+		case fi.Mode()&fs.ModeSymlink == 0 && !fi.Mode().IsRegular():
+			return "", fmt.Errorf("%s is not a regular file: expected the configuration file", path)
+		case fi.Mode()&fs.ModeSymlink == 0:
+			return path, nil
+		}
+		dest, err := os.Readlink(path)
+		if err != nil {
+			return "", fmt.Errorf("write configuration: %w", err)
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(path), dest)
+		}
+		path = dest
+	}
+	return "", fmt.Errorf("%s: too many symbolic links on the way to the configuration file", path)
 }

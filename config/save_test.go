@@ -126,3 +126,58 @@ func TestSaveKilledMidWay(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveThroughASymlink: Save writes the file a link leads to, even one
+// not created yet, and keeps the link; a link to a directory is refused.
+func TestSaveThroughASymlink(t *testing.T) {
+	tests := []struct {
+		name    string
+		exists  bool   // the file the link leads to exists
+		dest    string // the link's text, relative to the link's directory
+		refused string
+	}{
+		{name: "to a file", exists: true, dest: "../real/config.toml"},
+		{name: "to a file not yet made", dest: "../real/config.toml"},
+		{name: "to a file in a directory not yet made", dest: "../real/new/config.toml"},
+		{name: "to a directory", exists: true, dest: "../real", refused: "is a directory: expected the path of the configuration file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			link := filepath.Join(root, "conf", "config.toml")
+			os.MkdirAll(filepath.Join(root, "conf"), 0o700)
+			os.MkdirAll(filepath.Join(root, "real"), 0o700)
+			target := filepath.Join(filepath.Dir(link), tt.dest)
+			if tt.exists && tt.refused == "" {
+				if err := config.Save(target, sampleConfig()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(tt.dest, link); err != nil {
+				t.Fatal(err)
+			}
+			c := sampleConfig()
+			c.Automations[0].Environment = "Staging"
+			err := config.Save(link, c)
+			if fi, lerr := os.Lstat(link); lerr != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Fatalf("the link is gone: %v", lerr)
+			}
+			if tt.refused != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.refused) {
+					t.Fatalf("Save = %v, want %q", err, tt.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := config.Load(target)
+			if err != nil || got.Automations[0].Environment != "Staging" {
+				t.Fatalf("the target holds %+v, %v", got, err)
+			}
+			if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 {
+				t.Errorf("mode %v", fi.Mode().Perm())
+			}
+		})
+	}
+}
