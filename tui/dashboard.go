@@ -84,7 +84,7 @@ type Dashboard struct {
 	loc     *time.Location
 	zones   []*time.Location // each automation's time zone, loaded once
 
-	status    map[string]store.Status
+	status    map[string]store.Board
 	statusErr error
 	marker    int64
 	haveMark  bool
@@ -99,7 +99,7 @@ type Dashboard struct {
 	eventID   string              // the event the details pane shows
 	detail    *store.EventDetails // its details, once read
 	detailAt  time.Time           // when the row it was opened from was processed
-	failures  []store.Op
+	failures  []store.Failure
 	errs      textPane
 	showHelp  bool
 
@@ -164,7 +164,7 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 		refresh: opts.Refresh,
 		now:     opts.Now,
 		loc:     opts.Location,
-		status:  map[string]store.Status{},
+		status:  map[string]store.Board{},
 
 		watch:       opts.Watch,
 		watchLocked: opts.Watch,
@@ -287,7 +287,7 @@ func (d Dashboard) refreshCmds() tea.Cmd {
 	case paneDetails:
 		cmds = append(cmds, readDetails(d.ctx, d.src, a, d.eventID))
 	case paneErrors:
-		cmds = append(cmds, readFailedOps(d.ctx, d.src, a))
+		cmds = append(cmds, readFailures(d.ctx, d.src, a))
 	}
 	return tea.Batch(cmds...)
 }
@@ -349,13 +349,13 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			d.renderPanes()
 		}
 		return d, nil
-	case failedOpsMsg:
+	case failuresMsg:
 		if d.pane == paneErrors && msg.automation == d.automation() {
 			if msg.err != nil {
 				d.errs.err = msg.err
 				return d, nil
 			}
-			d.failures = msg.ops
+			d.failures = msg.failures
 			d.renderPanes()
 		}
 		return d, nil

@@ -117,32 +117,6 @@ func detailsContent(st Styles, d store.EventDetails, processed, now time.Time, l
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// errorsContent renders the loop's last error and the failed operations.
-func errorsContent(st Styles, s store.Status, ops []store.Op, now time.Time, loc *time.Location, width int) string {
-	var b strings.Builder
-	b.WriteString(st.Title.Render("Poll loop") + "\n")
-	switch {
-	case s.Loop.LastError != "":
-		b.WriteString("  " + st.Status.Fail.Render(SymbolFail+" last error") + " " +
-			wrapIndent(text.Clean(s.Loop.LastError, 0)+" (last success "+ago(s.Loop.LastSuccess, now, loc)+")", width, 15) + "\n")
-	default:
-		b.WriteString("  " + st.Status.OK.Render(SymbolOK+" no error") + "\n")
-	}
-	if s.Loop.ThrottledUntil.After(now) {
-		b.WriteString("  " + st.Status.Warn.Render(SymbolWarn+" throttled until "+clock(s.Loop.ThrottledUntil, now, loc)) + "\n")
-	}
-	fmt.Fprintf(&b, "\n%s\n", st.Title.Render(fmt.Sprintf("Failed operations (%d)", len(ops))))
-	if len(ops) == 0 {
-		b.WriteString("  " + st.Status.OK.Render(SymbolOK+" none") + "\n")
-	} else {
-		b.WriteString(st.Muted.Render("  r retries them all; they run again in order") + "\n")
-	}
-	for _, op := range ops {
-		b.WriteString("  " + opState(st, op.State) + " " + wrapIndent(opLine(op, nil, now, loc), width, 14) + "\n")
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
 // opLine describes an operation: what it does, for whom, and how it went.
 func opLine(op store.Op, visitor map[string]string, now time.Time, loc *time.Location) string {
 	var p invsync.Op

@@ -19,9 +19,9 @@ type fakeSource struct {
 	mu       stdsync.Mutex
 	marker   int64
 	activity map[string][]store.Activity // oldest first
-	status   map[string]store.Status
+	status   map[string]store.Board
 	details  map[string]store.EventDetails
-	failed   map[string][]store.Op
+	failed   map[string][]store.Failure
 	sent     []string  // "automation:command"
 	now      time.Time // the clock of ActivityByMeeting
 	reads    int       // Activity calls
@@ -30,9 +30,9 @@ type fakeSource struct {
 func newFakeSource() *fakeSource {
 	return &fakeSource{
 		activity: map[string][]store.Activity{},
-		status:   map[string]store.Status{},
+		status:   map[string]store.Board{},
 		details:  map[string]store.EventDetails{},
-		failed:   map[string][]store.Op{},
+		failed:   map[string][]store.Failure{},
 		now:      testNow,
 	}
 }
@@ -48,10 +48,12 @@ func (f *fakeSource) add(rows ...store.Activity) {
 	f.marker++
 }
 
-func (f *fakeSource) setStatus(s store.Status) {
+func (f *fakeSource) setStatus(s store.Status) { f.setBoard(store.Board{Status: s}) }
+
+func (f *fakeSource) setBoard(b store.Board) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.status[s.Automation] = s
+	f.status[b.Automation] = b
 	f.marker++
 }
 
@@ -61,18 +63,32 @@ func (f *fakeSource) commands() []string {
 	return slices.Clone(f.sent)
 }
 
-func (f *fakeSource) Status(_ context.Context, automation string) (store.Status, error) {
+// Board counts the events of the activity rows, each event by its newest
+// row, like the store.
+func (f *fakeSource) Board(_ context.Context, automation string) (store.Board, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.status[automation]
 	s.Automation = automation
-	for _, a := range f.activity[automation] {
+	seen := map[string]bool{}
+	rows := f.activity[automation]
+	for i := len(rows) - 1; i >= 0; i-- {
+		a := rows[i]
+		if seen[a.EventID] {
+			continue
+		}
+		seen[a.EventID] = true
 		switch a.Outcome {
 		case store.OutcomeCreated:
-			s.Counts.Created++
+			s.Events.Created++
 		case store.OutcomeFailed:
-			s.Counts.Failed++
+			s.Events.Failed++
+		case store.OutcomeSkipped:
+			s.Events.Skipped++
 		}
+	}
+	if fs := f.failed[automation]; len(fs) > 0 && s.LatestFailure == "" {
+		s.LatestFailure = fs[0].LastError
 	}
 	return s, nil
 }
@@ -133,7 +149,7 @@ func (f *fakeSource) EventDetails(_ context.Context, automation, eventID string)
 	return d, nil
 }
 
-func (f *fakeSource) FailedOps(_ context.Context, automation string, _ int) ([]store.Op, error) {
+func (f *fakeSource) Failures(_ context.Context, automation string, _ int) ([]store.Failure, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.failed[automation], nil

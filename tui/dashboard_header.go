@@ -33,21 +33,31 @@ func (d Dashboard) headerView(width int) string {
 		d.runnerView(s, known),
 	)...)
 
-	c := s.Counts
+	e := s.Events
 	lines = append(lines, wrapParts(width, "  ",
-		st.Status.OK.Render(fmt.Sprintf("+ created %d", c.Created)),
-		st.Status.OK.Render(fmt.Sprintf("~ updated %d", c.Updated)),
-		st.Status.Warn.Render(fmt.Sprintf("- cancelled %d", c.Cancelled)),
-		st.Muted.Render(fmt.Sprintf("%s skipped %d", SymbolPending, c.Skipped)),
-		failedCount(st, c.Failed),
-		st.Muted.Render("outbox ")+outboxView(st, s),
+		st.Muted.Render("events: ")+st.Status.OK.Render(fmt.Sprintf("+ created %d", e.Created)),
+		st.Status.OK.Render(fmt.Sprintf("~ updated %d", e.Updated)),
+		st.Status.Warn.Render(fmt.Sprintf("- cancelled %d", e.Cancelled)),
+		st.Muted.Render(fmt.Sprintf("%s skipped %d", SymbolPending, e.Skipped)),
+		failedCount(st, e.Failed),
+		st.Muted.Render("· operations: ")+operationsView(st, s),
 	)...)
 
 	var warn []string
 	if w := secretNotice(st, a.SecretExpires, now); w != "" {
 		warn = append(warn, w)
 	}
-	if (s.Loop.State == store.LoopError || s.Loop.State == store.LoopFailing) && s.Loop.LastError != "" {
+	switch {
+	case s.Failed > 0:
+		line := fmt.Sprintf("%s %s failed for good", SymbolFail, plural(s.Failed, "operation"))
+		if s.LatestFailure != "" {
+			line += ", latest: "
+		}
+		warn = append(warn, st.Status.Fail.Render(line)+st.Text.Render(text.Clean(s.LatestFailure, 0)))
+	case s.Loop.State == store.LoopFailing && s.Loop.LastError != "":
+		warn = append(warn, st.Status.Fail.Render(SymbolFail+" last failure: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
+	}
+	if s.Loop.State == store.LoopError && s.Loop.LastError != "" {
 		warn = append(warn, st.Status.Fail.Render(SymbolFail+" last error: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
 	}
 	if d.statusErr != nil {
@@ -82,7 +92,7 @@ func (d Dashboard) tabsView(width int) string {
 }
 
 // stateView is the loop state as a symbol and a word.
-func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
+func (d Dashboard) stateView(s store.Board, known bool, now time.Time) string {
 	st := d.c.styles
 	if !known {
 		return st.Muted.Render(SymbolPending + " reading…")
@@ -90,6 +100,10 @@ func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
 	if !d.running(s.Automation) {
 		// What the store last heard is stale: nobody polls.
 		return st.Status.Warn.Render(SymbolWarn + " " + d.notRunningText(s.Automation))
+	}
+	if s.Failed > 0 && (s.Loop.State == store.LoopIdle || s.Loop.State == store.LoopFailing) {
+		// Polls succeed, but what they planned does not reach IDM.
+		return st.Status.Fail.Render(SymbolFail + " failing")
 	}
 	switch s.Loop.State {
 	case store.LoopPolling:
@@ -111,7 +125,7 @@ func (d Dashboard) stateView(s store.Status, known bool, now time.Time) string {
 }
 
 // nextView is the countdown to the next poll.
-func (d Dashboard) nextView(s store.Status, now time.Time) string {
+func (d Dashboard) nextView(s store.Board, now time.Time) string {
 	switch {
 	case !s.Leased:
 		return "—"
@@ -129,7 +143,7 @@ func (d Dashboard) nextView(s store.Status, now time.Time) string {
 
 // runnerView says which process runs the loop: this one, another one (the
 // dashboard is attached to it), or none.
-func (d Dashboard) runnerView(s store.Status, known bool) string {
+func (d Dashboard) runnerView(s store.Board, known bool) string {
 	st := d.c.styles
 	switch {
 	case !known:
@@ -151,12 +165,14 @@ func failedCount(st Styles, n int) string {
 	return st.Status.Fail.Render(fmt.Sprintf("%s failed %d", SymbolFail, n))
 }
 
-func outboxView(st Styles, s store.Status) string {
+// operationsView counts the operations waiting to run and those that
+// failed for good, each counted once, as `invitesync status` does.
+func operationsView(st Styles, s store.Board) string {
 	pending := fmt.Sprintf("%d pending", s.Pending)
 	if s.Failed == 0 {
-		return st.Text.Render(pending + ", 0 failed")
+		return st.Text.Render(pending + ", 0 failed for good")
 	}
-	return st.Text.Render(pending+", ") + st.Status.Fail.Render(fmt.Sprintf("%s %d failed (r retries, e shows)", SymbolFail, s.Failed))
+	return st.Text.Render(pending+", ") + st.Status.Fail.Render(fmt.Sprintf("%s %d failed for good (r retries, e shows)", SymbolFail, s.Failed))
 }
 
 // secretNotice warns from 30 days before the client secret expires, in
@@ -210,16 +226,17 @@ func ago(t, now time.Time, loc *time.Location) string {
 	return clock(t, now, loc) + " (" + duration(now.Sub(t)) + " ago)"
 }
 
-// clock is t's time of day, with the day when it is not today.
+// clock is t's time of day in loc with the zone's abbreviation, and the
+// day when it is not today: every time on screen names its zone.
 func clock(t, now time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "—"
 	}
 	t, now = t.In(loc), now.In(loc)
 	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
-		return t.Format("15:04:05")
+		return t.Format("15:04:05 MST")
 	}
-	return t.Format("Mon 02 Jan 15:04")
+	return t.Format("Mon 02 Jan 15:04 MST")
 }
 
 // duration is d rounded to what a person reads at a glance: "42s", "4m 05s",

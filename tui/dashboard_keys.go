@@ -54,6 +54,11 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return d.request(cmd)
 	case key.Matches(msg, k.Retry):
+		if s, known := d.status[d.automation()]; known && s.Failed == 0 && !d.watch {
+			d.setFlash(d.c.styles.Muted.Render(SymbolOK + " nothing to retry: no operation of " +
+				text.Clean(d.automation(), 0) + " failed for good"))
+			return d, nil
+		}
 		return d.request(store.CmdRetryFailed)
 	case key.Matches(msg, k.Next), key.Matches(msg, k.Previous):
 		if len(d.autos) < 2 {
@@ -79,7 +84,7 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		d.errs = newTextPane("Errors of " + text.Clean(d.automation(), 0))
 		d.failures = nil
 		d.layout()
-		return d, readFailedOps(d.ctx, d.src, d.automation())
+		return d, readFailures(d.ctx, d.src, d.automation())
 	}
 	if d.pane != paneTable {
 		return d.updatePane(msg)

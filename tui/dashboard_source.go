@@ -16,8 +16,9 @@ import (
 // a dashboard that runs the loops itself and one attached to a service
 // behave the same.
 type Source interface {
-	// Status is an automation's loop status, counts, outbox counts and lease.
-	Status(ctx context.Context, automation string) (store.Status, error)
+	// Board is an automation's loop status, counts of events and of
+	// operations, latest failure and lease.
+	Board(ctx context.Context, automation string) (store.Board, error)
 	// Activity is a page of the activity log, newest first.
 	Activity(ctx context.Context, q store.ActivityQuery) ([]store.Activity, error)
 	// ActivityByMeeting is a page of the activity log in the order of the
@@ -25,8 +26,9 @@ type Source interface {
 	ActivityByMeeting(ctx context.Context, q store.ActivityQuery) ([]store.Activity, error)
 	// EventDetails is one event with its visits, operations and history.
 	EventDetails(ctx context.Context, automation, eventID string) (store.EventDetails, error)
-	// FailedOps are an automation's permanently failed operations, newest first.
-	FailedOps(ctx context.Context, automation string, limit int) ([]store.Op, error)
+	// Failures are an automation's operations that failed for good, newest
+	// first, with their meetings.
+	Failures(ctx context.Context, automation string, limit int) ([]store.Failure, error)
 	// Request queues cmd for the loop that runs automation.
 	Request(ctx context.Context, automation string, cmd store.Command) error
 	// ChangeMarker changes whenever any process commits to the database.
@@ -69,7 +71,7 @@ type markerMsg struct {
 // statusMsg carries one automation's status.
 type statusMsg struct {
 	automation string
-	status     store.Status
+	status     store.Board
 	err        error
 }
 
@@ -112,10 +114,10 @@ type detailsMsg struct {
 	err                 error
 }
 
-// failedOpsMsg carries an automation's failed operations.
-type failedOpsMsg struct {
+// failuresMsg carries an automation's failed operations.
+type failuresMsg struct {
 	automation string
-	ops        []store.Op
+	failures   []store.Failure
 	err        error
 }
 
@@ -168,7 +170,7 @@ func readStatus(ctx context.Context, src Source, automation string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
 		defer cancel()
-		st, err := src.Status(ctx, automation)
+		st, err := src.Board(ctx, automation)
 		return statusMsg{automation: automation, status: st, err: err}
 	}
 }
@@ -200,12 +202,15 @@ func readDetails(ctx context.Context, src Source, automation, eventID string) te
 	}
 }
 
-func readFailedOps(ctx context.Context, src Source, automation string) tea.Cmd {
+// maxFailures is how many failed operations the errors pane reads.
+const maxFailures = 500
+
+func readFailures(ctx context.Context, src Source, automation string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, ioTimeout)
 		defer cancel()
-		ops, err := src.FailedOps(ctx, automation, 100)
-		return failedOpsMsg{automation: automation, ops: ops, err: err}
+		fs, err := src.Failures(ctx, automation, maxFailures)
+		return failuresMsg{automation: automation, failures: fs, err: err}
 	}
 }
 

@@ -72,7 +72,7 @@ func TestDashboardOnTheStateDatabase(t *testing.T) {
 		o.Refresh = 20 * time.Millisecond
 	})
 	tm := startDashboard(t, d, 120, 30)
-	waitFor(t, tm, "Kick-off with Fabrikam", "attached to run pid 4242 on frontdesk", "✓ idle", "outbox 1 pending")
+	waitFor(t, tm, "Kick-off with Fabrikam", "attached to run pid 4242 on frontdesk", "✓ idle", "operations: 1 pending")
 
 	// The loop goes on in "another process": a new event appears by itself.
 	record(
@@ -88,6 +88,16 @@ func TestDashboardOnTheStateDatabase(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "Visits (1)", "bob@fabrikam.com", "put bob@fabrikam.com")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+
+	// IDM refuses bob's visit for good: the header says so, with the reason.
+	due, err := st.Due(ctx, auto, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due = %v, %v", due, err)
+	}
+	if err := st.MarkFailed(ctx, due[0].ID, "IDM refused the visit of bob@fabrikam.com: 422 arrival in the past"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, tm, "✗ failing", "✗ 1 operation failed for good, latest: IDM refused the visit of bob@fabrikam.com")
 
 	for _, k := range []string{"p", " ", "r"} {
 		tm.Send(keyRunes(k))

@@ -107,8 +107,8 @@ func TestDashboardShowsProcessedEventsAndTheHeader(t *testing.T) {
 	view := finalView(t, tm)
 	for _, want := range []string{
 		"invitesync  reception",
-		"✓ idle", "last poll 09:59:30 (30s ago)", "next poll in 4m 30s", "attached to run 4242@frontdesk",
-		"+ created 1", "skipped", "outbox 0 pending, 0 failed",
+		"✓ idle", "last poll 09:59:30 UTC (30s ago)", "next poll in 4m 30s", "attached to run 4242@frontdesk",
+		"+ created 1", "skipped", "· operations: 0 pending, 0 failed for good",
 		"Meeting", "Subject", "Host", "Outcome", "Reason",
 		"Wed 26 Nov 09:00 UTC", "Kick-off with Fabrikam", "Ann Host", "+ created", "2 visitors registered",
 		"· skipped", "host zed@contoso.com is not…",
@@ -228,7 +228,7 @@ func TestDashboardDetails(t *testing.T) {
 		"Kick-off with Fabrikam", "Tue 25 Nov 12:00–13:00 (UTC)", "Ann Host <ann@contoso.com>", "Room 4.12",
 		"Visits (2)", "✓ active", "Bob Guest <bob@fabrikam.com>", "IDM visit V-1001", "· pending", "eve@fabrikam.com", "not yet in IDM",
 		"✓ done", "put bob@fabrikam.com", "IDM answered 201 pending V-1001",
-		"put eve@fabrikam.com · 2 attempts · next attempt 10:00:20 · error: IDM unavailable (503)",
+		"put eve@fabrikam.com · 2 attempts · next attempt 10:00:20 UTC · error: IDM unavailable (503)",
 		"reply accept to the organizer",
 	} {
 		if !strings.Contains(view, want) {
@@ -249,10 +249,10 @@ func TestDashboardDetailsBackWithEsc(t *testing.T) {
 
 func TestDashboardKeysSteerTheLoop(t *testing.T) {
 	src := weekSource()
-	src.failed["reception"] = []store.Op{{ID: 9, Ref: "r9", Kind: store.OpPut, State: store.OpFailed, Attempts: 5, LastError: "IDM refused the visit: 422 arrival in the past"}}
-	st, _ := src.Status(t.Context(), "reception")
+	src.failed["reception"] = []store.Failure{{Op: store.Op{ID: 9, Ref: "r9", Kind: store.OpPut, State: store.OpFailed, Attempts: 5, LastError: "IDM refused the visit: 422 arrival in the past"}}}
+	st := src.status["reception"]
 	st.Failed = 1
-	src.setStatus(st)
+	src.setBoard(st)
 	tm := startDashboard(t, newTestDashboard(t, src), 120, 30)
 	waitFor(t, tm, "1 failed")
 
@@ -264,13 +264,13 @@ func TestDashboardKeysSteerTheLoop(t *testing.T) {
 	waitFor(t, tm, "retry of failed operations requested")
 
 	st.Loop.State = store.LoopPaused
-	src.setStatus(st)
+	src.setBoard(st)
 	waitFor(t, tm, "‖ paused", "space resume")
 	tm.Send(keyRunes(" "))
 	waitFor(t, tm, "resume requested")
 
 	tm.Send(keyRunes("e"))
-	waitFor(t, tm, "Failed operations (1)", "422 arrival in the past")
+	waitFor(t, tm, "Operations that failed for good (1)", "422 arrival in the past")
 
 	want := []string{"reception:poll-now", "reception:pause", "reception:retry-failed", "reception:resume"}
 	if got := src.commands(); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -375,13 +375,13 @@ func TestDashboardHeaderStates(t *testing.T) {
 		{"error", store.Status{Leased: true, Loop: store.LoopStatus{State: store.LoopError, LastError: "AADSTS7000215: invalid client secret"}},
 			[]string{"✗ error", "✗ last error: AADSTS7000215: invalid client secret"}},
 		{"failing", store.Status{Leased: true, Failed: 1, Loop: store.LoopStatus{State: store.LoopFailing, LastError: "IDM refused the visit of ann@fabrikam.com: 422"}},
-			[]string{"✗ failing", "✗ last error: IDM refused the visit of ann@fabrikam.com: 422"}},
+			[]string{"✗ failing", "✗ 1 operation failed for good"}},
 		{"paused", store.Status{Leased: true, Loop: store.LoopStatus{State: store.LoopPaused}},
 			[]string{"‖ paused", "next poll when resumed", "space resume"}},
 		{"nobody runs it", store.Status{Loop: store.LoopStatus{State: store.LoopIdle, NextPoll: testNow.Add(time.Minute)}},
 			[]string{"! not running: start `invitesync run`", "next poll —"}},
 		{"failed operations", store.Status{Leased: true, Failed: 2, Pending: 3, Loop: store.LoopStatus{State: store.LoopIdle}},
-			[]string{"outbox 3 pending, ✗ 2 failed (r retries, e shows)", "r retry failed"}},
+			[]string{"✗ failing", "operations: 3 pending, ✗ 2 failed for good (r retries, e shows)", "r retry failed"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -390,7 +390,7 @@ func TestDashboardHeaderStates(t *testing.T) {
 			src.setStatus(c.status)
 			d := newTestDashboard(t, src)
 			d = update(t, d, tea.WindowSizeMsg{Width: 120, Height: 30})
-			d = update(t, d, statusMsg{automation: "reception", status: c.status})
+			d = update(t, d, statusMsg{automation: "reception", status: store.Board{Status: c.status}})
 			view := d.View()
 			for _, w := range c.want {
 				if !strings.Contains(view, w) {

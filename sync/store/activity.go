@@ -99,24 +99,31 @@ ORDER BY a.id DESC LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offse
 // lease, from one snapshot. An automation the store never heard of has a
 // zero Status, not an error.
 func (s *Store) Status(ctx context.Context, automation string) (Status, error) {
-	st := Status{Automation: automation}
-	err := s.View(ctx, func(tx *Tx) error {
-		var err error
-		if st.Loop, err = tx.loopStatus(automation); err != nil {
-			return err
-		}
-		if st.Counts, err = tx.counts(automation); err != nil {
-			return err
-		}
-		if err = tx.queryRow(ctx, outboxCountsSQL, automation).Scan(&st.Pending, &st.Failed); err != nil {
-			return s.fail(err)
-		}
-		if st.NextAttempt, err = nextDue(ctx, tx, automation); err != nil {
-			return s.fail(err)
-		}
-		st.Lease, st.Leased, err = tx.lease(automation)
+	var st Status
+	err := s.View(ctx, func(tx *Tx) (err error) {
+		st, err = tx.status(automation)
 		return err
 	})
+	return st, err
+}
+
+// status is Status in tx.
+func (tx *Tx) status(automation string) (Status, error) {
+	st := Status{Automation: automation}
+	var err error
+	if st.Loop, err = tx.loopStatus(automation); err != nil {
+		return st, err
+	}
+	if st.Counts, err = tx.counts(automation); err != nil {
+		return st, err
+	}
+	if err = tx.queryRow(tx.ctx, outboxCountsSQL, automation).Scan(&st.Pending, &st.Failed); err != nil {
+		return st, tx.s.fail(err)
+	}
+	if st.NextAttempt, err = nextDue(tx.ctx, tx, automation); err != nil {
+		return st, tx.s.fail(err)
+	}
+	st.Lease, st.Leased, err = tx.lease(automation)
 	return st, err
 }
 
@@ -147,17 +154,8 @@ func (tx *Tx) counts(automation string) (Counts, error) {
 		if err := rows.Scan(&o, &n); err != nil {
 			return c, tx.s.fail(err)
 		}
-		switch o {
-		case OutcomeCreated:
-			c.Created = n
-		case OutcomeUpdated:
-			c.Updated = n
-		case OutcomeCancelled:
-			c.Cancelled = n
-		case OutcomeSkipped:
-			c.Skipped = n
-		case OutcomeFailed:
-			c.Failed = n
+		if p := c.of(o); p != nil {
+			*p = n
 		}
 	}
 	return c, tx.s.fail(rows.Err())

@@ -72,3 +72,105 @@ func TestActivityByMeetingPutsComingMeetingsFirst(t *testing.T) {
 		t.Errorf("two hours later the order is %v", rows)
 	}
 }
+
+func TestBoardCountsEachEventOnceAndNamesTheLatestFailure(t *testing.T) {
+	c := newClock()
+	s := openTemp(t, WithClock(c.Now))
+	ctx := context.Background()
+	var ids []int64
+	update(t, s, func(tx *Tx) error {
+		for i, o := range []Outcome{OutcomeCreated, OutcomeCreated, OutcomeSkipped, OutcomeFailed} {
+			ev := sampleEvent("a", string(rune('p'+i)))
+			ev.Outcome = o
+			if err := tx.PutEvent(ev); err != nil {
+				return err
+			}
+			if _, err := tx.AddActivity(Activity{Automation: "a", EventID: ev.ID, Outcome: o}); err != nil {
+				return err
+			}
+		}
+		master := sampleEvent("a", "master")
+		master.Type, master.Outcome = "seriesMaster", OutcomeSkipped
+		if err := tx.PutEvent(master); err != nil {
+			return err
+		}
+		for i := range 3 {
+			id, err := tx.Enqueue(putOp("a", "s", "ref-"+string(rune('a'+i))))
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	b, err := s.Board(ctx, "a")
+	if err != nil || b.Failed != 0 || b.Pending != 3 || b.LatestFailure != "" {
+		t.Fatalf("board before failures = %+v, %v", b, err)
+	}
+	// Two operations fail for good, one after the other; the event that
+	// failed is logged failed twice, and stays one failed event.
+	for i, why := range []string{"IDM refused the visit: 422 arrival in the past", "IDM refused the visit: 403 forbidden"} {
+		if err := s.MarkFailed(ctx, ids[i], why); err != nil {
+			t.Fatal(err)
+		}
+		update(t, s, func(tx *Tx) error {
+			_, err := tx.AddActivity(Activity{Automation: "a", EventID: "s", Outcome: OutcomeFailed})
+			return err
+		})
+		c.Add(time.Second)
+	}
+	b, err = s.Board(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Counts{Created: 2, Skipped: 1, Failed: 1}); b.Events != want {
+		t.Errorf("events = %+v, want %+v (each event once, no series master)", b.Events, want)
+	}
+	if b.Counts.Failed != 3 {
+		t.Errorf("activity counts = %+v, want the 3 failed lines still counted", b.Counts)
+	}
+	if b.Failed != 2 || b.Pending != 1 || b.LatestFailure != "IDM refused the visit: 403 forbidden" {
+		t.Errorf("operations: %d failed, %d pending, latest %q", b.Failed, b.Pending, b.LatestFailure)
+	}
+	all, err := s.Boards(ctx, []string{"b", "a"})
+	if err != nil || len(all) != 2 || all[0].Automation != "b" || all[0].Events != (Counts{}) || all[1].Events != b.Events {
+		t.Errorf("Boards = %+v, %v", all, err)
+	}
+}
+
+func TestFailuresNameTheirMeetings(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	var ids []int64
+	update(t, s, func(tx *Tx) error {
+		if err := tx.PutEvent(sampleEvent("a", "e1")); err != nil {
+			return err
+		}
+		for _, op := range []Op{putOp("a", "e1", "r1"), putOp("a", "gone", "r2"), putOp("a", "e1", "r3")} {
+			id, err := tx.Enqueue(op)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	for _, id := range ids[:2] {
+		if err := s.MarkFailed(ctx, id, "IDM refused the visit: 422"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, err := s.Failures(ctx, "a", 10)
+	if err != nil || len(fs) != 2 {
+		t.Fatalf("Failures = %+v, %v; want the two failed", fs, err)
+	}
+	if fs[0].ID != ids[1] || fs[0].Subject != "" || !fs[0].MeetingStart.IsZero() || fs[0].LastError != "IDM refused the visit: 422" {
+		t.Errorf("newest failure = %+v, want the one of an unknown event", fs[0])
+	}
+	if fs[1].ID != ids[0] || fs[1].Subject != "Supplier visit e1" || !fs[1].MeetingStart.Equal(sampleEvent("a", "e1").Start) || fs[1].Kind != OpPut {
+		t.Errorf("older failure = %+v, want it with its meeting", fs[1])
+	}
+	if fs, _ := s.Failures(ctx, "a", 1); len(fs) != 1 || fs[0].ID != ids[1] {
+		t.Errorf("limit 1 = %+v", fs)
+	}
+}
