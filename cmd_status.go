@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -22,7 +23,7 @@ func newStatusCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Last poll, counts, errors and secret expiry per automation",
+		Short: "Verdict, last poll, counts, errors and secret expiry per automation (exit 0, 3 or 1)",
 		Long: `Per automation: whether a loop runs it, the last poll, the last success and the
 next poll, the counts of events created, updated, cancelled, skipped and failed,
 the operations waiting in the outbox, the last error, and the days until the
@@ -30,7 +31,19 @@ client secret expires (warned from 30 days ahead). Each operation is counted
 once: pending (waiting to run or for a retry, with when the next one runs) or
 failed for good (waiting for an operator). The state is one of polling, idle,
 paused, throttled, error (the last poll failed), failing (the operations the
-loop last ran all failed for good) and stopped.`,
+loop last ran all failed for good) and stopped. Events are counted once each,
+by what each became; operations are counted apart. Times are in the
+automation's time zone, each with its abbreviation.
+
+The verdict on each automation, and the exit status, tell a monitoring system
+whether to alert:
+  0  healthy: a loop polls every enabled automation and nothing needs doing
+  3  needs attention: a client secret expires within 14 days, or an enabled
+     automation is not running (no loop, or paused)
+  1  failing: the last poll failed, operations failed for good, or a client
+     secret expired
+(2 stays a usage or configuration error.) The worst automation decides; the
+reasons go to standard error too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.status(cmd.Context(), asJSON) },
 	}
@@ -58,6 +71,8 @@ type statusJSON struct {
 	SecretExpires     string     `json:"secretExpires"`
 	SecretDaysLeft    *int       `json:"secretDaysLeft"`
 	SecretWarning     string     `json:"secretWarning"`
+	Verdict           string     `json:"verdict"`
+	VerdictReasons    []string   `json:"verdictReasons"`
 }
 
 type countsJSON struct {
@@ -85,49 +100,73 @@ func (a *app) status(ctx context.Context, asJSON bool) error {
 	}
 	now := time.Now()
 	var out []statusJSON
+	var verdicts []invsync.Verdict
 	for _, au := range cfg.Automations {
-		var s store.Status
+		var b store.Board
 		if st != nil {
-			if s, err = st.Status(ctx, au.Name); err != nil {
+			if b, err = st.Board(ctx, au.Name); err != nil {
 				return failedErr(err)
 			}
 		}
-		out = append(out, statusOf(au, s, now))
+		v := invsync.Judge(au, b, now)
+		verdicts = append(verdicts, v)
+		out = append(out, statusOf(au, b, v, now))
 	}
+	worst := invsync.Worst(verdicts...)
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
+			Verdict     string       `json:"verdict"`
 			Automations []statusJSON `json:"automations"`
-		}{out}); err != nil {
+		}{worst.String(), out}); err != nil {
 			return failedErr(err)
 		}
+	} else {
+		for i, s := range out {
+			if i > 0 {
+				fmt.Fprintln(a.stdout)
+			}
+			printStatus(a.stdout, s, cfg.Automations[i].Location(), now)
+		}
+		if len(out) == 0 {
+			fmt.Fprintln(a.stdout, "No automation is configured: run `invitesync setup`.")
+		}
+	}
+	return verdictErr(worst, cfg.Automations, verdicts)
+}
+
+// verdictErr is nil when every automation is healthy, else the exit code
+// of the worst verdict with its reasons, one automation after another.
+func verdictErr(worst invsync.Health, autos []config.Automation, vs []invsync.Verdict) error {
+	if worst == invsync.Healthy {
 		return nil
 	}
-	for i, s := range out {
-		if i > 0 {
-			fmt.Fprintln(a.stdout)
+	var parts []string
+	for i, v := range vs {
+		if v.Health != invsync.Healthy {
+			parts = append(parts, text.Clean(autos[i].Name, 100)+": "+strings.Join(v.Reasons, "; "))
 		}
-		printStatus(a.stdout, s, now)
 	}
-	if len(out) == 0 {
-		fmt.Fprintln(a.stdout, "No automation is configured: run `invitesync setup`.")
-	}
-	return nil
+	return &exitError{worst.ExitCode(), fmt.Errorf("%s: %s", worst, strings.Join(parts, " | "))}
 }
 
 // statusOf assembles what status shows for one automation.
-func statusOf(au config.Automation, s store.Status, now time.Time) statusJSON {
+func statusOf(au config.Automation, b store.Board, v invsync.Verdict, now time.Time) statusJSON {
+	s, loc := b.Status, au.Location()
 	x := invsync.SecretExpiry(au.SecretExpires, now)
 	out := statusJSON{
 		Name: au.Name, Enabled: au.Enabled, State: string(s.Loop.State), Running: s.Leased,
-		LastPoll: timePtr(s.Loop.LastPoll), LastSuccess: timePtr(s.Loop.LastSuccess), NextPoll: timePtr(s.Loop.NextPoll),
-		ThrottledUntil: timePtr(s.Loop.ThrottledUntil),
-		Counts: countsJSON{Created: s.Counts.Created, Updated: s.Counts.Updated, Cancelled: s.Counts.Cancelled,
-			Skipped: s.Counts.Skipped, Failed: s.Counts.Failed},
-		PendingOperations: s.Pending, NextAttempt: timePtr(s.NextAttempt), FailedOperations: s.Failed,
+		LastPoll: timePtr(s.Loop.LastPoll, loc), LastSuccess: timePtr(s.Loop.LastSuccess, loc), NextPoll: timePtr(s.Loop.NextPoll, loc),
+		ThrottledUntil: timePtr(s.Loop.ThrottledUntil, loc),
+		Counts: countsJSON{Created: b.Events.Created, Updated: b.Events.Updated, Cancelled: b.Events.Cancelled,
+			Skipped: b.Events.Skipped, Failed: b.Events.Failed},
+		PendingOperations: s.Pending, NextAttempt: timePtr(s.NextAttempt, loc), FailedOperations: s.Failed,
 		LastError: text.Clean(s.Loop.LastError, 500), SecretExpires: au.SecretExpires.String(),
-		SecretWarning: x.Message,
+		SecretWarning: x.Message, Verdict: v.Health.String(), VerdictReasons: v.Reasons,
+	}
+	if out.VerdictReasons == nil {
+		out.VerdictReasons = []string{}
 	}
 	if s.Leased {
 		owner := s.Lease.Owner
@@ -148,7 +187,7 @@ func statusOf(au config.Automation, s store.Status, now time.Time) statusJSON {
 	return out
 }
 
-func printStatus(w io.Writer, s statusJSON, now time.Time) {
+func printStatus(w io.Writer, s statusJSON, loc *time.Location, now time.Time) {
 	state := s.State
 	switch {
 	case s.Running:
@@ -162,20 +201,29 @@ func printStatus(w io.Writer, s statusJSON, now time.Time) {
 	fmt.Fprintf(w, "%s\n", text.Clean(s.Name, 100))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }
+	verdict := s.Verdict
+	if len(s.VerdictReasons) > 0 {
+		verdict += ": " + s.VerdictReasons[0]
+	}
+	row("verdict", verdict)
+	for _, r := range s.VerdictReasons[min(1, len(s.VerdictReasons)):] {
+		row("", r)
+	}
 	row("state", state)
 	if s.ThrottledUntil != nil {
-		row("throttled until", when(s.ThrottledUntil, now))
+		row("throttled until", when(s.ThrottledUntil, loc, now))
 	}
-	row("last poll", when(s.LastPoll, now))
-	row("last success", when(s.LastSuccess, now))
-	row("next poll", when(s.NextPoll, now))
+	row("last poll", when(s.LastPoll, loc, now))
+	row("last success", when(s.LastSuccess, loc, now))
+	row("next poll", when(s.NextPoll, loc, now))
 	c := s.Counts
-	row("events", fmt.Sprintf("%d created, %d updated, %d cancelled, %d skipped, %d failed", c.Created, c.Updated, c.Cancelled, c.Skipped, c.Failed))
+	row("events", fmt.Sprintf("%d created, %d updated, %d cancelled, %d skipped, %d failed (each event once, by what it became)",
+		c.Created, c.Updated, c.Cancelled, c.Skipped, c.Failed))
 	pending := fmt.Sprintf("%d pending", s.PendingOperations)
 	if s.NextAttempt != nil {
-		pending += ", next try " + when(s.NextAttempt, now)
+		pending += ", next try " + when(s.NextAttempt, loc, now)
 	}
-	row("outbox", fmt.Sprintf("%s; %d failed for good", pending, s.FailedOperations))
+	row("operations", fmt.Sprintf("%s; %d failed for good", pending, s.FailedOperations))
 	if s.LastError != "" {
 		row("last error", s.LastError)
 	}
@@ -197,8 +245,9 @@ func printStatus(w io.Writer, s statusJSON, now time.Time) {
 	}
 }
 
-// when shows a time with how long ago or ahead it is.
-func when(t *time.Time, now time.Time) string {
+// when shows a time in loc, with its zone's abbreviation and how long ago
+// or ahead it is.
+func when(t *time.Time, loc *time.Location, now time.Time) string {
 	if t == nil {
 		return "—"
 	}
@@ -207,12 +256,15 @@ func when(t *time.Time, now time.Time) string {
 	if d < 0 {
 		rel = "in " + (-d).String()
 	}
-	return t.Local().Format(time.DateTime) + " (" + rel + ")"
+	return t.In(loc).Format("2006-01-02 15:04:05 MST") + " (" + rel + ")"
 }
 
-func timePtr(t time.Time) *time.Time {
+// timePtr is t in loc (JSON gives it with that zone's offset), or nil when
+// it is not set.
+func timePtr(t time.Time, loc *time.Location) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
+	t = t.In(loc)
 	return &t
 }

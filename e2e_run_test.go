@@ -279,7 +279,8 @@ func TestE2ERunStopsOnSIGTERMAndStatusTellsIt(t *testing.T) {
 	var st struct {
 		Automations []statusJSON `json:"automations"`
 	}
-	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil {
+	// Nothing runs the automation any more: it needs attention (exit 3).
+	if err := json.Unmarshal([]byte(out), &st); code != 3 || err != nil {
 		t.Fatalf("status --json: exit %d, %v\n%s%s", code, err, out, errOut)
 	}
 	s := st.Automations[0]
@@ -289,7 +290,7 @@ func TestE2ERunStopsOnSIGTERMAndStatusTellsIt(t *testing.T) {
 	}
 	code, out, _ = e.run(nil, "status")
 	for _, want := range []string{"Reception", "not running (last state: stopped)", "1 created, 0 updated, 0 cancelled, 1 skipped, 0 failed", "0 pending; 0 failed for good", "days left (2099-01-01)"} {
-		if code != 0 || !strings.Contains(out, want) {
+		if code != 3 || !strings.Contains(out, want) {
 			t.Errorf("status (exit %d) lacks %q:\n%s", code, want, out)
 		}
 	}
@@ -301,7 +302,7 @@ func TestE2EStatusWarnsOfSecretExpiry(t *testing.T) {
 	e.config.Automations[0].SecretExpires = config.Date{Year: soon.Year(), Month: soon.Month(), Day: soon.Day()}
 	e.saveConfig()
 	code, out, _ := e.run(nil, "status")
-	if code != 0 || !strings.Contains(out, "! the client secret expires in 10 days") || !strings.Contains(out, "never run") {
+	if code != 3 || !strings.Contains(out, "! the client secret expires in 10 days") || !strings.Contains(out, "never run") {
 		t.Fatalf("status (exit %d):\n%s", code, out)
 	}
 	past := time.Now().AddDate(0, 0, -2)
@@ -311,7 +312,7 @@ func TestE2EStatusWarnsOfSecretExpiry(t *testing.T) {
 	var st struct {
 		Automations []statusJSON `json:"automations"`
 	}
-	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || *st.Automations[0].SecretDaysLeft != -2 ||
+	if err := json.Unmarshal([]byte(out), &st); code != 1 || err != nil || *st.Automations[0].SecretDaysLeft != -2 ||
 		!strings.Contains(st.Automations[0].SecretWarning, "expired on") {
 		t.Fatalf("status --json (exit %d): %s", code, out)
 	}
@@ -436,13 +437,14 @@ func TestE2EStatusShowsThrottlingInTheDocumentedShape(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}
-	wantKeys(t, "status --json", jsonKeys(t, doc), []string{"automations"}, nil)
+	wantKeys(t, "status --json", jsonKeys(t, doc), []string{"verdict", "automations"}, nil)
 	var autos []map[string]json.RawMessage
 	if err := json.Unmarshal(doc["automations"], &autos); err != nil || len(autos) != 1 {
 		t.Fatalf("automations: %v\n%s", err, out)
 	}
 	statusKeys := []string{"name", "enabled", "state", "running", "runBy", "lastPoll", "lastSuccess", "nextPoll", "throttledUntil",
-		"counts", "pendingOperations", "nextAttempt", "failedOperations", "lastError", "secretExpires", "secretDaysLeft", "secretWarning"}
+		"counts", "pendingOperations", "nextAttempt", "failedOperations", "lastError", "secretExpires", "secretDaysLeft", "secretWarning",
+		"verdict", "verdictReasons"}
 	wantKeys(t, "an automation in status --json", jsonKeys(t, autos[0]), statusKeys, nil)
 	var counts map[string]json.RawMessage
 	if err := json.Unmarshal(autos[0]["counts"], &counts); err != nil {
