@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,7 +25,10 @@ func newCheckCmd(a *app) *cobra.Command {
 read the mailbox's calendar and calendar view, optionally prove that another
 mailbox is refused (--probe-mailbox), reach Salto IDM with the API key and
 find the automation's environment there. Every failure names the set-up step
-to revisit and the fix. Exit status 0 only when every check passes.
+to revisit and the fix. Exit status 0 when every check passes; 1 when one
+fails; 3 when all pass but something needs attention: a warning (the probe
+reached another mailbox, IDM's time zone differs), or a client secret that
+expires within 14 days.
 
 --json prints one document:
   {"ok":false,"automations":[{"name":"…","ok":false,"checks":[
@@ -131,6 +135,12 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 	}
 	if !report.OK {
 		return failedErr(errors.New("some checks failed"))
+	}
+	if err := checkAttention(report, autos, time.Now()); err != nil {
+		if !o.json {
+			fmt.Fprintln(a.stdout, "All checks passed, but something needs attention.")
+		}
+		return err
 	}
 	if !o.json {
 		fmt.Fprintln(a.stdout, "All checks passed.")

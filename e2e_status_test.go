@@ -102,3 +102,23 @@ func madrid() *time.Location {
 	loc, _ := time.LoadLocation("Europe/Madrid")
 	return loc
 }
+
+// TestE2ECheckSaysWhenSomethingNeedsAttention: `check` exits 3 when every
+// check passes but the client secret expires within 14 days (1 when a
+// check fails, 0 when all is well: see TestE2ECheck).
+func TestE2ECheckSaysWhenSomethingNeedsAttention(t *testing.T) {
+	e := newE2E(t)
+	soon := time.Now().AddDate(0, 0, 10)
+	e.config.Automations[0].SecretExpires = config.Date{Year: soon.Year(), Month: soon.Month(), Day: soon.Day()}
+	e.saveConfig()
+	code, out, errOut := e.run(nil, "check", "--json")
+	var rep checkReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 3 || !rep.OK ||
+		!strings.Contains(errOut, "attention: Reception: the client secret expires in 10 days") {
+		t.Fatalf("check --json: exit %d, %v, ok %v; want 3 with the reason\n%s%s", code, err, rep.OK, out, errOut)
+	}
+	code, out, _ = e.run(nil, "check")
+	if code != 3 || !strings.Contains(out, "All checks passed, but something needs attention.") {
+		t.Errorf("check: exit %d\n%s", code, out)
+	}
+}
