@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,65 +22,109 @@ import (
 //
 //	go test -run '^$' -bench RunOnceFirstRound10k -benchtime 1x .
 func BenchmarkRunOnceFirstRound10k(b *testing.B) {
-	const events, hosts = 10000, 50
 	for range b.N {
-		b.StopTimer()
-		e := newE2E(b)
-		e.config.Automations[0].Replies = false // replies are Graph writes, counted apart
-		e.saveConfig()
-		for h := range hosts {
-			e.idm.AddEmployee(idm.Employee{Email: fmt.Sprintf("host%02d@contoso.com", h), DisplayName: fmt.Sprintf("Host %d", h)})
-		}
-		start := tomorrowAt(7)
-		for i := range events {
-			at := start.Add(time.Duration(i) * 3 * time.Minute)
-			_, err := e.graph.AddEvent(e2eMailbox, graphtest.Event{
-				Subject: "Visit", Location: "Reception", TimeZone: "Europe/Madrid",
-				Organizer: graphtest.Person{Address: fmt.Sprintf("host%02d@contoso.com", i%hosts)},
-				Attendees: []graphtest.Attendee{
-					{Person: graphtest.Person{Address: e2eMailbox}, Type: "optional"},
-					{Person: graphtest.Person{Name: "Ann Guest", Address: fmt.Sprintf("ann%d@fabrikam.com", i)}},
-					{Person: graphtest.Person{Name: "Bob Visitor", Address: fmt.Sprintf("bob%d@northwind.example", i)}},
-				},
-				Start: at, End: at.Add(time.Hour),
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		e.graph.ResetRequests()
-		cmd, _, stderr := e.command(nil, "run", "--once")
-		b.StartTimer()
-		began := time.Now()
-		err := cmd.Run()
-		elapsed := time.Since(began)
-		b.StopTimer()
-		if err != nil {
-			b.Fatalf("run --once: %v\n%s", err, stderr)
-		}
-		graphRequests := len(e.graph.GraphRequests())
-		puts := e.idm.Count(http.MethodPut, "/visits/")
-		lookups := e.idm.Count(http.MethodGet, "/employees")
-		maxGraph := (events+graph.DefaultPageSize-1)/graph.DefaultPageSize + 1
-		if graphRequests > maxGraph || puts != 2*events || lookups != hosts || len(e.idm.ActiveVisits()) != 2*events {
-			b.Fatalf("%d Graph requests (at most %d), %d PUTs (want %d), %d host lookups (want %d), %d visits",
-				graphRequests, maxGraph, puts, 2*events, lookups, hosts, len(e.idm.ActiveVisits()))
-		}
-		if other := len(e.idm.Requests()) - puts - lookups; other > 1 {
-			b.Errorf("%d IDM requests beyond the visit writes and host lookups, want at most the environment's lookup", other)
-		}
-		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
-		if rss >= 150*1024 {
-			b.Errorf("peak resident memory %d MiB, want under 150 MiB", rss/1024)
-		}
-		if elapsed >= 20*time.Second {
-			b.Errorf("the round took %s, want under 20 s on a 2-core machine (a busy machine slows it)", elapsed.Round(time.Millisecond))
-		}
-		b.ReportMetric(elapsed.Seconds(), "s/round")
-		b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
-		b.ReportMetric((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(), "s-CPU")
-		b.ReportMetric(float64(graphRequests), "graph-requests")
-		b.ReportMetric(float64(puts), "idm-PUTs")
-		b.ReportMetric(float64(lookups), "host-lookups")
+		benchFirstRound(b, 10000, 0, 0)
 	}
+}
+
+// BenchmarkRunOnceFirstRound10kSeries is BenchmarkRunOnceFirstRound10k
+// with half of the events occurrences of 100 weekly series (50 each in a
+// one-year look-ahead), which calendarView delta sends stripped, each
+// master after its occurrences. A series is read (its instances) at most
+// once.
+//
+//	go test -run '^$' -bench RunOnceFirstRound10kSeries -benchtime 1x .
+func BenchmarkRunOnceFirstRound10kSeries(b *testing.B) {
+	for range b.N {
+		benchFirstRound(b, 5000, 100, 50)
+	}
+}
+
+// benchFirstRound times `run --once` over singles single events and series
+// weekly series of perSeries occurrences in the window, each event with two
+// guests and one of 50 hosts, and checks its bounds: Graph requests at most
+// one per delta page, plus one, plus one read per series; one PUT per visit;
+// one lookup per host; under 150 MiB and 20 s.
+func benchFirstRound(b *testing.B, singles, series, perSeries int) {
+	const hosts = 50
+	b.StopTimer()
+	e := newE2E(b)
+	a := &e.config.Automations[0]
+	a.Replies = false // replies are Graph writes, counted apart
+	if series > 0 {
+		a.LookAheadDays = 365
+	}
+	e.saveConfig()
+	for h := range hosts {
+		e.idm.AddEmployee(idm.Employee{Email: fmt.Sprintf("host%02d@contoso.com", h), DisplayName: fmt.Sprintf("Host %d", h)})
+	}
+	event := func(i int, at time.Time) graphtest.Event {
+		return graphtest.Event{
+			Subject: "Visit", Location: "Reception", TimeZone: "Europe/Madrid",
+			Organizer: graphtest.Person{Address: fmt.Sprintf("host%02d@contoso.com", i%hosts)},
+			Attendees: []graphtest.Attendee{
+				{Person: graphtest.Person{Address: e2eMailbox}, Type: "optional"},
+				{Person: graphtest.Person{Name: "Ann Guest", Address: fmt.Sprintf("ann%d@fabrikam.com", i)}},
+				{Person: graphtest.Person{Name: "Bob Visitor", Address: fmt.Sprintf("bob%d@northwind.example", i)}},
+			},
+			Start: at, End: at.Add(time.Hour),
+		}
+	}
+	start := tomorrowAt(7)
+	for i := range singles {
+		if _, err := e.graph.AddEvent(e2eMailbox, event(i, start.Add(time.Duration(i)*3*time.Minute))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for s := range series {
+		if _, _, err := e.graph.AddWeeklySeries(e2eMailbox, event(singles+s, start.Add(time.Duration(s)*5*time.Minute)), perSeries); err != nil {
+			b.Fatal(err)
+		}
+	}
+	events := singles + series*perSeries
+	e.graph.ResetRequests()
+	cmd, _, stderr := e.command(nil, "run", "--once")
+	b.StartTimer()
+	began := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(began)
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("run --once: %v\n%s", err, stderr)
+	}
+	graphRequests := len(e.graph.GraphRequests())
+	seriesReads := 0
+	for _, r := range e.graph.GraphRequests() {
+		if strings.HasSuffix(r.Path, "/instances") && !strings.Contains(r.RawQuery, "skip") {
+			seriesReads++
+		}
+	}
+	puts := e.idm.Count(http.MethodPut, "/visits/")
+	lookups := e.idm.Count(http.MethodGet, "/employees")
+	entries := events + series // delta also sends each series' master
+	maxGraph := (entries+graph.DefaultPageSize-1)/graph.DefaultPageSize + 1 + series
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	b.Logf("%d events (%d series): %s, %s CPU, peak RSS %d MiB, %d Graph requests (%d series reads), %d PUTs, %d host lookups",
+		events, series, elapsed.Round(time.Millisecond), cpu.Round(time.Millisecond), rss/1024, graphRequests, seriesReads, puts, lookups)
+	if graphRequests > maxGraph || seriesReads > series || puts != 2*events || lookups != hosts || len(e.idm.ActiveVisits()) != 2*events {
+		b.Fatalf("%d Graph requests (at most %d), %d series reads (at most %d), %d PUTs (want %d), %d host lookups (want %d), %d visits",
+			graphRequests, maxGraph, seriesReads, series, puts, 2*events, lookups, hosts, len(e.idm.ActiveVisits()))
+	}
+	if other := len(e.idm.Requests()) - puts - lookups; other > 1 {
+		b.Errorf("%d IDM requests beyond the visit writes and host lookups, want at most the environment's lookup", other)
+	}
+	if rss >= 150*1024 {
+		b.Errorf("peak resident memory %d MiB, want under 150 MiB", rss/1024)
+	}
+	if elapsed >= 20*time.Second {
+		b.Errorf("the round took %s, want under 20 s on a 2-core machine (a busy machine slows it)", elapsed.Round(time.Millisecond))
+	}
+	b.ReportMetric(elapsed.Seconds(), "s/round")
+	b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
+	b.ReportMetric(cpu.Seconds(), "s-CPU")
+	b.ReportMetric(float64(graphRequests), "graph-requests")
+	b.ReportMetric(float64(seriesReads), "series-reads")
+	b.ReportMetric(float64(puts), "idm-PUTs")
+	b.ReportMetric(float64(lookups), "host-lookups")
 }
