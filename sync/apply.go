@@ -18,12 +18,18 @@ const seriesMasterReason = "series master: each occurrence is planned on its own
 // readFailure starts the reason recorded for an event that could not be read.
 const readFailure = "could not be read from Microsoft Graph: "
 
-// apply decides a batch of events — a delta page, or the events read again
+// waitingReason is what the store says of an occurrence first seen while it
+// waits for its series master, until the end of the round.
+const waitingReason = "waiting for its recurring series"
+
+// apply decides a batch of events — a delta page, or at the end of a round
+// the occurrences that waited for their master and the events read again
 // after a failed read — and commits the decisions, their operations and,
-// for a page, the next cursor in one transaction, as of the round round.
-// Stripped occurrences are completed from their series first (resolve). An
-// event that cannot be read is recorded as failed, to be read again next
-// round, and the rest goes on. Nothing is committed when a host lookup or
+// for a page (next), the next cursor in one transaction, as of the round
+// round. Stripped occurrences are completed from their series first
+// (resolve); on a page, one whose master has not come yet is recorded as
+// waiting. An event that cannot be read is recorded as failed, to be read
+// again next round, and the rest goes on. Nothing is committed when a host lookup or
 // a series read fails for the whole mailbox: the page is fetched again by
 // the next cycle.
 func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Event, round time.Time, next *store.Cursor) error {
@@ -44,7 +50,7 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 		index[ev.ID] = len(batch)
 		batch = append(batch, ev)
 	}
-	work, err := e.resolve(ctx, rs, batch)
+	work, err := e.resolve(ctx, rs, batch, next != nil)
 	if err != nil {
 		return err
 	}
@@ -63,7 +69,7 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 	plans := make([]Plan, len(work))
 	replied := make([]string, len(work)) // the series' reply before each plan
 	for i, ev := range work {
-		if ev.Unreadable != "" || ev.Type == graph.TypeSeriesMaster && !ev.Removed {
+		if ev.Unreadable != "" || ev.Partial || ev.Type == graph.TypeSeriesMaster && !ev.Removed {
 			continue // recorded as they are, never planned
 		}
 		var k *Known
@@ -91,6 +97,8 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 			switch {
 			case ev.Unreadable != "":
 				a, err = e.recordFailure(tx, ev, known[ev.ID], round)
+			case ev.Partial:
+				err = e.recordWaiting(tx, ev, known[ev.ID], round)
 			case ev.Type == graph.TypeSeriesMaster && !ev.Removed:
 				err = e.recordMaster(tx, ev, known[ev.ID], round)
 			default:
@@ -112,7 +120,9 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 		return err
 	}
 	for _, ev := range work {
-		rs.seen[ev.ID] = true
+		if !ev.Partial {
+			rs.seen[ev.ID] = true
+		}
 	}
 	e.announce(logged)
 	return nil
@@ -263,6 +273,19 @@ func (e *Engine) recordMaster(tx *store.Tx, ev graph.Event, s *stored, round tim
 	rec.OrganizerName, rec.OrganizerEmail = clean(ev.Organizer.Name), clean(strings.ToLower(ev.Organizer.Email))
 	rec.Start, rec.End, rec.IsAllDay = time.Time{}, time.Time{}, ev.IsAllDay
 	rec.Outcome, rec.Reason = store.OutcomeSkipped, seriesMasterReason
+	return tx.PutEvent(rec)
+}
+
+// recordWaiting records an occurrence that waits for its series master,
+// marked to be read again should the round not end (a crash, an error);
+// what the store knew of it stays as it was.
+func (e *Engine) recordWaiting(tx *store.Tx, ev graph.Event, s *stored, round time.Time) error {
+	rec := store.Event{Automation: e.name, ID: ev.ID, Start: ev.Start, End: ev.End,
+		Outcome: store.OutcomeSkipped, Reason: waitingReason}
+	if s != nil {
+		rec = s.event
+	}
+	rec.Type, rec.SeriesID, rec.Round, rec.Reread = ev.Type, ev.SeriesMasterID, round, true
 	return tx.PutEvent(rec)
 }
 

@@ -24,6 +24,9 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 // events are kept; older ones are deleted when the window rolls each day.
 const HistoryKept = 90 * 24 * time.Hour
 
+// endBatch is how many events the end of a round decides per transaction.
+const endBatch = graph.DefaultPageSize
+
 // fetched is a delta page on its way.
 type fetched struct {
 	page *graph.Page
@@ -108,15 +111,27 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 			break
 		}
 	}
-	// Events whose last read failed, and that the round did not report
-	// again, are read again now.
-	if again, err := e.reread(ctx, rs, rereads); err != nil {
-		return events, err
-	} else if len(again) > 0 {
-		if err := e.apply(ctx, rs, again, cur.RoundStarted, nil); err != nil {
+	// The occurrences that waited for their master are completed; then the
+	// events whose last read failed, and that the round did not report
+	// again, are read again.
+	for _, more := range []func() ([]graph.Event, error){
+		func() ([]graph.Event, error) { return e.flush(ctx, rs) },
+		func() ([]graph.Event, error) { return e.reread(ctx, rs, rereads) },
+	} {
+		again, err := more()
+		if err != nil {
 			return events, err
 		}
-		committed()
+		// In batches the size of a page, so the memory and the
+		// transactions stay those of a page.
+		for len(again) > 0 {
+			n := min(len(again), endBatch)
+			if err := e.apply(ctx, rs, again[:n], cur.RoundStarted, nil); err != nil {
+				return events, err
+			}
+			again = again[n:]
+			committed()
+		}
 	}
 	if !e.freshRound.IsZero() && cur.RoundStarted.Equal(e.freshRound) {
 		e.freshRound = time.Time{}

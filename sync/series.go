@@ -16,11 +16,12 @@ import (
 // master, changed.
 //
 // So an occurrence is completed from its series: from its master when delta
-// already sent it this round, else from the series' instances in the
-// window, read once per series and round. A master never becomes a visit;
-// when it changed, its instances are read again so that the whole series
-// follows (a guest added reaches every occurrence) and the occurrences no
-// longer among them are cancelled.
+// sends it in the same round — an occurrence that comes before its master
+// waits, recorded, for the end of the round — else from the series'
+// instances in the window, read once per series and round. A master never
+// becomes a visit; when it changed, its instances are read again so that
+// the whole series follows (a guest added reaches every occurrence) and the
+// occurrences no longer among them are cancelled.
 
 // roundSeries is what one poll learned about recurring series and which
 // events it decided.
@@ -32,6 +33,9 @@ type roundSeries struct {
 	replied map[string]string
 	// seen holds the ids of the events decided in this poll.
 	seen map[string]bool
+	// waiting are the stripped occurrences delta sent before their master,
+	// completed at the end of the round (see flush).
+	waiting []graph.Event
 }
 
 // seriesState is one series within a poll.
@@ -111,11 +115,12 @@ func removal(id, why string) graph.Event {
 // complete returns a stripped occurrence whole: as its series' instances
 // list it when they were read, else from its master when delta sent it in
 // this poll, else from its series' instances, read now. An occurrence its
-// series no longer lists is gone; one whose series cannot be read comes back
-// Unreadable, to be recorded and read again next round.
-func (e *Engine) complete(ctx context.Context, rs *roundSeries, ev graph.Event, fromMaster bool) (graph.Event, error) {
+// series no longer lists is gone; one whose series cannot be read (and
+// whose master did not come) comes back Unreadable, to be recorded and read
+// again next round.
+func (e *Engine) complete(ctx context.Context, rs *roundSeries, ev graph.Event) (graph.Event, error) {
 	st := rs.state(ev.SeriesMasterID)
-	if !st.read && st.master != nil && fromMaster {
+	if st.master != nil && (!st.read || st.err != nil) {
 		return ev.FromSeries(*st.master, e.rules.Location), nil
 	}
 	st, err := e.readSeries(ctx, rs, ev.SeriesMasterID)
@@ -139,46 +144,54 @@ func (e *Engine) complete(ctx context.Context, rs *roundSeries, ev graph.Event, 
 // every instance of its series in the window and the cancellation of its
 // occurrences no longer among them; after a series' removal, the
 // cancellation of its occurrences. What it adds follows evs, once per id.
-func (e *Engine) resolve(ctx context.Context, rs *roundSeries, evs []graph.Event) ([]graph.Event, error) {
+// With wait, a stripped occurrence whose series this poll knows nothing of
+// yet stays Partial, to wait for its master (see flush).
+func (e *Engine) resolve(ctx context.Context, rs *roundSeries, evs []graph.Event, wait bool) ([]graph.Event, error) {
+	in := make(map[string]bool, len(evs))
 	for i, ev := range evs {
+		in[ev.ID] = true
 		if ev.Type == graph.TypeSeriesMaster && !ev.Removed && ev.Unreadable == "" {
 			rs.state(ev.ID).master = &evs[i]
 		}
 	}
-	out := make([]graph.Event, 0, len(evs))
-	in := make(map[string]bool, len(evs))
+	// Series first: a changed series is read before its occurrences are
+	// completed, so that they follow what the read found.
+	var more []graph.Event
+	failed := map[string]string{}
 	for _, ev := range evs {
-		if ev.Partial && ev.Unreadable == "" {
-			full, err := e.complete(ctx, rs, ev, true)
+		var add []graph.Event
+		var err error
+		switch {
+		case ev.Unreadable != "":
+		case ev.Removed:
+			add, err = e.seriesRemoved(ctx, ev.ID, in)
+		case ev.Type == graph.TypeSeriesMaster:
+			add, failed[ev.ID], err = e.seriesChanged(ctx, rs, ev, in)
+		}
+		if err != nil {
+			return nil, err
+		}
+		more = append(more, add...)
+	}
+	out := make([]graph.Event, 0, len(evs)+len(more))
+	for _, ev := range evs {
+		switch {
+		case ev.Type == graph.TypeSeriesMaster && failed[ev.ID] != "":
+			ev.Unreadable = failed[ev.ID]
+		case ev.Partial && ev.Unreadable == "":
+			if st := rs.state(ev.SeriesMasterID); wait && !st.read && st.master == nil {
+				rs.waiting = append(rs.waiting, ev) // stays Partial: recorded as waiting
+				break
+			}
+			full, err := e.complete(ctx, rs, ev)
 			if err != nil {
 				return nil, err
 			}
 			ev = full
 		}
 		out = append(out, ev)
-		in[ev.ID] = true
 	}
-	for i, n := 0, len(out); i < n; i++ {
-		ev := out[i]
-		var more []graph.Event
-		var err error
-		switch {
-		case ev.Unreadable != "":
-		case ev.Removed:
-			more, err = e.seriesRemoved(ctx, ev.ID, in)
-		case ev.Type == graph.TypeSeriesMaster:
-			var failed string
-			more, failed, err = e.seriesChanged(ctx, rs, ev, in)
-			if failed != "" {
-				out[i].Unreadable = failed
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, more...)
-	}
-	return out, nil
+	return append(out, more...), nil
 }
 
 // seriesOf reads what the store knows of a series: its master and its
@@ -219,15 +232,14 @@ func (e *Engine) seriesRemoved(ctx context.Context, id string, in map[string]boo
 // not be read; the master is then recorded as failed, to be read again.
 func (e *Engine) seriesChanged(ctx context.Context, rs *roundSeries, master graph.Event, in map[string]bool) (more []graph.Event, failed string, err error) {
 	stored, known, occs, err := e.seriesOf(ctx, master.ID)
-	if err != nil || len(occs) == 0 || known && stored.Type == graph.TypeSeriesMaster && stored.ChangeKey == master.ChangeKey && !stored.Reread {
+	unchanged := stored.Type == graph.TypeSeriesMaster && stored.ChangeKey == master.ChangeKey && !stored.Reread
+	if err != nil || !known || unchanged || len(occs) == 0 {
 		return nil, "", err
 	}
 	st, err := e.readSeries(ctx, rs, master.ID)
 	switch {
 	case err != nil:
 		return nil, "", err
-	case st.err != nil && !known:
-		return nil, "", nil // a new series: its occurrences are recorded as failed on their own
 	case st.err != nil:
 		return nil, "its occurrences could not be read: " + clean(st.err.Error()), nil
 	case st.gone:
@@ -268,9 +280,33 @@ func (e *Engine) seriesChanged(ctx context.Context, rs *roundSeries, master grap
 	return more, "", nil
 }
 
-// reread reads again the events whose last read failed and that this poll
-// did not decide: an occurrence through its series' instances, any other
-// event on its own. It returns them (whole, gone, or still unreadable) for
+// flush completes the occurrences that waited for their master, at the end
+// of the round: from the master when delta sent it, else from their series'
+// instances. Those this poll decided meanwhile (their series changed) are
+// left alone.
+func (e *Engine) flush(ctx context.Context, rs *roundSeries) ([]graph.Event, error) {
+	last := make(map[string]int, len(rs.waiting))
+	for i, ev := range rs.waiting {
+		last[ev.ID] = i
+	}
+	var out []graph.Event
+	for i, ev := range rs.waiting {
+		if rs.seen[ev.ID] || last[ev.ID] != i {
+			continue
+		}
+		full, err := e.complete(ctx, rs, ev)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, full)
+	}
+	rs.waiting = nil
+	return out, nil
+}
+
+// reread reads again the events whose last read failed (or that waited for
+// their master when the round stopped) and that this poll did not decide:
+// an occurrence through its series, any other event on its own. It returns them (whole, gone, or still unreadable) for
 // resolve and apply.
 func (e *Engine) reread(ctx context.Context, rs *roundSeries, evs []store.Event) ([]graph.Event, error) {
 	var out []graph.Event
@@ -279,8 +315,16 @@ func (e *Engine) reread(ctx context.Context, rs *roundSeries, evs []store.Event)
 			continue
 		}
 		if se.Type == graph.TypeOccurrence && se.SeriesID != "" {
-			ev := graph.Event{ID: se.ID, Type: se.Type, SeriesMasterID: se.SeriesID, Partial: true}
-			full, err := e.complete(ctx, rs, ev, false)
+			// An all-day occurrence completed before has the midnights of
+			// its dates in the automation's zone; one never completed, the
+			// times delta gave (in UTC, as the client asks).
+			start, end := se.Start.UTC(), se.End.UTC()
+			if se.IsAllDay {
+				start, end = se.Start.In(e.rules.Location), se.End.In(e.rules.Location)
+			}
+			ev := graph.Event{ID: se.ID, Type: se.Type, SeriesMasterID: se.SeriesID, Start: start, End: end,
+				IsAllDay: se.IsAllDay, Partial: true}
+			full, err := e.complete(ctx, rs, ev)
 			if err != nil {
 				return nil, err
 			}
@@ -291,7 +335,7 @@ func (e *Engine) reread(ctx context.Context, rs *roundSeries, evs []store.Event)
 		switch {
 		case err == nil:
 			if ev.Partial {
-				if ev, err = e.complete(ctx, rs, ev, false); err != nil {
+				if ev, err = e.complete(ctx, rs, ev); err != nil {
 					return nil, err
 				}
 			}

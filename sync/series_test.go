@@ -55,9 +55,9 @@ func (h *harness) reads(part string) int {
 }
 
 // TestEngineWeeklySeriesOneVisitPerOccurrence: a series that began three
-// years ago, with occurrences that share one iCalUId and arrive stripped,
-// gets one visit per guest and occurrence in the window, with the series'
-// host, from one read of the series; replays change nothing.
+// years ago, with occurrences that share one iCalUId and arrive stripped
+// before their master, gets one visit per guest and occurrence in the
+// window, with the series' host; replays change nothing.
 func TestEngineWeeklySeriesOneVisitPerOccurrence(t *testing.T) {
 	h := newHarness(t, pageSize(3))
 	first := invitation("Weekly review", localDay(1-7*156).Add(15*time.Hour), simAnn, simBob)
@@ -90,11 +90,10 @@ func TestEngineWeeklySeriesOneVisitPerOccurrence(t *testing.T) {
 	if len(uids) != 1 || len(refs) != 2*len(inside) {
 		t.Errorf("%d iCalUIds and %d references for %d visits; want the occurrences' shared iCalUId and a reference each", len(uids), len(refs), 2*len(inside))
 	}
-	if n := h.reads("/instances"); n != 1 {
-		t.Errorf("%d reads of the series' instances, want 1", n)
-	}
-	if n := h.reads("/events/"+master) - h.reads("/instances"); n != 0 {
-		t.Errorf("%d reads of the master, want none: delta sends it", n)
+	// Delta sends the master in the same round: the occurrences wait for
+	// it, and the series is never read.
+	if n := h.reads("/events/"); n != 0 {
+		t.Errorf("%d reads of the series, want none: delta sends its master", n)
 	}
 	// The series is answered once, on its master.
 	if r := h.graph.Replies(); len(r) != 1 || r[0].EventID != master || r[0].Action != "accept" {
@@ -258,44 +257,69 @@ func TestEngineSeriesDeletedCancelsEveryOccurrence(t *testing.T) {
 	}
 }
 
-// TestEngineSeriesThatCannotBeRead: a series Graph refuses to read (500)
-// fails alone — its occurrences are recorded as failed, the rest of the
-// round lands — and is read again next round; a series whose master is gone
-// (404) has its occurrences' visits cancelled and is not read again.
+// TestEngineSeriesThatCannotBeRead: a changed series whose instances Graph
+// refuses to read (500) still reaches its occurrences from its master, but
+// what vanished from it cannot be known: the master is recorded as failed,
+// the rest of the round lands, and it is read again each round until Graph
+// answers. A series whose master is gone (404) has its occurrences' visits
+// cancelled and is not read again.
 func TestEngineSeriesThatCannotBeRead(t *testing.T) {
-	h := newHarness(t, pageSize(3)) // the master comes after its first occurrences
+	h := newHarness(t, pageSize(3))
 	master, _, inside := h.weekly(invitation("Weekly review", localDay(1).Add(15*time.Hour), simAnn), 10)
-	single := h.add(invitation("Supplier visit", localDay(2).Add(9*time.Hour), simBob))
-	h.graph.InjectFault(graphtest.Fault{Status: http.StatusInternalServerError, Code: "ErrorInternalServerError",
-		Message: "Something went wrong.", PathContains: "/instances"})
-	res := h.cycle()
-	if !res.OK() {
-		t.Fatalf("RunOnce = %+v, want the round done", res)
-	}
-	if got := h.visitsByEvent(simBob.Address); len(got) != 1 || got[single].Ref == "" {
-		t.Fatalf("the single event's visits = %v, want Bob's", got)
-	}
-	if n := len(h.active()[simAnn.Address]); n != 0 {
-		t.Fatalf("%d visits from a series that could not be read", n)
-	}
-	failed := 0
-	for _, a := range h.activity() {
-		if a.Outcome == store.OutcomeFailed && strings.Contains(a.Reason, "series could not be read") && strings.Contains(a.Reason, "500") {
-			failed++
-		}
-	}
-	st, err := h.store.Status(h.ctx, h.auto.Name)
-	if err != nil || failed != len(inside) || st.Counts.Failed != len(inside) {
-		t.Fatalf("%d failed lines, status %+v (%v); want each occurrence failed with the reason", failed, st.Counts, err)
+	h.cycle()
+	h.cycle() // the accept changed the master: its series is read once more
+	if n := len(h.active()[simAnn.Address]); n != len(inside) {
+		t.Fatalf("%d visits, want %d", n, len(inside))
 	}
 
-	// Read again next round, once Graph answers.
+	h.graph.InjectFault(graphtest.Fault{Status: http.StatusInternalServerError, Code: "ErrorInternalServerError",
+		Message: "Something went wrong.", PathContains: "/instances"})
+	if err := h.graph.AddAttendee(mailbox, master, simBob); err != nil {
+		t.Fatal(err)
+	}
+	single := h.add(invitation("Supplier visit", localDay(2).Add(9*time.Hour), simGuest("Carl", "carl@northwind.example")))
+	if res := h.cycle(); !res.OK() {
+		t.Fatalf("RunOnce = %+v, want the round done", res)
+	}
+	if got := h.visitsByEvent("carl@northwind.example"); len(got) != 1 || got[single].Ref == "" {
+		t.Fatalf("the single event's visits = %v, want Carl's", got)
+	}
+	if n := len(h.active()[simBob.Address]); n != len(inside) {
+		t.Fatalf("Bob has %d visits, want %d: the master says he was added", n, len(inside))
+	}
+	failedMaster := func() store.Event {
+		t.Helper()
+		d, err := h.store.EventDetails(h.ctx, h.auto.Name, master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Event
+	}
+	if m := failedMaster(); m.Outcome != store.OutcomeFailed || !strings.Contains(m.Reason, "occurrences could not be read") ||
+		!strings.Contains(m.Reason, "500") || !m.Reread {
+		t.Fatalf("the series master: %+v; want it failed with the reason, to be read again", m)
+	}
+	st, err := h.store.Status(h.ctx, h.auto.Name)
+	if err != nil || st.Counts.Failed != 1 {
+		t.Fatalf("status counts %+v (%v), want the failure counted once", st.Counts, err)
+	}
+
+	// Tried again each round, logged once: the accept naming Bob brings the
+	// master back in the next round; in the one after, it is read again.
+	h.cycle()
+	h.graph.ResetRequests()
+	h.cycle()
+	if n := h.reads("/events/" + master); n != 2 {
+		t.Errorf("%d reads of the failed series in a quiet round, want 2: its master and its instances", n)
+	}
+	if st, _ := h.store.Status(h.ctx, h.auto.Name); st.Counts.Failed != 1 {
+		t.Errorf("failures counted %d times, want once", st.Counts.Failed)
+	}
 	h.graph.ClearFaults()
 	h.cycle()
-	if n := len(h.active()[simAnn.Address]); n != len(inside) {
-		t.Fatalf("%d visits after the series could be read, want %d", n, len(inside))
+	if m := failedMaster(); m.Outcome == store.OutcomeFailed || m.Reread {
+		t.Fatalf("the series master after Graph answered: %+v", m)
 	}
-	h.cycle() // the accept changed the master: its series is read once more
 	h.graph.ResetRequests()
 	h.cycle()
 	if n := len(h.graph.GraphRequests()); n != 1 {
@@ -306,11 +330,11 @@ func TestEngineSeriesThatCannotBeRead(t *testing.T) {
 	// its visits are cancelled, and it is not asked about again.
 	h.graph.InjectFault(graphtest.Fault{Status: http.StatusNotFound, Code: "ErrorItemNotFound",
 		Message: "The specified object was not found in the store.", PathContains: "/events/" + master})
-	if err := h.graph.AddAttendee(mailbox, master, simGuest("Carl", "carl@northwind.example")); err != nil {
+	if err := h.graph.AddAttendee(mailbox, master, simGuest("Dora", "dora@example.org")); err != nil {
 		t.Fatal(err)
 	}
 	h.cycle()
-	if n := len(h.active()[simAnn.Address]); n != 0 {
+	if n := len(h.active()[simAnn.Address]) + len(h.active()[simBob.Address]); n != 0 {
 		t.Fatalf("%d visits left of a series that is gone", n)
 	}
 	h.graph.ResetRequests()
