@@ -24,8 +24,10 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 // events are kept; older ones are deleted when the window rolls each day.
 const HistoryKept = 90 * 24 * time.Hour
 
-// endBatch is how many events the end of a round decides per transaction.
-const endBatch = graph.DefaultPageSize
+// endBatch is how many events the end of a round decides per transaction:
+// a few pages' worth, which keeps the memory bounded and the transactions
+// few.
+const endBatch = 200
 
 // fetched is a delta page on its way.
 type fetched struct {
@@ -122,8 +124,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		if err != nil {
 			return events, err
 		}
-		// In batches the size of a page, so the memory and the
-		// transactions stay those of a page.
+		// In batches, so that memory stays bounded however many there are.
 		for len(again) > 0 {
 			n := min(len(again), endBatch)
 			if err := e.apply(ctx, rs, again[:n], cur.RoundStarted, nil); err != nil {
