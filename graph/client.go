@@ -64,8 +64,8 @@ type Options struct {
 	// TimeZone is the zone Graph is asked to report times in (Prefer:
 	// outlook.timezone); default UTC. Graph refuses names outside its own
 	// list (TimeZoneNotSupportedException): Windows names are safe, only some
-	// IANA names are. Instants do not depend on it, and all-day events are
-	// read in the zone they were made in, so UTC loses nothing.
+	// IANA names are. Instants do not depend on it, and Graph gives all-day
+	// events their own dates in any zone, so UTC loses nothing.
 	TimeZone string
 	// Limits bound the Graph requests in flight per app (tenant and client
 	// ID), shared by every Client built with them. Nil: the process-wide
