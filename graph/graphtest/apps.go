@@ -26,12 +26,20 @@ type app struct {
 	secretExpired bool
 	inFlight      int
 	maxInFlight   int
+
+	// The app registration (see directory.go).
+	objectID, displayName, audience string
+	created                         time.Time
+	rra                             []wireRequiredResourceAccess
+	passwords                       []password
 }
 
 type accessToken struct {
 	clientID string
 	roles    []string
 	expires  time.Time
+	scopes   []string // delegated permissions (scp) of a user's token
+	user     *User    // the signed-in user of a delegated token; nil: app-only
 }
 
 // RegisterApp registers another application in the tenant, with admin
@@ -41,7 +49,7 @@ func (s *Server) RegisterApp() App {
 	a := &app{App: App{ClientID: newGUID(), Secret: newSecretValue(), SecretID: newGUID()}, roles: []string{Role}}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.apps[strings.ToLower(a.ClientID)] = a
+	s.register(a, fmt.Sprintf("graphtest app %d", len(s.apps)+1))
 	return a.App
 }
 
@@ -96,8 +104,16 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := r.PostForm
+	now := time.Now()
 	s.mu.Lock()
 	a := s.apps[strings.ToLower(form.Get("client_id"))]
+	var refused string
+	if a != nil && now.Before(a.created.Add(s.dir.propagation)) {
+		a = nil // not yet known to the token endpoint
+	}
+	if a != nil {
+		refused = s.checkSecret(a, form.Get("client_secret"), now)
+	}
 	s.mu.Unlock()
 	switch {
 	case form.Get("grant_type") != "client_credentials":
@@ -107,7 +123,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		s.tokenError(w, http.StatusBadRequest, "unauthorized_client", 700016, fmt.Sprintf(
 			"Application with identifier '%s' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", form.Get("client_id")))
 		return
-	case form.Get("client_secret") != a.Secret:
+	case refused == "invalid":
 		s.tokenError(w, http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", a.ClientID))
 		return
@@ -115,16 +131,20 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		s.tokenError(w, http.StatusBadRequest, "invalid_scope", 1002012, "The provided value for scope '"+form.Get("scope")+"' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
 		return
 	}
-	s.mu.Lock()
-	if a.secretExpired {
-		s.mu.Unlock()
+	if refused == "expired" {
 		s.tokenError(w, http.StatusUnauthorized, "invalid_client", 7000222, fmt.Sprintf(
 			"The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", a.ClientID))
 		return
 	}
-	now := time.Now()
+	s.mu.Lock()
+	if s.spOf(a.ClientID) == nil {
+		s.mu.Unlock()
+		s.tokenError(w, http.StatusBadRequest, "invalid_client", 7000229, fmt.Sprintf(
+			"The client application %s is missing service principal in the tenant %s.", a.ClientID, s.TenantID))
+		return
+	}
 	lifetime := s.tokenLifetime
-	roles := append([]string(nil), a.roles...)
+	roles := s.tokenRoles(a, now)
 	token := s.newAccessToken(now, lifetime, a.ClientID, roles)
 	s.accessTokens[token] = accessToken{clientID: a.ClientID, roles: roles, expires: now.Add(lifetime)}
 	s.mu.Unlock()

@@ -54,6 +54,9 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/")
+	if s.serveDirectory(w, r, at, segs) {
+		return
+	}
 	if len(segs) < 2 || segs[0] != "users" || segs[1] == "" {
 		graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", segs[0]), 0)
 		return

@@ -95,7 +95,9 @@ type Server struct {
 	distinctUIDs  bool // occurrences carry their own iCalUId
 	inFlight      int  // Graph requests being served, every app together
 	maxInFlight   int
-	limit         int // concurrent requests per client ID; 0: no limit
+	limit         int       // concurrent requests per client ID; 0: no limit
+	entra         entra     // people and device-code sign-ins (devicecode.go)
+	dir           directory // service principals and grants (directory.go)
 }
 
 // NewServer starts a simulator on a loopback TLS port with the given
@@ -114,8 +116,10 @@ func NewServer(mailboxes ...string) *Server {
 		mailboxes:     map[string]*mailbox{},
 		noMailbox:     map[string]bool{},
 		tokens:        newTokenCache(defaultTokenCapacity),
+		entra:         newEntra(),
+		dir:           newDirectory(),
 	}
-	s.apps[strings.ToLower(s.ClientID)] = &app{App: App{ClientID: s.ClientID, Secret: s.Secret, SecretID: s.SecretID}, roles: []string{Role}}
+	s.register(&app{App: App{ClientID: s.ClientID, Secret: s.Secret, SecretID: s.SecretID}, roles: []string{Role}}, "invitesync (simulated)")
 	for _, m := range mailboxes {
 		s.AddMailbox(m)
 	}
@@ -247,7 +251,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // /{tenant}/v2.0/.well-known/openid-configuration and /{tenant}/oauth2/v2.0/token.
 func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 	tenant, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	knownTenant := strings.EqualFold(tenant, s.TenantID)
+	// A public client may sign in through "organizations" or "common".
+	knownTenant := s.knownTenant(tenant, rest != "oauth2/v2.0/token" || deviceGrant(r))
 	switch {
 	case r.Method == http.MethodGet && rest == "v2.0/.well-known/openid-configuration":
 		if !knownTenant {
@@ -256,6 +261,10 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		base := s.srv.URL + "/" + tenant
+		issuer := base + "/v2.0"
+		if !strings.EqualFold(tenant, s.TenantID) {
+			issuer = s.srv.URL + "/{tenantid}/v2.0" // as Entra writes it for the aliases
+		}
 		writeJSON(w, http.StatusOK, wireOpenIDConfiguration{
 			TokenEndpoint:                     base + "/oauth2/v2.0/token",
 			TokenEndpointAuthMethodsSupported: []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
@@ -265,7 +274,7 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 			IDTokenSigningAlgValuesSupported:  []string{"RS256"},
 			ResponseTypesSupported:            []string{"code", "id_token", "code id_token", "id_token token"},
 			ScopesSupported:                   []string{"openid", "profile", "email", "offline_access"},
-			Issuer:                            base + "/v2.0",
+			Issuer:                            issuer,
 			AuthorizationEndpoint:             base + "/oauth2/v2.0/authorize",
 			DeviceAuthorizationEndpoint:       base + "/oauth2/v2.0/devicecode",
 			EndSessionEndpoint:                base + "/oauth2/v2.0/logout",
@@ -277,7 +286,17 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 				"Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant))
 			return
 		}
+		if deviceGrant(r) {
+			s.serveDeviceToken(w, tenant, r.PostForm)
+			return
+		}
 		s.serveToken(w, r)
+	case r.Method == http.MethodPost && rest == "oauth2/v2.0/devicecode":
+		if !knownTenant {
+			s.tokenError(w, http.StatusBadRequest, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant))
+			return
+		}
+		s.serveDeviceCode(w, r)
 	default:
 		http.NotFound(w, r)
 	}
