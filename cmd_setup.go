@@ -46,7 +46,20 @@ INVITESYNC_IDM_API_KEY(_FILE). They are stored in the OS keyring when one is
 available, under this configuration's own id (written into the file), so two
 configurations never share one. A new automation's client secret, and a new
 configuration's IDM API key, must be given; otherwise a secret not given is the
-one already stored, and setup says which keyring item it keeps (never its value).`,
+one already stored, and setup says which keyring item it keeps (never its value).
+
+With --create-app an administrator signs in once, with a device code shown
+here (open the page on any device and enter the code), and invitesync does steps
+1–4 through Microsoft Graph: the app registration --app-name (default
+Salto-IDM-Calendar-Integration-<environment>; one that exists is reused, and only
+what it lacks is added), its enterprise application, admin consent for
+Calendars.ReadWrite, and a client secret of --secret-months (default 12, at most
+24). That needs the directory role Global Administrator or Privileged Role
+Administrator (Application Administrators cannot consent to Microsoft Graph
+application permissions). The secret is never shown: it goes into the OS keyring
+once the live test passes; the test waits up to --consent-wait for Entra ID to
+apply the new app and consent. Everything else is given as with --no-input. A
+failure after something was created says what, and --delete-app removes it.`,
 		Example: `  invitesync setup --no-input --name "Front desk" --environment Production \
     --mailbox visitors@contoso.com --timezone "W. Europe Standard Time" \
     --tenant-id 3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b \
@@ -54,11 +67,22 @@ one already stored, and setup says which keyring item it keeps (never its value)
     --client-secret-file ./client-secret --secret-expires 2027-05-31 \
     --idm-url https://idm.example.com/api/v1 --idm-api-key-file ./idm-api-key --check
 
-  # Rotate the client secret of an existing automation, and test before saving:
+  # Steps 1-4 done by an administrator's sign-in, then tested and saved:
+  invitesync setup --create-app --name "Front desk" --environment Production \
+    --mailbox visitors@contoso.com --timezone "W. Europe Standard Time" \
+    --idm-url https://idm.example.com/api/v1 --idm-api-key-file ./idm-api-key
+
+  # Give a new client secret by hand to an existing automation, and test before saving:
   invitesync setup --no-input --name "Front desk" --client-secret-stdin \
     --secret-expires 2029-05-31 --check < new-secret`,
 		Args: noSetupArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if create, _ := cmd.Flags().GetBool("create-app"); create {
+				return a.runCreateApp(cmd.Context(), cmd.Flags())
+			}
+			if del, _ := cmd.Flags().GetBool("delete-app"); del {
+				return a.runDeleteApp(cmd.Context(), cmd.Flags())
+			}
 			if noInput, _ := cmd.Flags().GetBool("no-input"); noInput {
 				return a.runSetupNoInput(cmd.Context(), cmd.Flags())
 			}
@@ -82,6 +106,9 @@ one already stored, and setup says which keyring item it keeps (never its value)
 	f.String("client-secret-file", "", "read the client secret's Value from this file")
 	f.Bool("client-secret-stdin", false, "read the client secret's Value from standard input")
 	f.String("idm-api-key-file", "", "read the Salto IDM API key from this file")
+	f.Bool("create-app", false, "steps 1–4 done for you after one administrator sign-in (device code): create or reuse the app registration (--app-name), its enterprise application, admin consent and a client secret, then test and save; never prompts")
+	f.Bool("delete-app", false, "remove an app registration (--app-name or --client-id) and its enterprise application, after one administrator sign-in")
+	addAdminFlags(f)
 	return cmd
 }
 
@@ -233,6 +260,36 @@ func (a *app) runSetupNoInput(ctx context.Context, f *pflag.FlagSet) error {
 	problems.add(idmFrom, err)
 
 	plan, err := config.PlanChange(a.configPath, c, a.secretStore(), ch, time.Now())
+	if err := planProblems(err, ch, name, clientFrom, idmFrom, &problems); err != nil {
+		return err
+	}
+	if err := problems.err(); err != nil {
+		return err
+	}
+
+	check, _ := f.GetBool("check")
+	if check {
+		if err := a.setupCheck(ctx, plan); err != nil {
+			return err
+		}
+	}
+	if err := plan.Commit(); err != nil {
+		return failedErr(err)
+	}
+	if plan.NotStored != nil {
+		fmt.Fprintf(a.stderr, "warning: the secrets were not stored: %v.\nAt run time the service will need:\n", plan.NotStored)
+		for _, s := range plan.ToStore() {
+			fmt.Fprintf(a.stderr, "  for %s: %s\n", s.Label, s.Variables())
+		}
+	}
+	printSaved(a.stdout, plan, check)
+	return nil
+}
+
+// planProblems files PlanChange's field errors under the flags behind them
+// (clientFrom and idmFrom: where the secrets came from); another error is
+// returned as a usage error.
+func planProblems(err error, ch config.Change, name, clientFrom, idmFrom string, problems *flagProblems) error {
 	var fieldErrs config.Errors
 	switch {
 	case errors.As(err, &fieldErrs):
@@ -257,26 +314,6 @@ func (a *app) runSetupNoInput(ctx context.Context, f *pflag.FlagSet) error {
 	case err != nil:
 		return usageErr(err)
 	}
-	if err := problems.err(); err != nil {
-		return err
-	}
-
-	check, _ := f.GetBool("check")
-	if check {
-		if err := a.setupCheck(ctx, plan); err != nil {
-			return err
-		}
-	}
-	if err := plan.Commit(); err != nil {
-		return failedErr(err)
-	}
-	if plan.NotStored != nil {
-		fmt.Fprintf(a.stderr, "warning: the secrets were not stored: %v.\nAt run time the service will need:\n", plan.NotStored)
-		for _, s := range plan.ToStore() {
-			fmt.Fprintf(a.stderr, "  for %s: %s\n", s.Label, s.Variables())
-		}
-	}
-	printSaved(a.stdout, plan, check)
 	return nil
 }
 

@@ -18,6 +18,9 @@ const (
 	PrivilegedRoleAdministrator   = "Privileged Role Administrator"
 	ApplicationAdministrator      = "Application Administrator"
 	CloudApplicationAdministrator = "Cloud Application Administrator"
+	// ExchangeAdministrator grants nothing in the directory; a client that
+	// reads a token's roles may not know it.
+	ExchangeAdministrator = "Exchange Administrator"
 )
 
 // roleTemplateIDs are the directory roles' template IDs, the same in every
@@ -27,6 +30,7 @@ var roleTemplateIDs = map[string]string{
 	PrivilegedRoleAdministrator:   "e8611ab8-c189-46e8-94e1-60213ab1f814",
 	ApplicationAdministrator:      "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
 	CloudApplicationAdministrator: "158c047a-c907-4556-b7ef-446551a6b5f7",
+	ExchangeAdministrator:         "29232cdf-9323-42fd-ade2-1d097af3e4de",
 }
 
 // Public clients: Microsoft Graph Command Line Tools may ask for any

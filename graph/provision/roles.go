@@ -65,15 +65,17 @@ func (e *RoleError) Error() string {
 	if who == "" {
 		who = "the signed-in account"
 	}
-	holds := "holds none of them"
+	var holds string
 	switch {
 	case !e.Known:
-		holds = "Microsoft Graph answered 403 Authorization_RequestDenied (Insufficient privileges)"
+		holds = "; Microsoft Graph refused it (403 Authorization_RequestDenied: insufficient privileges)"
 	case len(e.Holds) > 0:
-		holds = "holds only " + orList(e.Holds)
+		holds = ", and " + who + " holds only " + orList(e.Holds)
+	default:
+		holds = ", and " + who + " holds none of them"
 	}
-	return fmt.Sprintf("%s may not %s: that needs the directory role %s, and %s %s. A role that is only eligible in Privileged Identity Management must be activated first",
-		who, e.Step, orList(e.Need), who, holds)
+	return fmt.Sprintf("%s may not %s: that needs the directory role %s%s. A role that is only eligible in Privileged Identity Management must be activated first",
+		who, e.Step, orList(e.Need), holds)
 }
 
 func orList(v []string) string {
