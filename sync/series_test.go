@@ -426,3 +426,39 @@ func TestEngineAllDayDatesWhateverTheOrganizersZone(t *testing.T) {
 		t.Errorf("the all-day series' visits fall on %s, want %s", got, wantSeries)
 	}
 }
+
+// TestEngineRoundStoppedWhileOccurrencesWait: a round that stops (IDM down
+// at a host lookup) after occurrences were recorded as waiting for their
+// master resumes where it stopped and completes them, each once.
+func TestEngineRoundStoppedWhileOccurrencesWait(t *testing.T) {
+	h := newHarness(t, pageSize(2))
+	_, occ, inside := h.weekly(invitation("Weekly review", localDay(1).Add(15*time.Hour), simAnn), 10)
+	h.add(invitation("Supplier visit", localDay(9).Add(9*time.Hour), simBob)) // on the second page
+	h.idm.Fail(-1, http.StatusInternalServerError, 0)
+	if _, err := h.eng.Poll(h.ctx); err == nil {
+		t.Fatal("Poll with IDM down succeeded")
+	}
+	d, err := h.store.EventDetails(h.ctx, h.auto.Name, occ[inside[0]])
+	if err != nil || !d.Event.Reread || d.Event.Reason != waitingReason {
+		t.Fatalf("the first occurrence after the round stopped: %+v, %v; want it recorded as waiting", d.Event, err)
+	}
+	h.idm.Recover()
+	h.graph.ResetRequests()
+	h.cycle()
+	got := h.visitsByEvent(simAnn.Address)
+	for _, i := range inside {
+		if _, ok := got[occ[i]]; !ok {
+			t.Errorf("occurrence %d has no visit after the round resumed", i)
+		}
+	}
+	if len(got) != len(inside) || len(h.idm.Visits()) != len(inside)+1 {
+		t.Errorf("%d of Ann's visits and %d in all, want %d and %d", len(got), len(h.idm.Visits()), len(inside), len(inside)+1)
+	}
+	if n := h.reads("/events/"); n != 0 {
+		t.Errorf("%d reads of the series, want none: the resumed round carried its master", n)
+	}
+	var left []store.Event
+	if err := h.store.View(h.ctx, func(tx *store.Tx) error { left, err = tx.EventsToReread(h.auto.Name); return err }); err != nil || len(left) != 0 {
+		t.Errorf("events still to read again: %+v, %v", left, err)
+	}
+}
