@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -98,10 +100,10 @@ meeting moves, loses a guest or is cancelled.
 
 With no configuration yet, invitesync starts the set-up wizard; otherwise it
 opens the dashboard.`,
-		Version:       version,
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          unknownCommand,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.resolvePaths(); err != nil {
 				return err
@@ -112,6 +114,7 @@ opens the dashboard.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDefault(cmd) },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SuggestionsMinimumDistance = 2
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "configuration file (env "+envConfig+"; default under the user's config directory)")
 	pf.StringVar(&a.statePath, "state", "", "state database (env "+envState+"; default under the XDG state directory)")
@@ -123,9 +126,68 @@ opens the dashboard.`,
 		newDashboardCmd(a),
 		newStatusCmd(a),
 		newPreviewCmd(a),
+		newRemoveCmd(a),
+		newExchangeCmd(a),
 		newDemoCmd(a),
 	)
 	return root
+}
+
+// unknownCommand refuses arguments to bare `invitesync`: a mistyped
+// command, answered with the commands it is close to.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageErr(errors.New(msg + " Run `invitesync --help` for the commands."))
+}
+
+// versionString is the version with the commit the binary was built from,
+// as Go records it (see describeBuild).
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version + " (commit unknown: built without build information)"
+	}
+	return describeBuild(version, info)
+}
+
+// describeBuild is v — or, for a "dev" build installed as a module
+// version, that version — with the commit it was built from, "with
+// uncommitted changes" when the tree had them, the commit's time and the
+// Go version. A binary built outside a git clone (or with -buildvcs=false)
+// says its commit is unknown.
+func describeBuild(v string, info *debug.BuildInfo) string {
+	if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	var commit, when string
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if commit == "" {
+		return v + " (commit unknown: built without version control information; " + info.GoVersion + ")"
+	}
+	v += " (commit " + commit
+	if modified {
+		v += ", with uncommitted changes"
+	}
+	if when != "" {
+		v += ", " + when
+	}
+	return v + ", " + info.GoVersion + ")"
 }
 
 // resolvePaths applies flag, then environment, then default for both paths.
@@ -193,9 +255,13 @@ func (a *app) needTerminal(what, instead string) error {
 	return nil
 }
 
-// runDefault is bare `invitesync`: the wizard without a config, else the dashboard.
+// runDefault is bare `invitesync`: the wizard without a config or without
+// an automation in it (all removed), else the dashboard.
 func (a *app) runDefault(cmd *cobra.Command) error {
 	if _, err := os.Stat(a.configPath); errors.Is(err, os.ErrNotExist) {
+		return a.runWizard(cmd)
+	}
+	if cfg, err := config.Load(a.configPath); err == nil && len(cfg.Automations) == 0 {
 		return a.runWizard(cmd)
 	}
 	return a.runDashboard(cmd, dashboardFlags{refresh: time.Second})

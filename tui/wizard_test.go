@@ -201,7 +201,7 @@ func (h *harness) steps1to5() {
 	h.key(tea.KeyDown) // RBAC for Applications
 	h.see("more lines below: pgdn to scroll")
 	h.key(tea.KeyPgDown)
-	h.see("-DisplayName 'Salto IDM O''Neil $x `y`'", "# Left out: step 5 of invitesync setup adds it when asked.")
+	h.see("-DisplayName 'Salto IDM O''Neil $x `y`'", "# Left out: added when asked (setup step 5, or exchange-script --full-access).")
 	h.key(tea.KeyPgDown)
 	h.see("New-ManagementRoleAssignment", "Test-ServicePrincipalAuthorization")
 	h.enter()

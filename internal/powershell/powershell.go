@@ -126,7 +126,7 @@ func SetupScript(in Input) (string, error) {
 		line("# Included because it was asked for:")
 		line("Add-MailboxPermission -Identity %s -User %s -AccessRights FullAccess", mailbox, object)
 	} else {
-		line("# Left out: step 5 of invitesync setup adds it when asked.")
+		line("# Left out: added when asked (setup step 5, or exchange-script --full-access).")
 	}
 
 	if in.Scope != ScopeNone && in.Scope != "" {
