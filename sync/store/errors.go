@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -18,6 +19,8 @@ var (
 	ErrCorrupt = errors.New("not a valid state database (not SQLite, or damaged)")
 	// ErrUnavailable: the file or its directory cannot be created, opened or written.
 	ErrUnavailable = errors.New("cannot be created, opened or written")
+	// ErrForeign: the file is an SQLite database of another program.
+	ErrForeign = errors.New("not an invitesync state database")
 	// ErrTooNew: the schema is newer than this build knows.
 	ErrTooNew = errors.New("written by a newer version of invitesync")
 	// ErrNotFound: the requested row does not exist.
@@ -37,7 +40,7 @@ var (
 // unavailable. Its message names the path and what the operator can do.
 type DBError struct {
 	Path string
-	Kind error // ErrLocked, ErrCorrupt or ErrUnavailable
+	Kind error // ErrLocked, ErrCorrupt, ErrForeign or ErrUnavailable
 	Err  error // the underlying cause
 	Fix  string
 }
@@ -107,6 +110,8 @@ const (
 		"or choose another state file (--state)"
 	fixCorrupt = "move the file aside and start again (the next poll begins a fresh round; " +
 		"IDM matches visits by their reference, so none is duplicated), or restore a backup"
+	fixForeign = "this file belongs to another program: leave it as it is and choose another state file " +
+		"(--state or INVITESYNC_STATE)"
 	fixUnavailable = "check that the path is a writable file in a writable directory, " +
 		"or choose another state file (--state)"
 )
@@ -130,6 +135,11 @@ func classify(path string, busy time.Duration, err error) error {
 			Err: fmt.Errorf("waited %s: %w", busy, err), Fix: fixLocked}
 	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
 		return &DBError{Path: path, Kind: ErrCorrupt, Err: err, Fix: fixCorrupt}
+	case sqlite3.SQLITE_ERROR:
+		// A table or column dropped while the file was open.
+		if msg := se.Error(); strings.Contains(msg, "no such table") || strings.Contains(msg, "no such column") {
+			return &DBError{Path: path, Kind: ErrCorrupt, Err: fmt.Errorf("its schema is damaged: %w", err), Fix: fixCorrupt}
+		}
 	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY,
 		sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_AUTH:
 		return &DBError{Path: path, Kind: ErrUnavailable, Err: err, Fix: fixUnavailable}

@@ -73,7 +73,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // Open opens the state database at path, creating it (directory 0700, file
 // 0600) and migrating its schema as needed. Failures name the path and what
-// to do: a *DBError (ErrLocked, ErrCorrupt, ErrUnavailable) or a
+// to do: a *DBError (ErrLocked, ErrCorrupt, ErrForeign, ErrUnavailable) or a
 // *VersionError (ErrTooNew).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return open(ctx, path, migrations, opts...)
@@ -94,6 +94,9 @@ func open(ctx context.Context, path string, steps []string, opts ...Option) (*St
 	}
 	if err := createFile(abs); err != nil {
 		return nil, &DBError{Path: abs, Kind: ErrUnavailable, Err: err, Fix: fixUnavailable}
+	}
+	if err := precheck(ctx, abs, s.busy, steps); err != nil {
+		return nil, s.fail(err)
 	}
 	// Neither call connects yet; errors come from the first use.
 	if s.w, err = sql.Open("sqlite", dsn(abs, s.busy, true)); err != nil {
