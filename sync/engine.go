@@ -101,6 +101,12 @@ type Engine struct {
 	lastErr  string // failureKey of the last cycle error logged, to log repeats once
 	// expiryLogged is the secret-expiry level last logged.
 	expiryLogged ExpiryLevel
+	// repeats logs the loop's recurring troubles once per change.
+	repeats repeats
+	// drainFailures counts delivery passes between polls that failed in a
+	// row; drainHold is when the next may run. Only Run's goroutine uses them.
+	drainFailures int
+	drainHold     time.Time
 }
 
 // NewEngine checks the automation and builds its engine.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -26,6 +27,14 @@ const (
 	// onceCutoff is how long a retry pass may still run once the window has
 	// closed: one request's timeout.
 	onceCutoff = 30 * time.Second
+)
+
+// What the loop's recurring troubles are called in the log (see repeats).
+const (
+	whatControl  = "cannot read the control queue"
+	whatDelivery = "outbox delivery failed"
+	whatStatus   = "cannot record the loop status"
+	whatRenew    = "cannot renew the loop lease"
 )
 
 // Run polls the automation until ctx ends: at once, then every interval
@@ -60,8 +69,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			return e.end(ctx, keeper)
 		case <-ticker.C:
 			queued, err := e.store.Take(work, e.name)
-			if err != nil && work.Err() == nil {
-				e.log.Warn("cannot read the control queue", "error", err)
+			switch {
+			case err == nil:
+				e.repeats.ok(e.log, whatControl)
+			case work.Err() == nil:
+				e.repeats.fail(e.log, slog.LevelWarn, whatControl, err)
 			}
 			cmds = queued
 			if !e.isPaused() {
@@ -142,15 +154,29 @@ func (e *Engine) isPaused() bool {
 	return e.paused
 }
 
-// drainDue delivers outbox work that became due between polls.
+// drainDue delivers outbox work that became due between polls. After a
+// delivery pass that failed as a whole (the state database cannot be
+// written, say), the next waits as a failed poll does, so that IDM is not
+// sent the same operation every second.
 func (e *Engine) drainDue(ctx context.Context) {
+	if e.now().Before(e.drainHold) {
+		return
+	}
 	at, ok, err := e.store.NextDue(ctx, e.name)
 	if err != nil || !ok || at.After(e.now()) {
 		return
 	}
 	res, err := e.Drain(ctx)
-	if err != nil && ctx.Err() == nil {
-		e.log.Error("outbox delivery failed", "error", err)
+	switch {
+	case err == nil:
+		e.drainFailures, e.drainHold = 0, time.Time{}
+		e.repeats.ok(e.log, whatDelivery)
+	case ctx.Err() == nil:
+		e.drainFailures++
+		interval := max(e.auto.Interval, time.Minute)
+		wait, _ := Policy{Base: e.policy.Base, Max: interval}.Delay(Failure{Retryable: true}, e.drainFailures, rand.Float64())
+		e.drainHold = e.now().Add(wait)
+		e.repeats.fail(e.log, slog.LevelError, whatDelivery, err)
 	}
 	e.judge(res)
 }
@@ -276,7 +302,9 @@ func (e *Engine) setState(state store.LoopState, edit func(*store.LoopStatus)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.store.SetLoopStatus(ctx, s); err != nil {
-		e.log.Warn("cannot record the loop status", "error", err)
+		e.repeats.fail(e.log, slog.LevelWarn, whatStatus, err)
+	} else {
+		e.repeats.ok(e.log, whatStatus)
 	}
 	e.feed.publish(FeedEvent{Automation: e.name, At: e.now(), Kind: FeedState, Status: s})
 }

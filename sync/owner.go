@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"syscall"
 	"time"
@@ -109,6 +110,7 @@ func (e *Engine) keepLease(ctx context.Context) (context.Context, *leaseKeeper) 
 			switch {
 			case err == nil:
 				expires = start.Add(e.ttl)
+				e.repeats.ok(e.log, whatRenew)
 			case work.Err() != nil:
 				return
 			case errors.Is(err, store.ErrLeaseLost):
@@ -120,7 +122,7 @@ func (e *Engine) keepLease(ctx context.Context) (context.Context, *leaseKeeper) 
 				cancel()
 				return
 			default:
-				e.log.Warn("cannot renew the loop lease", "error", err)
+				e.repeats.fail(e.log, slog.LevelWarn, whatRenew, err)
 			}
 		}
 	}()
