@@ -136,8 +136,14 @@ func waitLive(ctx context.Context, w io.Writer, in invsync.CheckInput, bound tim
 	return results, invsync.Passed(results)
 }
 
-// firstFailure describes the first failed check, with its fix.
-func firstFailure(results []graph.CheckResult) string {
+// firstFailure describes the first failed check, with its fix; when the
+// check still failed only because Entra ID had not applied the change in
+// time, it says that instead of the check's generic fix.
+func firstFailure(results []graph.CheckResult, waited time.Duration) string {
+	if why, pending := provision.Pending(results); pending {
+		return fmt.Sprintf("the live test still failed after waiting %s (--consent-wait): %s. Entra ID can take longer; run the command again later, or with a longer --consent-wait",
+			waited, why)
+	}
 	for _, r := range results {
 		if !r.OK {
 			msg := fmt.Sprintf("the live test failed at step %d: %s", r.Step, r.Message)

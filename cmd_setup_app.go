@@ -150,7 +150,7 @@ func (a *app) runCreateApp(ctx context.Context, f *pflag.FlagSet) error {
 	results, ok := waitLive(ctx, a.stdout, invsync.CheckInput{Automation: plan.Automation, IDMURL: plan.Config.IDM.URL,
 		ClientSecret: plan.ClientSecret, IDMKey: plan.IDMAPIKey, Graph: gopts}, adm.consentWait)
 	if !ok {
-		return undo(errors.New(firstFailure(results)))
+		return undo(errors.New(firstFailure(results, adm.consentWait)))
 	}
 	if err := plan.Commit(); err != nil {
 		return undo(err)

@@ -302,7 +302,7 @@ func TestE2EStatusWarnsOfSecretExpiry(t *testing.T) {
 	e.config.Automations[0].SecretExpires = config.Date{Year: soon.Year(), Month: soon.Month(), Day: soon.Day()}
 	e.saveConfig()
 	code, out, _ := e.run(nil, "status")
-	if code != 3 || !strings.Contains(out, "! the client secret expires in 10 days") || !strings.Contains(out, "never run") {
+	if code != 3 || !strings.Contains(out, "! the client secret expires in 10 days") || !strings.Contains(out, "invitesync secret rotate") || !strings.Contains(out, "never run") {
 		t.Fatalf("status (exit %d):\n%s", code, out)
 	}
 	past := time.Now().AddDate(0, 0, -2)

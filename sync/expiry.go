@@ -44,7 +44,7 @@ func SecretExpiry(date config.Date, now time.Time) Expiry {
 	}
 	days := date.DaysUntil(now)
 	x := Expiry{Days: days, Date: date}
-	const renew = "create a new client secret in the app registration (setup step 3) and update it here"
+	const renew = "run `invitesync secret rotate` (or create a new client secret in the app registration, setup step 3, and update it here)"
 	switch {
 	case days < 0:
 		x.Level = ExpiryExpired

@@ -23,7 +23,7 @@ func TestSecretExpiry(t *testing.T) {
 		{config.Date{}, ExpiryUnknown, 0, "not recorded"},
 		{day(90), ExpiryOK, 90, "expires in 90 days (2026-05-30)"},
 		{day(31), ExpiryOK, 31, "expires in 31 days"},
-		{day(30), Expiry30, 30, "expires in 30 days (2026-03-31): plan to create a new client secret"},
+		{day(30), Expiry30, 30, "expires in 30 days (2026-03-31): plan to run `invitesync secret rotate`"},
 		{day(15), Expiry30, 15, "expires in 15 days"},
 		{day(14), Expiry14, 14, "expires in 14 days"},
 		{day(8), Expiry14, 8, "expires in 8 days"},
