@@ -25,9 +25,14 @@ import (
 // DefaultTimeout bounds every request when Options.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 
+// MaxAnswer is the largest answer the client reads, in bytes: far more
+// than any answer of the contract (an employee lookup or a visit is a few
+// hundred bytes); a larger one is refused with an *Error of code
+// CodeAnswerTooLarge, and never read whole.
+const MaxAnswer = 4 << 20
+
 // Limits on what the client reads from an answer.
 const (
-	maxBody      = 4 << 20
 	maxErrorBody = 64 << 10
 	maxMessage   = 300 // runes of a server message kept in an Error
 	maxRedirects = 3
@@ -264,10 +269,16 @@ func (c *Client) once(ctx context.Context, method string, path []string, query u
 func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		if out == nil || resp.StatusCode == http.StatusNoContent {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxAnswer))
 			return nil
 		}
-		data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		if resp.ContentLength > MaxAnswer {
+			return tooLarge(op, resp.StatusCode, resp.ContentLength)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
+		if len(data) > MaxAnswer {
+			return tooLarge(op, resp.StatusCode, -1)
+		}
 		if err != nil {
 			return cutAnswer(op, resp, len(data), err)
 		}
@@ -303,6 +314,17 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	return e
+}
+
+// tooLarge describes an answer larger than MaxAnswer: n bytes, or -1 when
+// it did not say and was read only up to the limit.
+func tooLarge(op string, status int, n int64) *Error {
+	size := fmt.Sprintf("more than %d MiB", MaxAnswer>>20)
+	if n >= 0 {
+		size = fmt.Sprintf("%d bytes", n)
+	}
+	return &Error{Op: op, Status: status, Code: CodeAnswerTooLarge,
+		Message: fmt.Sprintf("the answer is %s, more than the %d MiB invitesync reads from IDM: check the IDM URL", size, MaxAnswer>>20)}
 }
 
 // cutAnswer describes an answer whose body broke off after n bytes: shorter

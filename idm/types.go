@@ -92,6 +92,8 @@ const (
 	CodeVisitInProgress     = "visit_in_progress"
 	CodeRateLimited         = "rate_limited"
 	CodeUnavailable         = "unavailable"
+	// CodeAnswerTooLarge is the client's own: an answer over MaxAnswer.
+	CodeAnswerTooLarge = "answer_too_large"
 )
 
 // List is the envelope of GET /environments and GET /employees.

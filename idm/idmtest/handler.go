@@ -49,14 +49,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	delay := s.delay
 	s.mu.Unlock()
 
-	if f != nil && f.Status == 0 && !f.Truncate {
+	if f != nil && f.Status == 0 && !f.Truncate && f.Pad <= 0 {
 		s.record(req)
 		drop(w)
 		return
 	}
 	var a answer
 	switch {
-	case f == nil || f.Truncate:
+	case f == nil || f.Truncate || f.Pad > 0 && f.Body == "" && f.Status == 0:
 		a = s.route(r, req.Path)
 	case f.Body != "":
 		a = answer{status: f.Status, header: http.Header{}, body: []byte(f.Body)}
@@ -92,7 +92,26 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		cut(w, a)
 		return
 	}
+	if f != nil && f.Pad > 0 {
+		pad(w, a, f.Pad)
+		return
+	}
 	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+}
+
+// pad sends a's status, n bytes of white space and a's body, streamed.
+func pad(w http.ResponseWriter, a answer, n int64) {
+	w.Header().Del("Content-Length")
+	w.WriteHeader(a.status)
+	chunk := bytes.Repeat([]byte(" "), 64<<10)
+	for n > 0 {
+		k := min(n, int64(len(chunk)))
+		if _, err := w.Write(chunk[:k]); err != nil {
+			return // the client stopped reading
+		}
+		n -= k
+	}
 	_, _ = w.Write(a.body)
 }
 

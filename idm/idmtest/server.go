@@ -89,6 +89,10 @@ type Fault struct {
 	// Truncate lets the API answer, its Content-Length announcing the whole
 	// body, and closes the connection halfway through the body.
 	Truncate bool
+	// Pad, when positive, lets the API (or Body) answer and sends Pad bytes
+	// of white space before the body, streamed without a Content-Length: a
+	// valid JSON answer as large as wanted, never held in memory.
+	Pad int64
 }
 
 // fault is the Fault forced on the next matching requests.
