@@ -2,7 +2,11 @@ package provision_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -187,4 +191,107 @@ func findApp(t *testing.T, s *graphtest.Server, name string) graphtest.Applicati
 	}
 	t.Fatalf("no app %q in %+v", name, s.Applications())
 	return graphtest.Application{}
+}
+
+// TestProvisionAddsOnlyWhatIsMissing: an app registration of that name made
+// by hand without the calendar permission, enterprise application or
+// consent gets exactly those; two of that name are refused.
+func TestProvisionAddsOnlyWhatIsMissing(t *testing.T) {
+	s := graphtest.NewServer(mailbox)
+	defer s.Close()
+	s.AddUser("admin@contoso.com", graphtest.GlobalAdministrator)
+	admin, _ := signIn(t, s, "admin@contoso.com", provision.ScopesCreate)
+	ctx := context.Background()
+	const name = "Made by hand"
+	var partial struct{ ID, AppID string }
+	if err := call(t, s, admin, "POST", "/applications", `{"displayName":"`+name+`","signInAudience":"AzureADMyOrg","requiredResourceAccess":[
+		{"resourceAppId":"00000002-0000-0ff1-ce00-000000000000","resourceAccess":[{"id":"dc890d15-9560-4a4c-9b7f-a736ec74ec40","type":"Role"}]},
+		{"resourceAppId":"`+graphtest.GraphAppID+`","resourceAccess":[{"id":"`+graphtest.UserReadScopeID+`","type":"Scope"}]}]}`, &partial); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	res, err := admin.Provision(ctx, name, func(s string) { steps = append(steps, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.App.AppID != partial.AppID || len(res.Created) != 2 || !strings.Contains(steps[1], "Permissions Calendars.ReadWrite (application) added") {
+		t.Errorf("result %+v, steps %q", res, steps)
+	}
+	app := findApp(t, s, name)
+	if len(app.Permissions) != 3 || !slices.Contains(app.Permissions, graphtest.Permission{ResourceAppID: graphtest.GraphAppID, ID: graphtest.CalendarsReadWriteRoleID, Type: "Role"}) ||
+		app.Permissions[0].ResourceAppID != "00000002-0000-0ff1-ce00-000000000000" {
+		t.Errorf("permissions %+v: want Exchange's kept, User.Read kept, Calendars.ReadWrite added", app.Permissions)
+	}
+
+	if err := call(t, s, admin, "POST", "/applications", `{"displayName":"`+name+`"}`, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Provision(ctx, name, nil); err == nil || !strings.Contains(err.Error(), "the tenant has 2 app registrations named") {
+		t.Errorf("two of that name: %v", err)
+	}
+}
+
+// call sends one Graph request with the administrator's token, as someone
+// working in the portal would change the tenant.
+func call(t *testing.T, s *graphtest.Server, admin *provision.Admin, method, path, body string, out any) error {
+	t.Helper()
+	tok, err := admin.AccessToken(context.Background())
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequest(method, s.GraphURL()+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil {
+		return json.NewDecoder(resp.Body).Decode(out)
+	}
+	return nil
+}
+
+func TestPendingTellsLagFromFailure(t *testing.T) {
+	r := func(id, code string, ok bool) graph.CheckResult {
+		return graph.CheckResult{ID: id, OK: ok, Diagnosis: graph.Diagnosis{Code: code}}
+	}
+	for _, tc := range []struct {
+		results []graph.CheckResult
+		pending bool
+	}{
+		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS700016", false)}, true},
+		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS7000215", false)}, true},
+		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS7000229", false)}, true},
+		{[]graph.CheckResult{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "ErrorAccessDenied", false)}, true},
+		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS7000222", false)}, false},
+		{[]graph.CheckResult{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "ErrorInvalidUser", false)}, false},
+		{[]graph.CheckResult{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "", true), r("idm-health", "", false)}, false},
+		{[]graph.CheckResult{r(graph.CheckToken, "", true)}, false},
+	} {
+		if _, got := provision.Pending(tc.results); got != tc.pending {
+			t.Errorf("%+v: pending %v, want %v", tc.results, got, tc.pending)
+		}
+	}
+}
+
+func TestWaitLiveStopsAtItsBound(t *testing.T) {
+	lagging := []graph.CheckResult{{ID: graph.CheckToken, Diagnosis: graph.Diagnosis{Code: "AADSTS7000215"}}}
+	var ticks []provision.Tick
+	runs := 0
+	start := time.Now()
+	got := provision.WaitLive(context.Background(), 2500*time.Millisecond, func(context.Context) []graph.CheckResult {
+		runs++
+		return lagging
+	}, func(tk provision.Tick) { ticks = append(ticks, tk) })
+	if took := time.Since(start); took < 2500*time.Millisecond || took > 4*time.Second || runs != 3 || len(ticks) != 2 || len(got) != 1 {
+		t.Errorf("took %s, %d runs, ticks %+v", took, runs, ticks)
+	}
+	if ticks[0].Next != 2*time.Second || ticks[1].Next > 500*time.Millisecond || ticks[0].Why == "" {
+		t.Errorf("ticks %+v: want 2s, then what is left of the bound", ticks)
+	}
 }

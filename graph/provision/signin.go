@@ -183,6 +183,10 @@ func resourceOf(host string) string {
 	return "https://graph.microsoft.com/"
 }
 
+// AccessToken returns the administrator's access token for Graph, renewed
+// silently when needed; never another sign-in.
+func (a *Admin) AccessToken(ctx context.Context) (string, error) { return a.token(ctx) }
+
 // token returns the administrator's access token, renewed silently when needed.
 func (a *Admin) token(ctx context.Context) (string, error) {
 	tok, err := a.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: a.scopes})
