@@ -151,17 +151,17 @@ type column struct {
 // Fixed widths and flexible weights of the columns, and the widths below
 // which the less important ones are left out.
 const (
-	meetingWidth       = 22 // "Tue 01 Dec 15:30 CEST"
-	mediumMeetingWidth = 17 // "01 Dec 15:30 CEST"
-	shortMeetingWidth  = 12 // "01 Dec 15:30"
-	outcomeWidth       = 11 // "✗ cancelled"
-	timeWidth          = 9  // "Mon 15:04" or "15:04:05", in the details' history
-	gap                = 2  // between columns
-	markWidth          = 2  // "› " before the selected row
-	widestTable        = 130
-	wideTable          = 90 // host shown
-	mediumTable        = 60 // reason shown, and the zone of each time
-	narrowTable        = 40 // the meeting's time shown
+	meetingWidth       = 22  // "Tue 01 Dec 15:30 CEST"
+	mediumMeetingWidth = 17  // "01 Dec 15:30 CEST"
+	shortMeetingWidth  = 12  // "01 Dec 15:30"
+	outcomeWidth       = 11  // "✗ cancelled"
+	timeWidth          = 9   // "Mon 15:04" or "15:04:05", in the details' history
+	gap                = 2   // between columns
+	markWidth          = 2   // "› " before the selected row
+	widestTable        = 110 // visitors shown
+	wideTable          = 90  // host shown
+	mediumTable        = 60  // reason shown, and the zone of each time
+	narrowTable        = 40  // the meeting's time shown
 )
 
 // Formats of the meeting's time, by the room there is: with the zone's
@@ -197,7 +197,7 @@ func columns(width int) []column {
 	var weights []int
 	switch {
 	case width >= widestTable:
-		cols, weights = []column{meeting, subject, host, visitors, outcome, reason}, []int{0, 5, 2, 3, 0, 5}
+		cols, weights = []column{meeting, subject, host, visitors, outcome, reason}, []int{0, 5, 2, 3, 0, 4}
 	case width >= wideTable:
 		cols, weights = []column{meeting, subject, host, outcome, reason}, []int{0, 5, 2, 0, 4}
 	case width >= mediumTable:
