@@ -410,7 +410,7 @@ func TestSecretNotice(t *testing.T) {
 		{config.Date{}, ""},
 		{config.Date{Year: 2026, Month: 1, Day: 1}, ""}, // 38 days
 		{config.Date{Year: 2025, Month: 12, Day: 24}, "! the client secret expires in 30 days (2025-12-24)"},
-		{config.Date{Year: 2025, Month: 12, Day: 1}, "! the client secret expires in 7 days (2025-12-01): create a new client secret"},
+		{config.Date{Year: 2025, Month: 12, Day: 1}, "! the client secret expires in 7 days (2025-12-01): run `invitesync secret rotate`"},
 		{config.Date{Year: 2025, Month: 11, Day: 25}, "! the client secret expires in 1 day (2025-11-25)"},
 		{config.Date{Year: 2025, Month: 11, Day: 24}, "! the client secret expires today"},
 		{config.Date{Year: 2025, Month: 11, Day: 20}, "✗ the client secret expired on 2025-11-20"},
