@@ -115,24 +115,31 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 	}
 	// The occurrences that waited for their master are completed; then the
 	// events whose last read failed, and that the round did not report
-	// again, are read again.
-	for _, more := range []func() ([]graph.Event, error){
-		func() ([]graph.Event, error) { return e.flush(ctx, rs) },
-		func() ([]graph.Event, error) { return e.reread(ctx, rs, rereads) },
-	} {
-		again, err := more()
+	// again, are read again. A batch at a time, so that memory stays
+	// bounded however many there are.
+	waiting := rs.takeWaiting()
+	for len(waiting) > 0 || len(rereads) > 0 {
+		var again []graph.Event
+		var err error
+		if len(waiting) > 0 {
+			n := min(len(waiting), endBatch)
+			again, err = e.flush(ctx, rs, waiting[:n])
+			waiting = waiting[n:]
+		} else {
+			n := min(len(rereads), endBatch)
+			again, err = e.reread(ctx, rs, rereads[:n])
+			rereads = rereads[n:]
+		}
 		if err != nil {
 			return events, err
 		}
-		// In batches, so that memory stays bounded however many there are.
-		for len(again) > 0 {
-			n := min(len(again), endBatch)
-			if err := e.apply(ctx, rs, again[:n], cur.RoundStarted, nil); err != nil {
-				return events, err
-			}
-			again = again[n:]
-			committed()
+		if len(again) == 0 {
+			continue
 		}
+		if err := e.apply(ctx, rs, again, cur.RoundStarted, nil); err != nil {
+			return events, err
+		}
+		committed()
 	}
 	if !e.freshRound.IsZero() && cur.RoundStarted.Equal(e.freshRound) {
 		e.freshRound = time.Time{}

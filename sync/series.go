@@ -280,18 +280,31 @@ func (e *Engine) seriesChanged(ctx context.Context, rs *roundSeries, master grap
 	return more, "", nil
 }
 
-// flush completes the occurrences that waited for their master, at the end
-// of the round: from the master when delta sent it, else from their series'
-// instances. Those this poll decided meanwhile (their series changed) are
-// left alone.
-func (e *Engine) flush(ctx context.Context, rs *roundSeries) ([]graph.Event, error) {
+// takeWaiting returns the occurrences that waited for their master, each
+// once (its last report), and forgets them.
+func (rs *roundSeries) takeWaiting() []graph.Event {
 	last := make(map[string]int, len(rs.waiting))
 	for i, ev := range rs.waiting {
 		last[ev.ID] = i
 	}
-	var out []graph.Event
+	out := make([]graph.Event, 0, len(last))
 	for i, ev := range rs.waiting {
-		if rs.seen[ev.ID] || last[ev.ID] != i {
+		if last[ev.ID] == i {
+			out = append(out, ev)
+		}
+	}
+	rs.waiting = nil
+	return out
+}
+
+// flush completes occurrences that waited for their master, at the end of
+// the round: from the master when delta sent it, else from their series'
+// instances. Those this poll decided meanwhile (their series changed) are
+// left alone.
+func (e *Engine) flush(ctx context.Context, rs *roundSeries, waiting []graph.Event) ([]graph.Event, error) {
+	var out []graph.Event
+	for _, ev := range waiting {
+		if rs.seen[ev.ID] {
 			continue
 		}
 		full, err := e.complete(ctx, rs, ev)
@@ -300,7 +313,6 @@ func (e *Engine) flush(ctx context.Context, rs *roundSeries) ([]graph.Event, err
 		}
 		out = append(out, full)
 	}
-	rs.waiting = nil
 	return out, nil
 }
 
