@@ -109,9 +109,9 @@ func detailsContent(st Styles, d store.EventDetails, processed, now time.Time, l
 	if len(d.Activity) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", st.Title.Render("History"))
 		for _, a := range d.Activity {
-			b.WriteString("  " + st.Muted.Render(fit(shortTime(a.At, now, loc), timeWidth)) + " " +
+			b.WriteString("  " + st.Muted.Render(fit(clock(a.At, now, loc), clockWidth)) + " " +
 				outcomeStyle(st, a.Outcome).Render(fit(outcomeLabel(a.Outcome), outcomeWidth)) + " " +
-				wrapIndent(text.Clean(a.Reason, 0), width, 2+timeWidth+1+outcomeWidth+1) + "\n")
+				wrapIndent(text.Clean(a.Reason, 0), width, 2+clockWidth+1+outcomeWidth+1) + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -200,7 +200,8 @@ func when(e store.Event, loc *time.Location) string {
 	return span(e.Start, e.End, loc) + " (" + loc.String() + ")"
 }
 
-// span is a start and end time in loc, the end's day left out when it is the same.
+// span is a start and end time in loc with the zone's abbreviation, the
+// end's day left out when it is the same.
 func span(from, to time.Time, loc *time.Location) string {
 	if from.IsZero() {
 		return ""
@@ -209,11 +210,11 @@ func span(from, to time.Time, loc *time.Location) string {
 	s := from.Format("Mon 02 Jan 15:04")
 	switch {
 	case to.IsZero():
-		return s
+		return s + from.Format(" MST")
 	case from.Format(time.DateOnly) == to.Format(time.DateOnly):
-		return s + "–" + to.Format("15:04")
+		return s + "–" + to.Format("15:04 MST")
 	}
-	return s + " – " + to.Format("Mon 02 Jan 15:04")
+	return s + from.Format(" MST") + " – " + to.Format("Mon 02 Jan 15:04 MST")
 }
 
 // person is "Name <address>", or whichever of the two there is.

@@ -64,7 +64,13 @@ func (d Dashboard) headerView(width int) string {
 		warn = append(warn, st.Status.Fail.Render(SymbolFail+" cannot read the state database: ")+st.Text.Render(text.Clean(d.statusErr.Error(), 0)))
 	}
 	for _, w := range warn {
-		lines = append(lines, ansi.Truncate(w, width, text.Ellipsis))
+		// Wrapped, not cut: the end of a warning says what to do. Only a
+		// terminal too short for it and a few rows gets one line each.
+		if d.compactHeader {
+			lines = append(lines, ansi.Truncate(w, width, text.Ellipsis))
+			continue
+		}
+		lines = append(lines, strings.Split(ansi.Wrap(w, width, " "), "\n")...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -76,8 +82,9 @@ func (d Dashboard) tabsView(width int) string {
 	if d.watch {
 		title += " " + st.Status.Warn.Render(SymbolDone+" watch only")
 	}
+	zone := st.Muted.Render("times in " + d.zone().String())
 	if len(d.autos) == 1 {
-		return ansi.Truncate(title+"  "+st.Strong.Render(text.Clean(d.autos[0].Name, 0)), width, text.Ellipsis)
+		return strings.Join(wrapParts(width, "  ", title+"  "+st.Strong.Render(text.Clean(d.autos[0].Name, 0)), zone), "\n")
 	}
 	parts := []string{title}
 	for i, a := range d.autos {
@@ -88,6 +95,7 @@ func (d Dashboard) tabsView(width int) string {
 			parts = append(parts, st.Tab.Inactive.Render(name))
 		}
 	}
+	parts = append(parts, zone)
 	return strings.Join(wrapParts(width, " ", parts...), "\n")
 }
 

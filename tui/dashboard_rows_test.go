@@ -56,7 +56,7 @@ func TestDashboardRowsShowTheMeetingTimeInTheAutomationsZone(t *testing.T) {
 	waitFor(t, tm, "Processed")
 	view := finalView(t, tm)
 	for _, want := range []string{
-		"Mon 01 Dec 10:00–11:00 (Europe/Madrid)", // the meeting, in the automation's zone
+		"Mon 01 Dec 10:00–11:00 CET (Europe/Madrid)", // the meeting, in the automation's zone
 		"Processed  Mon 24 Nov 10:51:00 CET (9m 00s ago)",
 	} {
 		if !strings.Contains(view, want) {

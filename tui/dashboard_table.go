@@ -155,7 +155,7 @@ const (
 	mediumMeetingWidth = 17  // "01 Dec 15:30 CEST"
 	shortMeetingWidth  = 12  // "01 Dec 15:30"
 	outcomeWidth       = 11  // "✗ cancelled"
-	timeWidth          = 9   // "Mon 15:04" or "15:04:05", in the details' history
+	clockWidth         = 21  // "Mon 01 Dec 15:30 CEST", a clock of the details' history
 	gap                = 2   // between columns
 	markWidth          = 2   // "› " before the selected row
 	widestTable        = 110 // visitors shown
@@ -328,23 +328,4 @@ func outcomeStyle(st Styles, o store.Outcome) lipgloss.Style {
 		return st.Status.Fail
 	}
 	return st.Status.Pending
-}
-
-// shortTime shows t as a time of day when it is today, else with the weekday,
-// or with the date when it is more than a week away.
-func shortTime(t, now time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	t, now = t.In(loc), now.In(loc)
-	y1, m1, d1 := t.Date()
-	y2, m2, d2 := now.Date()
-	switch {
-	case y1 == y2 && m1 == m2 && d1 == d2:
-		return t.Format("15:04:05")
-	case now.Sub(t).Abs() < 6*24*time.Hour:
-		return t.Format("Mon 15:04")
-	default:
-		return t.Format("Jan 02")
-	}
 }

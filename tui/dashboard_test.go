@@ -225,7 +225,7 @@ func TestDashboardDetails(t *testing.T) {
 
 	view := finalView(t, tm)
 	for _, want := range []string{
-		"Kick-off with Fabrikam", "Tue 25 Nov 12:00–13:00 (UTC)", "Ann Host <ann@contoso.com>", "Room 4.12",
+		"Kick-off with Fabrikam", "Tue 25 Nov 12:00–13:00 UTC (UTC)", "Ann Host <ann@contoso.com>", "Room 4.12",
 		"Visits (2)", "✓ active", "Bob Guest <bob@fabrikam.com>", "IDM visit V-1001", "· pending", "eve@fabrikam.com", "not yet in IDM",
 		"✓ done", "put bob@fabrikam.com", "IDM answered 201 pending V-1001",
 		"put eve@fabrikam.com · 2 attempts · next attempt 10:00:20 UTC · error: IDM unavailable (503)",

@@ -145,6 +145,16 @@ func (k DashboardKeyMap) FullHelp() [][]key.Binding {
 	}
 }
 
+// keyList is a few bindings as a help.KeyMap, for a footer with no room
+// for more.
+type keyList []key.Binding
+
+// ShortHelp implements help.KeyMap.
+func (l keyList) ShortHelp() []key.Binding { return enabled(l...) }
+
+// FullHelp implements help.KeyMap.
+func (l keyList) FullHelp() [][]key.Binding { return [][]key.Binding{enabled(l...)} }
+
 // helpView renders km's help for width: the short help wraps onto more lines
 // rather than cutting off its last keys (quit among them), and the full
 // help's columns move to a new row when they do not fit beside each other.
