@@ -141,7 +141,7 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 	}
 	c := &Client{
 		a: a, scope: graphScope(graphBase.Hostname()), authority: authority, graphBase: graphBase,
-		net: &netTransport{base: parent}, sem: opts.Limits.slots(a.TenantID, a.ClientID),
+		net: &netTransport{base: parent, hosts: []string{authority.Host, graphBase.Host}}, sem: opts.Limits.slots(a.TenantID, a.ClientID),
 		log: opts.Logger.With("mailbox", a.Mailbox), opts: opts, loc: a.Location(),
 	}
 	// Instance discovery asks login.microsoftonline.com about the authority:

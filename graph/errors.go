@@ -170,19 +170,27 @@ func (e *TimeoutError) Error() string {
 
 // netTransport turns transport failures into *NetworkError and remembers the
 // last one: azidentity flattens the errors of its token requests to text.
+// It sends requests only to hosts, and reads no answer past MaxAnswer.
 type netTransport struct {
-	base http.RoundTripper
-	mu   sync.Mutex
-	last *NetworkError
-	at   time.Time
+	base  http.RoundTripper
+	hosts []string // Entra ID's and Graph's
+	mu    sync.Mutex
+	last  *NetworkError
+	at    time.Time
 }
 
 var _ http.RoundTripper = (*netTransport)(nil)
 
 // RoundTrip implements http.RoundTripper.
 func (t *netTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := checkHost(req.URL, t.hosts); err != nil {
+		return nil, err
+	}
 	resp, err := t.base.RoundTrip(req)
-	if err == nil || req.Context().Err() != nil {
+	if err == nil {
+		return limitAnswer(resp)
+	}
+	if req.Context().Err() != nil {
 		return resp, err
 	}
 	ne := &NetworkError{Host: req.URL.Host, Err: err}
@@ -205,6 +213,9 @@ func (t *netTransport) lastSince(host string, start time.Time) *NetworkError {
 // classify turns an error from azidentity or the Graph SDK into this
 // package's typed errors. timedOut says the call's own deadline passed.
 func (c *Client) classify(err error, start time.Time, timedOut bool) error {
+	if guarded, ok := guardError(err); ok {
+		return guarded
+	}
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) {
 		if afe.RawResponse != nil {

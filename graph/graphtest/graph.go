@@ -53,7 +53,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/")
+	segs := pathSegments(strings.TrimPrefix(r.URL.EscapedPath(), "/v1.0/"))
 	if s.serveDirectory(w, r, at, segs) {
 		return
 	}
@@ -96,6 +96,19 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	default:
 		graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", segs[len(segs)-1]), 0)
 	}
+}
+
+// pathSegments splits an escaped path at its slashes and unescapes each
+// segment, as Graph does: an id escaped as one segment ("AAk%2F..") stays
+// one, slashes and all.
+func pathSegments(escaped string) []string {
+	segs := strings.Split(escaped, "/")
+	for i, seg := range segs {
+		if v, err := url.PathUnescape(seg); err == nil {
+			segs[i] = v
+		}
+	}
+	return segs
 }
 
 // checkMailbox answers the errors for a user that is unknown, has no mailbox,

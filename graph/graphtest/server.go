@@ -98,6 +98,7 @@ type Server struct {
 	limit         int       // concurrent requests per client ID; 0: no limit
 	entra         entra     // people and device-code sign-ins (devicecode.go)
 	dir           directory // service principals and grants (directory.go)
+	hostile       hostile   // broken and hostile answers (hostile.go)
 }
 
 // NewServer starts a simulator on a loopback TLS port with the given
@@ -160,6 +161,7 @@ type Request struct {
 	Time            time.Time
 	Method          string
 	Path            string // decoded path, e.g. /v1.0/users/a@b/calendarView/delta()
+	EscapedPath     string // the path as sent, e.g. /v1.0/users/a%40b/events/AAk%2F..
 	RawQuery        string
 	Graph           bool // a Graph request (under /v1.0), not an Entra one
 	Authorization   string
@@ -221,6 +223,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Time:            time.Now(),
 		Method:          r.Method,
 		Path:            r.URL.Path,
+		EscapedPath:     r.URL.EscapedPath(),
 		RawQuery:        r.URL.RawQuery,
 		Graph:           strings.HasPrefix(r.URL.Path, "/v1.0/"),
 		Authorization:   r.Header.Get("Authorization"),
@@ -234,7 +237,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.maxInFlight = max(s.maxInFlight, s.inFlight)
 		entry.ClientID = s.accessTokens[bearer(r)].clientID
 		s.mu.Unlock()
-		s.serveGraph(rec, r)
+		s.serveHostile(rec, r, s.serveGraph)
 		s.mu.Lock()
 		s.inFlight--
 		s.mu.Unlock()
