@@ -17,9 +17,13 @@ type KeyMap struct {
 	Copy     key.Binding // copy the step-5 commands (OSC 52)
 	SaveFile key.Binding // save the step-5 commands as a .ps1 file
 	Continue key.Binding // leave a message screen
+	// Retry tests and saves again after a failed Save, from the field that
+	// fixes it.
+	Retry key.Binding
 	// ScrollUp and ScrollDown move a text taller than the screen (step 5's
-	// commands).
-	ScrollUp, ScrollDown key.Binding
+	// commands); ScrollLeft and ScrollRight move lines wider than it (long
+	// addresses), which are never broken.
+	ScrollUp, ScrollDown, ScrollLeft, ScrollRight key.Binding
 
 	// Dashboard is the dashboard's own bindings; see DashboardKeyMap.
 	Dashboard DashboardKeyMap
@@ -29,14 +33,17 @@ type KeyMap struct {
 // collide with text typed into a field.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Quit:       key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit (progress kept)")),
-		Back:       key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "previous step")),
-		Open:       key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "open in browser")),
-		Copy:       key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "copy commands")),
-		SaveFile:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save as .ps1")),
-		Continue:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
-		ScrollUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll up")),
-		ScrollDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll down")),
+		Quit:        key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit (progress kept)")),
+		Back:        key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "previous step")),
+		Open:        key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "open in browser")),
+		Copy:        key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "copy commands")),
+		SaveFile:    key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save as .ps1")),
+		Continue:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Retry:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "test and save again")),
+		ScrollUp:    key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll up")),
+		ScrollDown:  key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll down")),
+		ScrollLeft:  key.NewBinding(key.WithKeys("shift+left"), key.WithHelp("shift+←", "scroll left")),
+		ScrollRight: key.NewBinding(key.WithKeys("shift+right"), key.WithHelp("shift+→", "scroll right")),
 
 		Dashboard: DefaultDashboardKeyMap(),
 	}
@@ -46,14 +53,14 @@ var _ help.KeyMap = KeyMap{}
 
 // ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return enabled(k.Continue, k.Open, k.Copy, k.SaveFile, k.ScrollDown, k.Back, k.Quit)
+	return enabled(k.Retry, k.Continue, k.Open, k.Copy, k.SaveFile, k.ScrollDown, k.ScrollRight, k.Back, k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		enabled(k.Continue, k.Back),
-		enabled(k.Open, k.Copy, k.SaveFile, k.ScrollUp, k.ScrollDown),
+		enabled(k.Retry, k.Continue, k.Back),
+		enabled(k.Open, k.Copy, k.SaveFile, k.ScrollUp, k.ScrollDown, k.ScrollLeft, k.ScrollRight),
 		enabled(k.Quit),
 	}
 }

@@ -132,6 +132,15 @@ type Wizard struct {
 	// that fixes it; notice is a one-line message (saved file, copied…).
 	banner *graph.CheckResult
 	notice string
+	// fixing: a Save failed, and the person is on the field that fixes
+	// it; finishing the step, or the Retry key, tests and saves again.
+	fixing bool
+	// resumeAt is the step a resumed set-up continues at once the client
+	// secret is entered again on step 3; 0 when none.
+	resumeAt int
+	// edits counts the keys that edited a field, so that a check waits
+	// for typing to pause (see editedField).
+	edits int
 
 	result Result
 }
@@ -253,6 +262,12 @@ func (w *Wizard) begin(d Draft) {
 	*w.f.d = d
 	w.f.editing = d.Editing != ""
 	w.f.taken = slices.DeleteFunc(w.automations(), func(n string) bool { return strings.EqualFold(n, d.Editing) })
+	w.f.mailboxOwner = func(mailbox string) (string, bool) {
+		if w.opts.Config == nil {
+			return "", false
+		}
+		return w.opts.Config.MailboxOwner(mailbox, w.f.d.Editing)
+	}
 	if w.f.d.ScriptPath == "" {
 		w.f.d.ScriptPath = defaultScriptPath(w.opts.ConfigPath, d.AppName)
 	}
@@ -266,7 +281,8 @@ func (w *Wizard) goTo(n, p int) {
 	w.step, w.part = n, p
 	w.scroll = 0
 	w.f.d.Step = n
-	w.form = w.f.stepForm(n, p).WithWidth(w.formWidth())
+	w.f.width = w.formWidth()
+	w.form = w.f.stepForm(n, p).WithWidth(w.f.width)
 	w.updateKeys()
 	w.fitForm()
 }
@@ -279,6 +295,7 @@ func (w *Wizard) updateKeys() {
 	k := &w.c.keys
 	inStep := w.state == stateStep
 	k.Back.SetEnabled(inStep && (w.step > 1 || w.part > 0))
+	k.Retry.SetEnabled(inStep && w.fixing)
 	k.Open.SetEnabled(inStep && w.opts.OpenURL != nil && len(stepLinks(w.step, w.f.d)) > 0)
 	k.Copy.SetEnabled(inStep && w.step == 5)
 	k.SaveFile.SetEnabled(inStep && w.step == 5)
@@ -319,6 +336,13 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case noticeMsg:
 		w.notice = string(msg)
 		return w, nil
+	case focusMsg:
+		if w.state == stateStep {
+			return w, w.focus(msg.key)
+		}
+		return w, nil
+	case validateMsg:
+		return w, w.validatePaused(msg)
 	case spinner.TickMsg:
 		if w.state == stateTesting || w.state == stateLoading || w.state == stateSaving {
 			var cmd tea.Cmd
@@ -328,9 +352,10 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, nil
 	}
 	if w.state == stateChoose || w.state == stateStep {
+		edited := w.editedField(msg)
 		cmd := w.updateForm(msg)
 		w.fitForm()
-		return w, cmd
+		return w, tea.Batch(cmd, edited)
 	}
 	return w, nil
 }
@@ -351,6 +376,8 @@ func (w *Wizard) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return tea.Quit, true
 	case w.state != stateStep:
 		return nil, w.state != stateChoose
+	case key.Matches(msg, k.Retry):
+		return w.retry(), true
 	case key.Matches(msg, k.Back):
 		w.banner, w.notice = nil, ""
 		if w.part > 0 {
@@ -408,6 +435,10 @@ func (w *Wizard) updateForm(msg tea.Msg) tea.Cmd {
 // chosen acts on the first screen's answer.
 func (w *Wizard) chosen() tea.Cmd {
 	switch {
+	case w.choice == choiceContinue && w.f.d.Step > 3 && w.f.sec.ClientSecret == "":
+		step := w.f.d.Step
+		w.begin(*w.f.d)
+		return w.resumeSecret(step)
 	case w.choice == choiceContinue:
 		w.begin(*w.f.d)
 	case w.choice == choiceRestart:
@@ -423,7 +454,9 @@ func (w *Wizard) chosen() tea.Cmd {
 	return w.form.Init()
 }
 
-// stepFinished moves on from a completed step form.
+// stepFinished moves on from a completed step form: to the next step;
+// after a failed Save, straight back to the live test; on a resumed
+// set-up, from step 3 back to where it stopped.
 func (w *Wizard) stepFinished() tea.Cmd {
 	w.banner = nil
 	var cmds []tea.Cmd
@@ -435,11 +468,10 @@ func (w *Wizard) stepFinished() tea.Cmd {
 			w.notice = "Paste the secret's Value, not its Secret ID."
 			return w.form.Init()
 		}
-	case 4:
-		if err := w.mailboxTaken(); err != nil {
-			w.goTo(4, 0)
-			w.notice = "Mailbox address: " + err.Error()
-			return w.form.Init()
+		if at := w.resumeAt; at > 3 && !w.fixing {
+			w.resumeAt, w.notice = 0, ""
+			w.goTo(at, 0)
+			return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.form.Init())
 		}
 	case 5:
 		if path := w.f.d.ScriptPath; path != "" {
@@ -455,6 +487,9 @@ func (w *Wizard) stepFinished() tea.Cmd {
 			return tea.Batch(w.spinner.Tick, w.fetchEnvironments())
 		}
 		return w.startLiveTest()
+	}
+	if w.fixing {
+		return tea.Batch(append(cmds, saveProgressCmd(w.progressPath(), *w.f.d), w.startLiveTest())...)
 	}
 	w.notice = ""
 	w.goTo(w.step+1, 0)

@@ -47,7 +47,7 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
 	// ask runs one form; it gives up at once when ctx ends (Ctrl+C), since
 	// a prompt cannot be interrupted.
-	ask := func(f *huh.Form) error {
+	prompt := func(f *huh.Form) error {
 		done := make(chan error, 1)
 		go func() { done <- f.WithAccessible(true).WithInput(in).WithOutput(out).RunWithContext(ctx) }()
 		select {
@@ -69,7 +69,7 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 		say("%s", w.notice)
 	}
 	if w.state == stateChoose {
-		if err := ask(w.form); err != nil {
+		if err := prompt(w.form); err != nil {
 			return stop()
 		}
 		w.chosen()
@@ -90,8 +90,13 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 			if g.hide != nil && g.hide() {
 				continue
 			}
-			if err := ask(w.f.newForm(g.Group)); err != nil {
-				return stop()
+			for _, q := range g.questions {
+				if _, note := q.field.(*huh.Note); q.desc != "" && !note {
+					say("%s", q.desc)
+				}
+				if err := prompt(w.f.newForm(huh.NewGroup(q.field))); err != nil {
+					return stop()
+				}
 			}
 		}
 		switch {
@@ -145,7 +150,7 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 // returns the step to go back to when a check fails.
 func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, int, bool) {
 	say("\nTesting the whole chain before saving…")
-	in, bad := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
+	in, bad, _ := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
 	results := []graph.CheckResult{}
 	if bad != nil {
 		results = append(results, *bad)

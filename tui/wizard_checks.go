@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,10 +33,12 @@ type checkMsg struct {
 	ch     <-chan graph.CheckResult
 }
 
-// testDoneMsg ends the live test with every result.
+// testDoneMsg ends the live test with every result; cause is the error
+// behind a result made before any check ran (invalid settings).
 type testDoneMsg struct {
 	results []graph.CheckResult
 	input   LiveTestInput
+	cause   error
 }
 
 // noticeMsg is a one-line message for the current screen.
@@ -165,46 +168,52 @@ func (w *Wizard) environmentsArrived(msg envsMsg) tea.Cmd {
 }
 
 // liveTestInput turns the draft into what the live test checks, resolving
-// a secret left empty (editing) from the store.
-func liveTestInput(d Draft, sec Secrets, store config.SecretStore) (LiveTestInput, *graph.CheckResult) {
+// a secret left empty (editing) from the store. A failure names the
+// automation as the person knows it, and cause is the error behind it.
+func liveTestInput(d Draft, sec Secrets, store config.SecretStore) (in LiveTestInput, bad *graph.CheckResult, cause error) {
 	a, idm, err := d.Automation()
 	if err != nil {
 		return LiveTestInput{}, &graph.CheckResult{ID: "config", Diagnosis: graph.Diagnosis{
-			Step: 6, Message: "The settings are not valid: " + err.Error(), Fix: "Correct the fields named above.",
-		}}
+			Step: 6, Message: "The settings are not valid: " + err.Error(), Fix: "Correct the field marked " + SymbolFail + ".",
+		}}, err
 	}
-	in := LiveTestInput{Automation: a, IDM: idm, ClientSecret: sec.ClientSecret, IDMAPIKey: sec.IDMAPIKey}
+	label := fmt.Sprintf("automation %q", a.Name)
+	in = LiveTestInput{Automation: a, IDM: idm, ClientSecret: sec.ClientSecret, IDMAPIKey: sec.IDMAPIKey}
 	if in.ClientSecret == "" {
-		v, _, err := config.ClientSecret(d.Editing).Resolve(store)
+		err := errors.New("it was not entered in this set-up (secrets are never kept between runs)")
+		if d.Editing != "" {
+			_, _, err = config.ClientSecret(d.Editing).Resolve(store)
+		}
 		if err != nil {
 			return in, &graph.CheckResult{ID: "secret", Diagnosis: graph.Diagnosis{
-				Step: 3, Message: "No client secret to test with: " + err.Error(), Fix: "Enter the secret's Value on step 3.",
-			}}
+				Step: 3, Message: "No client secret of " + label + " to test with: " + err.Error(),
+				Fix: "Enter the secret's Value on step 3.",
+			}}, err
 		}
-		in.ClientSecret = v
+		in.ClientSecret, _, _ = config.ClientSecret(d.Editing).Resolve(store)
 	}
 	if in.IDMAPIKey == "" {
 		v, _, err := config.IDMAPIKey().Resolve(store)
 		if err != nil {
 			return in, &graph.CheckResult{ID: "idm-key", Diagnosis: graph.Diagnosis{
-				Step: 6, Message: "No Salto IDM API key to test with: " + err.Error(), Fix: "Enter the API key on step 6.",
-			}}
+				Step: 6, Message: "No Salto IDM API key to test " + label + " with: " + err.Error(), Fix: "Enter the API key on step 6.",
+			}}, err
 		}
 		in.IDMAPIKey = v
 	}
-	return in, nil
+	return in, nil, nil
 }
 
 // startLiveTest runs the live test in the background; checkMsg and
 // testDoneMsg report on it.
 func (w *Wizard) startLiveTest() tea.Cmd {
-	in, bad := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
+	in, bad, cause := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
 	w.state = stateTesting
 	w.notice = ""
 	w.checks = newCheckList(w.opts.Checks)
 	w.updateKeys()
 	if bad != nil {
-		return func() tea.Msg { return testDoneMsg{results: []graph.CheckResult{*bad}, input: in} }
+		return func() tea.Msg { return testDoneMsg{results: []graph.CheckResult{*bad}, input: in, cause: cause} }
 	}
 	if w.opts.LiveTest == nil {
 		bad := graph.CheckResult{ID: "live-test", Diagnosis: graph.Diagnosis{Step: 6, Message: "This build cannot run the live test."}}
@@ -257,9 +266,7 @@ func (w *Wizard) testFinished(msg testDoneMsg) tea.Cmd {
 	fail, step, warnings := firstFailure(msg.results)
 	if fail != nil {
 		w.c.log.Info("live test failed", "check", fail.ID, "code", fail.Code, "step", step)
-		w.goTo(step, 0)
-		w.banner = fail
-		return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.form.Init())
+		return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.failed(*fail, msg.cause))
 	}
 	w.result.Warnings = warnings
 	w.state = stateSaving

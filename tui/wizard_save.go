@@ -93,27 +93,14 @@ func save(in saveInput) error {
 	return removeProgress(in.progressPath)
 }
 
-// mailboxTaken says, when the draft's mailbox is already watched by another
-// automation of the configuration, which one: the wizard refuses it on
-// step 4, where the mailbox is entered.
-func (w *Wizard) mailboxTaken() error {
-	if w.opts.Config == nil {
-		return nil
-	}
-	if owner, ok := w.opts.Config.MailboxOwner(w.f.d.Mailbox, w.f.d.Editing); ok {
-		return config.MailboxTakenError(w.f.d.Mailbox, owner)
-	}
-	return nil
-}
-
-// saveFinished shows the success screen, or the error on step 6.
+// saveFinished shows the success screen, or lands on the field the error
+// names (step 6 when it names none).
 func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
 	if msg.err != nil {
 		w.c.log.Error("save failed", "err", msg.err)
-		w.goTo(6, 1)
-		w.banner = &graph.CheckResult{ID: "save", Diagnosis: graph.Diagnosis{Step: 6, Message: msg.err.Error()}}
-		return w.form.Init()
+		return w.failed(graph.CheckResult{ID: "save", Diagnosis: graph.Diagnosis{Step: 6, Message: msg.err.Error()}}, msg.err)
 	}
+	w.fixing, w.f.problem = false, nil
 	w.state = stateDone
 	w.result.Saved = true
 	w.result.Automation = msg.automation

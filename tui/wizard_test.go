@@ -350,7 +350,62 @@ func equalAutomation(a, b config.Automation) bool {
 		a.DayStart == b.DayStart && a.DayEnd == b.DayEnd && a.Replies == b.Replies
 }
 
-func TestWizardFailedLiveTestJumpsToTheStepThatFixesIt(t *testing.T) {
+// TestWizardFailedSaveLandsOnTheFieldThatFixesIt: the live test finds
+// no mailbox (a field in the middle of step 4): the wizard shows step 4
+// with the mailbox field in focus and the diagnosis beside it; the person
+// types the address and presses one key, and the test runs again with
+// every other answer kept, passes and saves.
+func TestWizardFailedSaveLandsOnTheFieldThatFixesIt(t *testing.T) {
+	h := newHarness(t)
+	h.verdict = func(in LiveTestInput) []graph.CheckResult {
+		if in.Automation.Mailbox == mailbox {
+			return []graph.CheckResult{{ID: "token", OK: true}, {ID: "calendar", OK: true}, {ID: "idm-health", OK: true}}
+		}
+		return []graph.CheckResult{{ID: "token", OK: true}, {ID: "calendar", Diagnosis: graph.Diagnosis{Step: 4, Code: "ErrorInvalidUser",
+			Message: "Microsoft Graph finds no mailbox visitors@contoso.onmicrosoft.com in this tenant.", Fix: "Use the mailbox's user principal name."}}}
+	}
+	opts := h.options()
+	d := prefilled()
+	d.Step = 6
+	d.Mailbox = "visitors@contoso.onmicrosoft.com"
+	opts.Draft = &d
+	opts.Secrets = Secrets{ClientSecret: secretVal, IDMAPIKey: idmKey}
+	h.start(opts)
+
+	h.acceptStep6()
+	h.see("Step 4 of 6", SymbolFail+" ErrorInvalidUser: Microsoft Graph finds no mailbox", "ctrl+r test and save again")
+	h.focus("Mailbox address")
+	w := h.tm
+	h.key(tea.KeyCtrlU)
+	w.Type(mailbox)
+	w.Send(tea.KeyMsg{Type: tea.KeyCtrlR})
+	h.see("Saved automation \"Front desk\"")
+	h.enter()
+	final := h.final()
+	if !final.Result().Saved {
+		t.Fatalf("not saved: %+v", final.Banner())
+	}
+	if len(h.tested) != 2 {
+		t.Fatalf("%d live tests, want 2", len(h.tested))
+	}
+	first, second := h.tested[0], h.tested[1]
+	if second.Automation.Mailbox != mailbox {
+		t.Errorf("the second test used mailbox %q", second.Automation.Mailbox)
+	}
+	second.Automation.Mailbox = first.Automation.Mailbox
+	if !equalAutomation(first.Automation, second.Automation) || first.ClientSecret != second.ClientSecret || first.IDMAPIKey != second.IDMAPIKey || first.IDM != second.IDM {
+		t.Errorf("an answer other than the mailbox changed between the tests:\n%+v\n%+v", first, second)
+	}
+	cfg, err := config.Load(h.cfgPath)
+	if err != nil || cfg.Automations[0].Mailbox != mailbox {
+		t.Errorf("saved %+v, %v", cfg, err)
+	}
+}
+
+// TestWizardFailedSaveFixedByFinishingTheStep: a refused secret lands on
+// step 3's secret field; finishing the step (Enter through it) tests and
+// saves again at once, instead of walking steps 4 to 6.
+func TestWizardFailedSaveFixedByFinishingTheStep(t *testing.T) {
 	h := newHarness(t)
 	h.verdict = func(in LiveTestInput) []graph.CheckResult {
 		if in.ClientSecret == secretVal {
@@ -367,25 +422,19 @@ func TestWizardFailedLiveTestJumpsToTheStepThatFixesIt(t *testing.T) {
 	h.start(opts)
 
 	h.acceptStep6()
-
-	h.see("Step 3 of 6", "AADSTS7000215", "Entra ID refused the client secret.", "Fix: Paste the secret's Value")
+	h.see("Step 3 of 6", "Sign in to Entra ID: failed")
 	h.focus("Client secret value")
+	h.see(SymbolFail + " AADSTS7000215: Entra ID refused the client secret. Paste the secret's Value")
 	h.fill(secretVal)
 	h.focus("The secret expires on")
 	h.enter()
-	h.see("Step 4 of 6")
-	if err := h.tm.Quit(); err != nil {
-		t.Fatal(err)
+	h.see("Saved automation \"Front desk\"")
+	h.enter()
+	if w := h.final(); !w.Result().Saved {
+		t.Errorf("not saved: %+v", w.Banner())
 	}
-	w := h.final()
-	if w.Result().Saved {
-		t.Error("saved after a failed live test")
-	}
-	if len(h.tested) != 1 || h.tested[0].ClientSecret != "wrong-secret-value" {
+	if len(h.tested) != 2 || h.tested[0].ClientSecret != "wrong-secret-value" || h.tested[1].ClientSecret != secretVal {
 		t.Errorf("live test inputs: %+v", h.tested)
-	}
-	if _, err := os.Stat(h.cfgPath); !os.IsNotExist(err) {
-		t.Errorf("a configuration was written after a failed live test: %v", err)
 	}
 }
 
@@ -440,6 +489,12 @@ func TestWizardResumesWhereItStopped(t *testing.T) {
 	h2.start(h2.options())
 	h2.see("An earlier set-up was not finished", "Continue at step 4")
 	h2.enter()
+	// The secret was not kept: step 3 asks for it first, then step 4.
+	h2.see("Step 3 of 6", "enter the client secret of the new automation", "the set-up continues")
+	h2.answer("Client secret value", secretVal)
+	h2.focus("The secret expires on")
+	h2.see("2027-01-31")
+	h2.enter()
 	h2.see("Step 4 of 6")
 	h2.focus("Directory (tenant) ID")
 	if err := h2.tm.Quit(); err != nil {
@@ -451,8 +506,8 @@ func TestWizardResumesWhereItStopped(t *testing.T) {
 	if d.AppName != "Salto-IDM-Calendar-Integration-Staging" || d.SecretExpires != "2027-01-31" || !d.ConsentGranted || d.TenantID != "" {
 		t.Errorf("resumed draft %+v", d)
 	}
-	if w2.f.sec.ClientSecret != "" {
-		t.Error("a secret survived between runs")
+	if w2.f.sec.ClientSecret != secretVal {
+		t.Error("the secret entered again on resuming is not the one the wizard holds")
 	}
 }
 
@@ -497,14 +552,9 @@ func TestWizardEditsAnExistingAutomation(t *testing.T) {
 		h.focus(title)
 	}
 	h.see("warehouse@contoso.com")
-	// Front desk's mailbox is refused when step 4 ends: one mailbox, one automation.
+	// Front desk's mailbox is refused at the field: one mailbox, one automation.
 	h.fill(mailbox)
 	h.see(`already watched by automation "Front desk"`)
-	h.focus("Directory (tenant) ID")
-	for _, title := range []string{"Application (client) ID", "Object ID of the enterprise application", "Mailbox address"} {
-		h.enter()
-		h.focus(title)
-	}
 	h.fill("warehouse@contoso.com")
 	h.focus("Limit the app to this one mailbox?")
 	h.enter()
@@ -615,4 +665,55 @@ func TestWizardBackKeyAndUnreachableIDM(t *testing.T) {
 		t.Fatal(err)
 	}
 	h2.final()
+}
+
+// TestWizardValidatesAsYouType: a pause in typing checks the field, without
+// Enter; a field merely arrived at is not checked; going on with a fixed
+// value clears the message.
+func TestWizardValidatesAsYouType(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options()
+	d := prefilled()
+	d.Step = 4
+	d.TenantID = ""
+	opts.Draft = &d
+	h.start(opts)
+	h.focus("Directory (tenant) ID")
+	time.Sleep(2 * validatePause)
+	h.tm.Type("72f988bf-86f1")
+	h.see(`Directory (tenant) ID: "72f988bf-86f1" is not a GUID`)
+	h.tm.Type(tenantID[len("72f988bf-86f1"):])
+	time.Sleep(2 * validatePause)
+	h.enter()
+	h.focus("Application (client) ID")
+	if err := h.tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	w := h.final()
+	if w.Draft().TenantID != tenantID {
+		t.Errorf("tenant ID %q", w.Draft().TenantID)
+	}
+	if v := w.View(); !strings.Contains(v, "Application (client) ID") || strings.Contains(v, "is not a GUID") {
+		t.Errorf("the message stayed after the value was fixed:\n%s", w.View())
+	}
+}
+
+// TestWizardArrivingAtAnEmptyFieldShowsNoError: only typing starts the
+// check; a required field the person has not typed in yet is quiet.
+func TestWizardArrivingAtAnEmptyFieldShowsNoError(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options()
+	d := prefilled()
+	d.Step = 4
+	d.TenantID = ""
+	opts.Draft = &d
+	h.start(opts)
+	h.focus("Directory (tenant) ID")
+	time.Sleep(3 * validatePause)
+	if err := h.tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	if v := h.final().View(); !strings.Contains(v, "Directory (tenant) ID") || strings.Contains(v, "required") || strings.Contains(v, "is not a GUID") {
+		t.Errorf("an untouched field shows an error:\n%s", v)
+	}
 }

@@ -29,7 +29,7 @@ func (w *Wizard) View() string {
 			body = w.stepBody(width)
 		}
 		if w.banner != nil {
-			bottom = append(bottom, diagnosisView(st, *w.banner, width))
+			bottom = append(bottom, w.bannerView(width))
 		}
 		if w.notice != "" {
 			bottom = append(bottom, w.noticeView(width))
@@ -174,7 +174,7 @@ func (w *Wizard) fitForm() {
 	// blank line huh puts above its help without counting it.
 	used := 2 + 2 + 1 + lipgloss.Height(helpView(w.c.help, keys, width)) + 1
 	if w.banner != nil {
-		used += lipgloss.Height(diagnosisView(st, *w.banner, width))
+		used += lipgloss.Height(w.bannerView(width))
 	}
 	if w.notice != "" {
 		used += lipgloss.Height(w.noticeView(width))
@@ -189,6 +189,29 @@ func (w *Wizard) fitForm() {
 		}
 		g.WithHeight(min(need, room))
 	}
+}
+
+// bannerView is the failed check above the step's form: in full, or —
+// when its diagnosis stands beside the field that fixes it — one line
+// saying so and how to test again.
+func (w *Wizard) bannerView(width int) string {
+	st := w.c.styles
+	r := *w.banner
+	if !w.fixing || r.OK {
+		return diagnosisView(st, r, width)
+	}
+	what := "The live test failed"
+	for _, l := range w.checks.lines {
+		if l.info.ID == r.ID && l.info.Title != "" {
+			what = l.info.Title + ": failed"
+		}
+	}
+	if r.ID == "save" {
+		what = "Saving failed"
+	}
+	text := st.Status.Fail.Render(SymbolFail+" "+what) + ". The field marked " + SymbolFail +
+		" says why; fix it, then " + st.Strong.Render(w.c.keys.Retry.Help().Key) + " tests and saves again, every other answer kept."
+	return wrapWords(text, width)
 }
 
 // noticeView is the one-line message, wrapped: it often ends in a path.
