@@ -68,6 +68,9 @@ type Options struct {
 	LeaseTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MaxRoundPages is the most pages a delta round may take; zero means
+	// DefaultMaxRoundPages.
+	MaxRoundPages int
 }
 
 // Engine runs one automation: it polls the calendar, plans, commits the plan
@@ -86,6 +89,8 @@ type Engine struct {
 	owner  string
 	ttl    time.Duration // of the loop lease
 	now    func() time.Time
+	// maxPages is the most pages a delta round may take.
+	maxPages int
 
 	// freshRound is the RoundStarted of a fresh round this process began;
 	// only such a round, once complete, may reconcile absent events.
@@ -141,6 +146,9 @@ func NewEngine(o Options) (*Engine, error) {
 	}
 	if e.ttl <= 0 {
 		e.ttl = LeaseTTL
+	}
+	if e.maxPages = o.MaxRoundPages; e.maxPages <= 0 {
+		e.maxPages = DefaultMaxRoundPages
 	}
 	if e.owner == "" {
 		e.owner = processOwner(os.Getpid())

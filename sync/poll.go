@@ -75,6 +75,8 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 	incoming := fetch(cur)
 	resynced := false
 	rs := newRoundSeries(Window{cur.WindowStart, cur.WindowEnd})
+	pages := newPageGuard(e.maxPages)
+	pages.follow(cur.Link)
 	for {
 		f := <-incoming
 		if IsResync(f.err) && !resynced && cur.Link != "" {
@@ -87,6 +89,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 			}
 			cur = e.freshCursor(win, e.now())
 			rs = newRoundSeries(Window{cur.WindowStart, cur.WindowEnd})
+			pages = newPageGuard(e.maxPages)
 			incoming = fetch(cur)
 			continue
 		}
@@ -97,6 +100,14 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		next := cur
 		switch {
 		case f.page.NextLink != "":
+			if err := pages.follow(f.page.NextLink); err != nil {
+				// The link that loops may be the one saved with the last
+				// page: drop it, so that the next poll starts afresh.
+				if cerr := e.store.Update(ctx, func(tx *store.Tx) error { return tx.ClearCursor(e.name) }); cerr != nil {
+					return events, errors.Join(err, cerr)
+				}
+				return events, err
+			}
 			next.Link, next.Complete = f.page.NextLink, false
 			incoming = fetch(next)
 		case f.page.DeltaLink != "":
