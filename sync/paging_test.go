@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"invitesync/graph/graphtest"
 	"invitesync/sync/store"
@@ -30,9 +31,11 @@ func TestRoundsThatNeverEndAreEnded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.eng.maxPages = tt.max
-			h.add(graphtest.Event{Subject: "Supplier visit", Organizer: graphtest.Person{Address: hostEmail},
+			h.add(graphtest.Event{
+				Subject: "Supplier visit", Organizer: graphtest.Person{Address: hostEmail},
 				Attendees: []graphtest.Attendee{{Person: graphtest.Person{Address: "ann.guest@fabrikam.com"}}},
-				Start: localDay(2).Add(9 * 3600e9), End: localDay(2).Add(10 * 3600e9)})
+				Start:     localDay(2).Add(9 * time.Hour), End: localDay(2).Add(10 * time.Hour),
+			})
 			if _, err := h.eng.Poll(h.ctx); err != nil {
 				t.Fatal(err)
 			}
