@@ -21,8 +21,8 @@ const maxInstancePages = 50
 // an error for which IsGone is true. An event Graph sends in a form that
 // cannot be read is an error matching ErrMalformed.
 func (c *Client) GetEvent(ctx context.Context, id string) (Event, error) {
-	if id == "" {
-		return Event{}, errors.New("graph: get event: the event id is empty")
+	if err := checkID("get event", id); err != nil {
+		return Event{}, err
 	}
 	cfg := &users.ItemEventsEventItemRequestBuilderGetRequestConfiguration{Headers: c.preferHeaders()}
 	var m models.Eventable
@@ -50,8 +50,8 @@ func (c *Client) GetEvent(ctx context.Context, id string) (Event, error) {
 // cannot be read comes back with Unreadable set. A series that is no longer
 // there answers an error for which IsGone is true.
 func (c *Client) Instances(ctx context.Context, masterID string, start, end time.Time) ([]Event, error) {
-	if masterID == "" {
-		return nil, errors.New("graph: instances: the series master id is empty")
+	if err := checkID("instances", masterID); err != nil {
+		return nil, err
 	}
 	if start.IsZero() || !end.After(start) {
 		return nil, errors.New("graph: instances: the window needs an end after its start")

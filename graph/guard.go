@@ -97,6 +97,20 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// checkID refuses an event id that cannot be one segment of a URL path.
+// The SDK escapes an id as one segment, slashes and all; but "." and ".."
+// would still be read as steps along the path by a server that normalises
+// it, and an empty id would name the collection.
+func checkID(call, id string) error {
+	switch id {
+	case "":
+		return fmt.Errorf("graph: %s: the event id is empty", call)
+	case ".", "..":
+		return fmt.Errorf("graph: %s: %q is not an event id", call, id)
+	}
+	return nil
+}
+
 // guardError finds an *OtherHostError or *AnswerTooLargeError in err.
 func guardError(err error) (error, bool) {
 	var oh *OtherHostError

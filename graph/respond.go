@@ -27,8 +27,8 @@ type replyBody interface {
 // copy) and sends the response, with comment when it is not empty, to the
 // organizer. Graph answers 202 Accepted.
 func (c *Client) Respond(ctx context.Context, eventID string, r Response, comment string) error {
-	if eventID == "" {
-		return fmt.Errorf("graph: respond: the event id is empty")
+	if err := checkID("respond", eventID); err != nil {
+		return err
 	}
 	item := c.graph.Users().ByUserId(c.a.Mailbox).Events().ByEventId(eventID)
 	var post func(context.Context) error

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
@@ -26,8 +25,8 @@ var Responses = map[Response]string{Accept: "accepted", Tentative: "tentativelyA
 // GET /users/{mailbox}/events/{id}?$select=responseStatus. An event that is
 // no longer there answers an error for which IsGone is true.
 func (c *Client) AnswerOf(ctx context.Context, id string) (Answer, error) {
-	if id == "" {
-		return Answer{}, errors.New("graph: answer of: the event id is empty")
+	if err := checkID("answer of", id); err != nil {
+		return Answer{}, err
 	}
 	cfg := &users.ItemEventsEventItemRequestBuilderGetRequestConfiguration{
 		Headers:         c.preferHeaders(),

@@ -220,7 +220,12 @@ func retryRead(method string, err error, attempt int) (time.Duration, bool) {
 // once sends one request; see do.
 func (c *Client) once(ctx context.Context, method string, path []string, query url.Values, in, out any) (int, error) {
 	op := method + " /" + strings.Join(path, "/")
-	u := c.base.JoinPath(path...)
+	// Each element is one path segment, whatever it holds.
+	segs := make([]string, len(path))
+	for i, p := range path {
+		segs[i] = url.PathEscape(p)
+	}
+	u := c.base.JoinPath(segs...)
 	u.RawQuery = query.Encode()
 
 	var body io.Reader
