@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"invitesync/config"
 	"invitesync/graph"
 	"invitesync/idm"
+	"invitesync/internal/text"
 	"invitesync/sync/store"
 )
 
@@ -205,7 +207,7 @@ func (r Rules) screen(ev graph.Event, win Window, now time.Time) (skip string, v
 		case addr == "":
 			why = fmt.Sprintf("%q has no address", clean(a.Name))
 		case !validAddress(addr):
-			why = fmt.Sprintf("%q is not an email address", shown)
+			why = text.Quote(addr) + " is not an email address" // escaped, not cleaned: what was sent
 		case addr == r.Mailbox:
 			why = shown + " is the watched mailbox"
 		case addr == organizer:
@@ -240,11 +242,11 @@ func (r Rules) screen(ev graph.Event, win Window, now time.Time) (skip string, v
 	return "", visitors, notes
 }
 
-// validAddress is a loose check: something@something.
-func validAddress(addr string) bool {
-	at := strings.LastIndexByte(addr, '@')
-	return at > 0 && at < len(addr)-1 && !strings.ContainsAny(addr, " \t\r\n")
-}
+// validAddress reports whether addr can be a visitor's address: one bare
+// address as net/mail reads it, with a DNS domain, within SMTP's length
+// limits (config.ValidateAddress). "a@b@c.example" and "<script>@x.example"
+// are not.
+func validAddress(addr string) bool { return config.ValidateAddress(addr) == nil }
 
 // HostToLookUp returns the organizer's address when the decision about ev
 // depends on whether the organizer is an employee, else "". The engine looks
