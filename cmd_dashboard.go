@@ -53,6 +53,11 @@ in the dashboard instead, pass --run-loops, or press S and confirm: they then
 poll, write visits and answer organizers until you quit. Two loops never run
 one automation.
 
+With several automations the dashboard opens on an overview of all of them,
+enabled or not — verdict, state, polls, counts, operations, secret expiry and
+last error, one line each — that scrolls and filters (/); enter opens one, esc
+comes back.
+
 --watch only looks: it sends no command and starts no loop, whether or not a
 service runs, so an integrator can follow a customer's system without
 changing it; "watch only" shows in the header. Without --watch, w switches
@@ -98,14 +103,10 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlag
 	if err := a.needTerminal("the dashboard", "run it in a terminal, or use `invitesync status` and `invitesync run` in scripts and services"); err != nil {
 		return err
 	}
-	var autos []config.Automation
-	for _, au := range cfg.Automations {
-		if au.Enabled {
-			autos = append(autos, au)
-		}
-	}
+	// Every automation shows, enabled or not: the overview lists them all.
+	autos := cfg.Automations
 	if len(autos) == 0 {
-		return usageErr(fmt.Errorf("no enabled automation in %s: add or enable one with `invitesync setup`", a.configPath))
+		return usageErr(fmt.Errorf("no automation in %s: add one with `invitesync setup`", a.configPath))
 	}
 	if f.watch {
 		// Watching creates nothing: no state database, no schema.

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -136,4 +138,57 @@ func (e *e2e) assertLeaseHeldBy(t *testing.T, owner string) {
 	if err != nil || !held || !strings.Contains(lease.Owner, owner) {
 		t.Errorf("lease = %+v, held %v, %v; want held by %s", lease, held, err, owner)
 	}
+}
+
+// TestE2EDashboardOverview: with several automations, one disabled, the
+// built binary opens on the overview of all of them; enter opens one, esc
+// comes back, and / filters.
+func TestE2EDashboardOverview(t *testing.T) {
+	e := newE2E(t)
+	e.meeting("Kick-off with Fabrikam", tomorrowAt(10), "bob@fabrikam.com")
+	if code, out, errOut := e.run(nil, "run", "--once"); code != 0 {
+		t.Fatalf("run --once: exit %d\n%s%s", code, out, errOut)
+	}
+	base := e.config.Automations[0]
+	for i, name := range []string{"Lobby B", "Warehouse"} {
+		a := base
+		a.Name, a.Mailbox, a.Enabled = name, fmt.Sprintf("visitors%d@contoso.com", i+2), i == 0
+		a.TimeZone = "America/New_York"
+		e.config.Automations = append(e.config.Automations, a)
+	}
+	e.saveConfig()
+
+	term := newTerminal(t, e.env, e.bin, "dashboard", "--watch")
+	screen := term.waitFor("3 automations, 2 enabled", "Reception", "Lobby B", "Warehouse", "automation 1 of 3")
+	for name, want := range map[string]string{"Reception": "not running", "Lobby B": "not running", "Warehouse": "disabled"} {
+		if line := lineOf(screen, name); !strings.Contains(line, want) {
+			t.Errorf("the overview's line of %s lacks %q: %q", name, want, line)
+		}
+	}
+	if !regexp.MustCompile(`Reception\s+not running\s+\d\d:\d\d:\d\d CES?T`).MatchString(screen) {
+		t.Errorf("the last poll of Reception is not shown in its zone:\n%s", screen)
+	}
+	term.keys("Enter")
+	term.waitFor("[Reception]", "Lobby B", "esc all automations", "Kick-off with Fabrikam")
+	term.keys("Escape")
+	term.waitFor("automation 1 of 3")
+	term.keys("/")
+	term.keys("-l", "ware")
+	term.waitFor("automation 1 of 1")
+	term.keys("Enter", "Enter")
+	term.waitFor("[Warehouse]", "○ disabled")
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("the dashboard exited %d", code)
+	}
+}
+
+// lineOf is the first line of screen that contains s.
+func lineOf(screen, s string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
 }

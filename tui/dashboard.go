@@ -116,6 +116,12 @@ type Dashboard struct {
 	// terminal too short for them and a few rows of the table.
 	compactHeader bool
 
+	// overviewing shows the overview of every automation (ov) instead of
+	// one automation; ticks counts refreshes, for the slower re-reads.
+	overviewing bool
+	ov          overview
+	ticks       int
+
 	// queue holds the commands for the loops not yet sent; they are sent
 	// one at a time so that they reach the loop in the order given.
 	queue   []control
@@ -196,6 +202,8 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 	d.filter.CharLimit = 100
 	d.filter.Cursor.SetMode(cursor.CursorStatic)
 	d.filter.PromptStyle = d.c.styles.Title
+	d.ov = newOverview(d.c.styles, len(d.autos))
+	d.overviewing = len(d.autos) > 1
 	d.table.setHeight(1)
 	d.layout()
 	return d, nil
@@ -207,6 +215,28 @@ func (d Dashboard) Init() tea.Cmd {
 }
 
 func (d Dashboard) automation() string { return d.autos[d.cur].Name }
+
+// names are the names of every automation, in order.
+func (d Dashboard) names() []string {
+	out := make([]string, len(d.autos))
+	for i, a := range d.autos {
+		out[i] = a.Name
+	}
+	return out
+}
+
+// rereadEvery is every how many refreshes the status is read again though
+// the database did not change.
+const rereadEvery = 5
+
+// statusCmd reads the status shown: every automation's on the overview,
+// else the current one's.
+func (d Dashboard) statusCmd() tea.Cmd {
+	if d.overviewing {
+		return readBoards(d.ctx, d.src, d.names())
+	}
+	return readStatus(d.ctx, d.src, d.automation())
+}
 
 // request queues cmd for the current automation's loop, unless the
 // dashboard only watches or no loop runs the automation: a command queued
@@ -267,6 +297,9 @@ func (d Dashboard) zone() *time.Location {
 
 // reloadAll reads the current automation's status and newest activity.
 func (d Dashboard) reloadAll() tea.Cmd {
+	if d.overviewing {
+		return tea.Batch(readBoards(d.ctx, d.src, d.names()), readMarker(d.ctx, d.src))
+	}
 	a := d.automation()
 	return tea.Batch(
 		readStatus(d.ctx, d.src, a),
@@ -277,6 +310,9 @@ func (d Dashboard) reloadAll() tea.Cmd {
 
 // refreshCmds reads what may have changed: status, newest rows, and the open pane.
 func (d Dashboard) refreshCmds() tea.Cmd {
+	if d.overviewing {
+		return readBoards(d.ctx, d.src, d.names())
+	}
 	a := d.automation()
 	rows := d.readRows(loadNewest, 0)
 	if d.order == byMeeting {
@@ -312,7 +348,14 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !d.flashUntil.IsZero() && d.now().After(d.flashUntil) {
 			d.flash, d.flashUntil = "", time.Time{}
 		}
-		return d, tea.Batch(tick(d.refresh), readMarker(d.ctx, d.src))
+		// A lease runs out without a write: the status is read again now
+		// and then even when nothing changed in the database.
+		d.ticks++
+		cmds := []tea.Cmd{tick(d.refresh), readMarker(d.ctx, d.src)}
+		if d.ticks%rereadEvery == 0 {
+			cmds = append(cmds, d.statusCmd())
+		}
+		return d, tea.Batch(cmds...)
 	case changedMsg:
 		return d, tea.Batch(d.refreshCmds(), waitForChange(d.changes))
 	case markerMsg:
@@ -337,6 +380,10 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				d.renderPanes()
 			}
 		}
+		return d, nil
+	case boardsMsg:
+		d.takeBoards(msg)
+		d.layout()
 		return d, nil
 	case activityMsg:
 		return d.updateActivity(msg)

@@ -113,6 +113,15 @@ func (f *fakeSource) Activity(_ context.Context, q store.ActivityQuery) ([]store
 	return out[:min(len(out), q.Limit)], nil
 }
 
+func (f *fakeSource) Boards(ctx context.Context, automations []string) ([]store.Board, error) {
+	var out []store.Board
+	for _, a := range automations {
+		b, _ := f.Board(ctx, a)
+		out = append(out, b)
+	}
+	return out, nil
+}
+
 // ActivityByMeeting sorts like the store: coming meetings soonest first,
 // then begun ones latest first, then rows of no meeting; newest first
 // within one meeting.

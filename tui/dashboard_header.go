@@ -75,6 +75,9 @@ func (d Dashboard) headerView(width int) string {
 	return strings.Join(lines, "\n")
 }
 
+// maxTabs is how many automations the header names side by side.
+const maxTabs = 6
+
 // tabsView names the automations; with one, it is the title.
 func (d Dashboard) tabsView(width int) string {
 	st := d.c.styles
@@ -85,6 +88,11 @@ func (d Dashboard) tabsView(width int) string {
 	zone := st.Muted.Render("times in " + d.zone().String())
 	if len(d.autos) == 1 {
 		return strings.Join(wrapParts(width, "  ", title+"  "+st.Strong.Render(text.Clean(d.autos[0].Name, 0)), zone), "\n")
+	}
+	if len(d.autos) > maxTabs {
+		// Too many to name them all: the current one, and where it stands.
+		where := st.Muted.Render(fmt.Sprintf("%d of %d (esc: all)", d.cur+1, len(d.autos)))
+		return strings.Join(wrapParts(width, "  ", title, st.Tab.Active.Render("["+text.Clean(d.automation(), 0)+"]"), where, zone), "\n")
 	}
 	parts := []string{title}
 	for i, a := range d.autos {
@@ -104,6 +112,9 @@ func (d Dashboard) stateView(s store.Board, known bool, now time.Time) string {
 	st := d.c.styles
 	if !known {
 		return st.Muted.Render(SymbolPending + " reading…")
+	}
+	if !d.autos[d.cur].Enabled {
+		return st.Muted.Render(SymbolTodo + " disabled")
 	}
 	if !d.running(s.Automation) {
 		// What the store last heard is stale: nobody polls.

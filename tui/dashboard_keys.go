@@ -21,6 +21,9 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if d.confirming {
 		return d.updateConfirm(msg)
 	}
+	if d.overviewing {
+		return d.updateOverviewKey(msg)
+	}
 	if d.watch && anyKey(msg, k.PollNow, k.Pause, k.Retry) {
 		// Their bindings are off while watching; the person still hears why.
 		return d.request("")
@@ -29,14 +32,7 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Quit):
 		return d, tea.Quit
 	case key.Matches(msg, k.Watch):
-		d.watch = !d.watch
-		if d.watch {
-			d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " watch only: no key sends a command now (w steers the loops again)"))
-		} else {
-			d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " the keys steer the loops again"))
-		}
-		d.layout()
-		return d, nil
+		return d.toggleWatch()
 	case key.Matches(msg, k.StartLoops):
 		d.confirming = true
 		d.layout()
@@ -97,6 +93,11 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			d.layout()
 			return d, d.readRows(loadReset, 0)
 		}
+		if len(d.autos) > 1 {
+			d.overviewing = true
+			d.layout()
+			return d, readBoards(d.ctx, d.src, d.names())
+		}
 	case key.Matches(msg, k.Order):
 		d.order = 1 - d.order
 		d.table.reset()
@@ -135,6 +136,18 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		d.table.end()
 	}
 	return d, d.readMoreIfNeeded()
+}
+
+// toggleWatch switches watch-only on or off.
+func (d Dashboard) toggleWatch() (tea.Model, tea.Cmd) {
+	d.watch = !d.watch
+	if d.watch {
+		d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " watch only: no key sends a command now (w steers the loops again)"))
+	} else {
+		d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " the keys steer the loops again"))
+	}
+	d.layout()
+	return d, nil
 }
 
 // anyKey reports whether msg is one of the keys of bs, enabled or not.

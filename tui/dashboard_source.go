@@ -19,6 +19,8 @@ type Source interface {
 	// Board is an automation's loop status, counts of events and of
 	// operations, latest failure and lease.
 	Board(ctx context.Context, automation string) (store.Board, error)
+	// Boards are the Boards of automations, in their order.
+	Boards(ctx context.Context, automations []string) ([]store.Board, error)
 	// Activity is a page of the activity log, newest first.
 	Activity(ctx context.Context, q store.ActivityQuery) ([]store.Activity, error)
 	// ActivityByMeeting is a page of the activity log in the order of the

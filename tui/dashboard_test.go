@@ -287,6 +287,8 @@ func TestDashboardHelpAndNextAutomation(t *testing.T) {
 		o.Automations = []config.Automation{testAutomation("reception"), testAutomation("lobby-b")}
 	})
 	tm := startDashboard(t, d, 120, 30)
+	waitFor(t, tm, "2 automations", "reception", "lobby-b") // the overview first
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "[reception]", "Audit with Northwind")
 
 	tm.Send(keyRunes("?"))
@@ -465,11 +467,12 @@ func TestDashboardFitsEveryTerminalSize(t *testing.T) {
 	})
 	base = update(t, base, mustMsg(readStatus(t.Context(), src, "reception")))
 	base = update(t, base, mustMsg(readActivity(t.Context(), src, rowsQuery{automation: "reception"})))
-	for _, p := range []pane{paneTable, paneDetails, paneErrors} {
+	for _, p := range []pane{-1, paneTable, paneDetails, paneErrors} { // -1: the overview
 		for w := 1; w <= 130; w += 7 {
 			for h := 1; h <= 40; h += 3 {
 				d := base
-				d.pane = p
+				d.overviewing = p < 0
+				d.pane = max(p, paneTable)
 				d = update(t, d, tea.WindowSizeMsg{Width: w, Height: h})
 				view := d.View()
 				lines := strings.Split(view, "\n")

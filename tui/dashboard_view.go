@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ func (d *Dashboard) layout() {
 	k.Down.SetEnabled(onTable)
 	k.Details.SetEnabled(onTable || d.filtering)
 	k.Filter.SetEnabled(onTable)
-	k.Back.SetEnabled(d.pane != paneTable || d.filter.Value() != "" || d.filtering)
+	k.Back.SetEnabled(d.pane != paneTable || d.filter.Value() != "" || d.filtering || len(d.autos) > 1)
 	// While the filter is typed, letters go into it: only Enter, Esc and
 	// Ctrl+C keep their meaning, and the help says so.
 	for _, b := range []*key.Binding{&k.PollNow, &k.Pause, &k.Retry, &k.Errors, &k.Help} {
@@ -63,7 +64,11 @@ func (d *Dashboard) layout() {
 	} else {
 		k.Details.SetHelp("enter", "details")
 		k.Back.SetHelp("esc", "back")
+		if d.pane == paneTable && d.filter.Value() == "" {
+			k.Back.SetHelp("esc", "all automations")
+		}
 	}
+	k.Top.SetHelp("g/home", "first")
 	if d.status[d.automation()].Loop.State == store.LoopPaused {
 		k.Pause.SetHelp("space", "resume")
 	} else {
@@ -81,6 +86,10 @@ func (d *Dashboard) layout() {
 		k.Help.SetHelp("?", "more keys")
 	}
 	d.c.help.ShowAll = d.showHelp
+	if d.overviewing {
+		d.layoutOverview()
+		return
+	}
 
 	w := d.width()
 	d.compactHeader = false
@@ -129,12 +138,18 @@ func (d Dashboard) width() int { return max(d.c.width-2, 10) }
 func (d Dashboard) View() string {
 	w := d.width()
 	var b strings.Builder
-	b.WriteString(d.headerView(w))
+	if d.overviewing {
+		b.WriteString(d.overviewHeader(w))
+	} else {
+		b.WriteString(d.headerView(w))
+	}
 	b.WriteString("\n\n")
-	switch d.pane {
-	case paneDetails:
+	switch {
+	case d.overviewing:
+		b.WriteString(d.overviewView(w))
+	case d.pane == paneDetails:
 		b.WriteString(d.details.view(d.c))
-	case paneErrors:
+	case d.pane == paneErrors:
 		b.WriteString(d.errs.view(d.c))
 	default:
 		if d.filtering || d.filter.Value() != "" {
@@ -196,12 +211,14 @@ func (d Dashboard) footerView(w int) string {
 	} else if d.flash != "" {
 		lines = append(lines, d.flash)
 	}
-	if d.pane == paneTable && len(d.table.rows) > 0 {
-		pos := st.Muted.Render(positionText(d.table) + " · " + orderText[d.order])
-		lines = append(lines, pos)
+	switch {
+	case d.overviewing && len(d.ov.shown) > 0:
+		lines = append(lines, st.Muted.Render(fmt.Sprintf("automation %d of %d", d.ov.cursor+1, len(d.ov.shown))))
+	case !d.overviewing && d.pane == paneTable && len(d.table.rows) > 0:
+		lines = append(lines, st.Muted.Render(positionText(d.table)+" · "+orderText[d.order]))
 	}
 	var km help.KeyMap = d.c.keys.Dashboard
-	if d.c.height < shortTerminal && !d.showHelp && !d.confirming && !d.filtering {
+	if d.c.height < shortTerminal && !d.showHelp && !d.confirming && !d.filtering && !d.ov.filtering {
 		km = keyList{d.c.keys.Dashboard.Help, d.c.keys.Dashboard.Quit}
 	}
 	lines = append(lines, helpView(d.c.help, km, w))
