@@ -21,9 +21,6 @@ import (
 // device-code sign-in, the client secret's lifetime, the checks that the new
 // secret can be kept, and the live test that waits for Entra ID.
 
-// manualPath is the way without an administrator sign-in: steps 1–4 by hand.
-const manualPath = "Or do steps 1–4 by hand in the Azure portal, as `invitesync setup` (the wizard) walks them, and save with setup --no-input (without --create-app)."
-
 // addAdminFlags adds the flags of the administrator's sign-in and the new secret.
 func addAdminFlags(f *pflag.FlagSet) {
 	f.Int("secret-months", 12, fmt.Sprintf("the new client secret's lifetime in months, 1–%d", provision.MaxSecretMonths))

@@ -18,6 +18,7 @@ import (
 	"invitesync/internal/powershell"
 	"invitesync/internal/text"
 	invsync "invitesync/sync"
+	"invitesync/tui"
 )
 
 // `setup --create-app`: steps 1–4 done through Microsoft Graph after one
@@ -203,25 +204,9 @@ func checkIDMFirst(ctx context.Context, p *config.Plan, gopts graph.Options) err
 	return nil
 }
 
-// halfway is the error of a create that stopped: why, what this run
-// created and how to remove it, and, for a missing role, the manual path.
+// halfway is the error of a create that stopped (see provision.Stopped).
 func halfway(created []string, appName string, why error) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "nothing was saved: %v", why)
-	if len(created) == 0 {
-		b.WriteString("\nNothing was created in the tenant.")
-	} else {
-		b.WriteString("\nCreated in the tenant by this run, and still there:")
-		for _, c := range created {
-			b.WriteString("\n  - " + c)
-		}
-		fmt.Fprintf(&b, "\nRun the same command again to reuse it once the cause is fixed, or remove it with:\n  invitesync setup --delete-app --app-name %q\n(or in the Azure portal: Microsoft Entra ID → App registrations → %s → Delete).", appName, appName)
-	}
-	var re *provision.RoleError
-	if errors.As(why, &re) {
-		b.WriteString("\nSign in as someone who holds that role, or ask them to run this command. " + manualPath)
-	}
-	return failedErr(errors.New(b.String()))
+	return failedErr(provision.Stopped(created, appName, why))
 }
 
 // printStep5 shows what comes after the save: Exchange Online's part.
@@ -305,4 +290,28 @@ func (a *app) runDeleteApp(ctx context.Context, f *pflag.FlagSet) error {
 		return failedErr(err)
 	}
 	return nil
+}
+
+// wizardCreateApp is the wizard's "Create it for me" (tui.ProvisionApp),
+// refused at once when no OS keyring could keep the new secret.
+func wizardCreateApp(gopts graph.Options, secrets *config.Secrets) tui.CreateAppFunc {
+	create := tui.ProvisionApp(provision.Options{Graph: gopts}, 12)
+	return func(ctx context.Context, in tui.CreateAppInput, ev tui.CreateAppEvents) (tui.CreatedApp, error) {
+		if _, err := secrets.Get(config.IDMAPIKeyKey); errors.Is(err, config.ErrKeyringUnavailable) {
+			return tui.CreatedApp{}, fmt.Errorf("nothing was created: the new client secret is never shown, so it must go into the OS keyring, and %v", err)
+		}
+		return create(ctx, in, ev)
+	}
+}
+
+// waitLiveReporting is waitLive for the wizard: each try's results go to
+// report, and what it waits for to waiting.
+func waitLiveReporting(ctx context.Context, in invsync.CheckInput, bound time.Duration, waiting func(string), report func(graph.CheckResult)) []graph.CheckResult {
+	return provision.WaitLive(ctx, bound, func(ctx context.Context) []graph.CheckResult {
+		return invsync.CheckAutomation(ctx, in, report)
+	}, func(t provision.Tick) {
+		if waiting != nil {
+			waiting(fmt.Sprintf("Waiting for Entra ID: %s. Trying again in %s; gives up in %s.", t.Why, t.Next.Round(time.Second), t.Left.Round(time.Second)))
+		}
+	})
 }

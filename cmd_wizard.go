@@ -15,6 +15,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/graph"
+	"invitesync/graph/provision"
 	"invitesync/idm"
 	invsync "invitesync/sync"
 	"invitesync/tui"
@@ -84,11 +85,15 @@ func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets,
 		Store:      a.secretStore(),
 		Checks:     checks,
 		LiveTest: func(ctx context.Context, in tui.LiveTestInput, report func(graph.CheckResult)) []graph.CheckResult {
-			return invsync.CheckAutomation(ctx, invsync.CheckInput{
-				Automation: in.Automation, IDMURL: in.IDM.URL,
-				ClientSecret: in.ClientSecret, IDMKey: in.IDMAPIKey, Graph: gopts,
-			}, report)
+			check := invsync.CheckInput{Automation: in.Automation, IDMURL: in.IDM.URL,
+				ClientSecret: in.ClientSecret, IDMKey: in.IDMAPIKey, Graph: gopts}
+			if in.Fresh {
+				return waitLiveReporting(ctx, check, provision.DefaultConsentWait, in.Waiting, report)
+			}
+			return invsync.CheckAutomation(ctx, check, report)
 		},
+		CreateApp:    wizardCreateApp(gopts, a.secretStore()),
+		ConsentWait:  provision.DefaultConsentWait,
 		Environments: idmEnvironments,
 		OpenURL:      browserOpener(),
 		Accessible:   accessible,

@@ -87,6 +87,7 @@ func TestE2EWizardSetsUpAnAutomation(t *testing.T) {
 	script := filepath.Join(m.configDir, "exchange.ps1")
 
 	term.waitFor("Step 1 of 6", "https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade")
+	press(term, "Steps 1–4", "Enter") // in the portal
 	answer(term, "Application name", "Salto-IDM-Calendar-Integration-Test")
 	term.waitFor("Step 2 of 6", "Calendars.ReadWrite")
 	press(term, "Admin consent granted?", "y")

@@ -33,6 +33,11 @@ type LiveTestInput struct {
 	IDM          config.IDM
 	ClientSecret string
 	IDMAPIKey    string
+	// Fresh says the app or its secret was just created ("Create it for
+	// me"): the test waits while Entra ID applies it, telling Waiting what
+	// it waits for.
+	Fresh   bool
+	Waiting func(string)
 }
 
 // LiveTestFunc runs the same checks as `invitesync check` and calls report
@@ -81,6 +86,12 @@ type Options struct {
 	Logger     *slog.Logger
 	// Now is the clock (the secret's expiry must lie ahead); nil: time.Now.
 	Now func() time.Time
+	// CreateApp offers "Create it for me" on step 1 of a new automation:
+	// an administrator's sign-in does steps 1–4. Nil: not offered.
+	CreateApp CreateAppFunc
+	// ConsentWait is how long Save's live test may wait for Entra ID after
+	// CreateApp (see LiveTestInput.Fresh).
+	ConsentWait time.Duration
 }
 
 // Result is what a finished wizard did.
@@ -100,13 +111,14 @@ type Result struct {
 type state int
 
 const (
-	stateChoose  state = iota // resume, or which automation to edit
-	stateStep                 // a step's form
-	stateLoading              // asking IDM for its environments
-	stateTesting              // the live test
-	stateSaving               // storing secrets and writing the config
-	stateDone                 // saved
-	stateQuit                 // leaving without saving
+	stateChoose   state = iota // resume, or which automation to edit
+	stateStep                  // a step's form
+	stateLoading               // asking IDM for its environments
+	stateCreating              // "Create it for me": sign-in and steps 1–4
+	stateTesting               // the live test
+	stateSaving                // storing secrets and writing the config
+	stateDone                  // saved
+	stateQuit                  // leaving without saving
 )
 
 // Wizard is the set-up wizard's root model: a small state machine that
@@ -141,6 +153,9 @@ type Wizard struct {
 	// edits counts the keys that edited a field, so that a check waits
 	// for typing to pause (see editedField).
 	edits int
+
+	creating *creation   // "Create it for me" while it runs
+	created  *CreatedApp // what it made, until saved
 
 	result Result
 }
@@ -261,6 +276,9 @@ func (w *Wizard) begin(d Draft) {
 	}
 	*w.f.d = d
 	w.f.editing = d.Editing != ""
+	// Offered for a new automation, not in the demo (a prefilled draft) nor
+	// in accessible mode, whose plain prompts cannot show a live countdown.
+	w.f.offerCreate = w.opts.CreateApp != nil && !w.f.editing && !w.opts.Accessible && w.opts.Draft == nil
 	w.f.taken = slices.DeleteFunc(w.automations(), func(n string) bool { return strings.EqualFold(n, d.Editing) })
 	w.f.mailboxOwner = func(mailbox string) (string, bool) {
 		if w.opts.Config == nil {
@@ -294,7 +312,7 @@ func (w *Wizard) formWidth() int { return min(w.c.contentWidth(), 100) }
 func (w *Wizard) updateKeys() {
 	k := &w.c.keys
 	inStep := w.state == stateStep
-	k.Back.SetEnabled(inStep && (w.step > 1 || w.part > 0))
+	k.Back.SetEnabled(inStep && (w.step > 1 || w.part > 0) || w.state == stateCreating)
 	k.Retry.SetEnabled(inStep && w.fixing)
 	k.Open.SetEnabled(inStep && w.opts.OpenURL != nil && len(stepLinks(w.step, w.f.d)) > 0)
 	k.Copy.SetEnabled(inStep && w.step == 5)
@@ -343,8 +361,21 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, nil
 	case validateMsg:
 		return w, w.validatePaused(msg)
+	case createMsg:
+		return w, w.createEvent(msg)
+	case countdownMsg:
+		if w.state == stateCreating {
+			return w, countdown()
+		}
+		return w, nil
+	case waitingMsg:
+		if w.state == stateTesting {
+			w.notice = msg.text
+			return w, waitForWaiting(msg.ch)
+		}
+		return w, nil
 	case spinner.TickMsg:
-		if w.state == stateTesting || w.state == stateLoading || w.state == stateSaving {
+		if w.state == stateTesting || w.state == stateLoading || w.state == stateSaving || w.state == stateCreating {
 			var cmd tea.Cmd
 			w.spinner, cmd = w.spinner.Update(msg)
 			return w, cmd
@@ -374,6 +405,9 @@ func (w *Wizard) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, true
 	case w.state == stateDone && key.Matches(msg, k.Continue):
 		return tea.Quit, true
+	case w.state == stateCreating && key.Matches(msg, k.Back):
+		w.cancelCreate()
+		return nil, true
 	case w.state != stateStep:
 		return nil, w.state != stateChoose
 	case key.Matches(msg, k.Retry):
@@ -461,6 +495,10 @@ func (w *Wizard) stepFinished() tea.Cmd {
 	w.banner = nil
 	var cmds []tea.Cmd
 	switch w.step {
+	case 1:
+		if w.f.createApp {
+			return w.startCreate()
+		}
 	case 3:
 		if looksLikeSecretID(w.f.sec.ClientSecret) && !w.f.useSecretID {
 			w.f.sec.ClientSecret = ""
@@ -564,6 +602,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	w = m.(*Wizard)
 	if w.cancel != nil {
 		w.cancel()
+	}
+	if note := w.discardCreated(ctx); note != "" {
+		fmt.Fprintln(w.opts.Output, note)
 	}
 	res := w.Result()
 	if !res.Saved {

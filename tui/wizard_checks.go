@@ -107,6 +107,10 @@ func (l checkList) view(st Styles, spin string) string {
 func diagnosisView(st Styles, r graph.CheckResult, width int) string {
 	var b strings.Builder
 	head := st.Status.Fail.Render(SymbolFail + " The live test failed")
+	msg := Sanitize(r.Message)
+	if r.ID == createAppCheck { // invitesync's own lines: what was created, one each
+		head, msg = st.Status.Fail.Render(SymbolFail+" Create it for me stopped"), sanitizeLines(r.Message)
+	}
 	frame := st.Banner.Fail
 	if r.OK {
 		head = st.Status.Warn.Render(SymbolWarn + " Warning")
@@ -116,8 +120,8 @@ func diagnosisView(st Styles, r graph.CheckResult, width int) string {
 		head += ": " + st.Strong.Render(Sanitize(r.Code))
 	}
 	b.WriteString(head)
-	if r.Message != "" {
-		b.WriteString("\n" + Sanitize(r.Message))
+	if msg != "" {
+		b.WriteString("\n" + msg)
 	}
 	if r.Fix != "" {
 		b.WriteString("\n" + st.Strong.Render("Fix: ") + Sanitize(r.Fix))
@@ -219,10 +223,11 @@ func (w *Wizard) startLiveTest() tea.Cmd {
 		bad := graph.CheckResult{ID: "live-test", Diagnosis: graph.Diagnosis{Step: 6, Message: "This build cannot run the live test."}}
 		return func() tea.Msg { return testDoneMsg{results: []graph.CheckResult{bad}, input: in} }
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), liveTestTimeout)
+	waiting := w.liveTestWaiting(&in)
+	ctx, cancel := context.WithTimeout(context.Background(), liveTestTimeout+w.opts.ConsentWait)
 	w.cancel = cancel
 	ch := make(chan graph.CheckResult)
-	return tea.Batch(w.spinner.Tick, runLiveTestCmd(ctx, w.opts.LiveTest, in, ch), waitForCheck(ch))
+	return tea.Batch(w.spinner.Tick, runLiveTestCmd(ctx, w.opts.LiveTest, in, ch), waitForCheck(ch), waiting)
 }
 
 // runLiveTestCmd runs test, passing each result to ch while someone reads it.

@@ -33,7 +33,7 @@ type fieldPlace struct{ step, part, page int }
 
 // fieldPlaces maps every field key to where it is asked.
 var fieldPlaces = map[string]fieldPlace{
-	keyAppName: {1, 0, 0}, keyConsent: {2, 0, 0},
+	keyAppName: {1, 0, 0}, keyCreateApp: {1, 0, 0}, keyConsent: {2, 0, 0},
 	keyClientSecret: {3, 0, 0}, keySecretExpires: {3, 0, 0}, keySecretIsValue: {3, 0, 1},
 	keyTenantID: {4, 0, 0}, keyClientID: {4, 0, 0}, keyObjectID: {4, 0, 0}, keyMailbox: {4, 0, 0},
 	keyScope: {5, 0, 0}, keyPolicyGroup: {5, 0, 1}, keyFullAccess: {5, 0, 2}, keyScriptPath: {5, 0, 3}, keyCopyScript: {5, 0, 3},

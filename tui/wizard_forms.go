@@ -37,6 +37,8 @@ type fields struct {
 	envs   []Environment
 	envErr error
 
+	offerCreate bool // step 1 offers "Create it for me"
+	createApp   bool // and it was chosen
 	useSecretID bool // the person insists the GUID-shaped value is right
 	advanced    bool // show look-ahead and all-day hours
 	copyScript  bool // step 5: copy the commands (OSC 52)
@@ -152,6 +154,7 @@ func (f *fields) wrapDesc(s string) string {
 // fixes it.
 const (
 	keyAppName       = "app_name"
+	keyCreateApp     = "create_app"
 	keyConsent       = "consent"
 	keyClientSecret  = "client_secret"
 	keySecretExpires = "secret_expires"
@@ -211,10 +214,22 @@ func (f *fields) stepGroups(n, part int) []group {
 	page := func(qs ...question) group { return group{questions: qs} }
 	switch n {
 	case 1:
+		desc := "The name you gave the app registration."
+		if f.offerCreate {
+			desc = "The name you gave the app registration, or the one to give it\n(e.g. Salto-IDM-Calendar-Integration-Production; one that exists is reused)."
+		}
+		name := ask(f, keyAppName, desc,
+			huh.NewInput().Title(f.label("Application name", &f.d.AppName)).
+				Value(&f.d.AppName).Validate(f.keep("Application name", &f.d.AppName, validateAppName)))
+		if !f.offerCreate {
+			return one(name)
+		}
 		return one(
-			ask(f, keyAppName, "The name you gave the app registration.",
-				huh.NewInput().Title(f.label("Application name", &f.d.AppName)).
-					Value(&f.d.AppName).Validate(f.keep("Application name", &f.d.AppName, validateAppName))),
+			ask(f, keyCreateApp, "", huh.NewSelect[bool]().Title("Steps 1–4").Options(
+				huh.NewOption("I do them in the Azure portal, as described above", false),
+				huh.NewOption("Create it for me: an administrator signs in once, invitesync does steps 1–4", true),
+			).Value(&f.createApp)),
+			name,
 		)
 	case 2:
 		return one(

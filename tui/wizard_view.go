@@ -37,8 +37,13 @@ func (w *Wizard) View() string {
 		bottom = append(bottom, w.form.View())
 	case stateLoading:
 		body = w.spinner.View() + " Asking Salto IDM for its environments…"
+	case stateCreating:
+		body = w.createView()
 	case stateTesting:
 		body = "Testing the whole chain before saving:\n\n" + w.checks.view(st, w.spinner.View())
+		if w.notice != "" {
+			body += "\n\n" + st.Muted.Render(w.notice)
+		}
 	case stateSaving:
 		body = w.checks.view(st, w.spinner.View()) + "\n\n" + w.spinner.View() + " Storing the secrets and saving the configuration…"
 		if w.notice != "" {
@@ -99,6 +104,8 @@ func (w *Wizard) title() string {
 		return "Live test"
 	case stateDone:
 		return SymbolOK + " Saved"
+	case stateCreating:
+		return "Create it for me: steps 1–4 through Microsoft Graph"
 	}
 	t := stepTitles[w.step]
 	if w.step == 6 && w.part == 0 {

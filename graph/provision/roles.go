@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -74,7 +75,7 @@ func (e *RoleError) Error() string {
 	default:
 		holds = ", and " + who + " holds none of them"
 	}
-	return fmt.Sprintf("%s may not %s: that needs the directory role %s%s. A role that is only eligible in Privileged Identity Management must be activated first",
+	return fmt.Sprintf("%s may not %s: that needs the directory role %s%s. A role that is only eligible in Privileged Identity Management must be activated first.",
 		who, e.Step, orList(e.Need), holds)
 }
 
@@ -86,4 +87,29 @@ func orList(v []string) string {
 		return v[0]
 	}
 	return strings.Join(v[:len(v)-1], ", ") + " or " + v[len(v)-1]
+}
+
+// manualPath is the way without an administrator sign-in: steps 1–4 by hand.
+const manualPath = "Or do steps 1–4 by hand in the Azure portal, as `invitesync setup` (the wizard) walks them, and save with setup --no-input (without --create-app)."
+
+// Stopped is the error of a creation that stopped: why, what this run
+// created (Result.Created) and how to remove it, and, for a missing role,
+// who could do it and the manual path.
+func Stopped(created []string, appName string, why error) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nothing was saved: %v", why)
+	if len(created) == 0 {
+		b.WriteString("\nNothing was created in the tenant.")
+	} else {
+		b.WriteString("\nCreated in the tenant by this run, and still there:")
+		for _, c := range created {
+			b.WriteString("\n  - " + c)
+		}
+		fmt.Fprintf(&b, "\nRun it again to reuse it once the cause is fixed, or remove it with:\n  invitesync setup --delete-app --app-name %q\n(or in the Azure portal: Microsoft Entra ID → App registrations → %s → Delete).", appName, appName)
+	}
+	var re *RoleError
+	if errors.As(why, &re) {
+		b.WriteString("\nSign in as someone who holds that role, or ask them to do this. " + manualPath)
+	}
+	return errors.New(b.String())
 }
