@@ -361,19 +361,8 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, nil
 	case validateMsg:
 		return w, w.validatePaused(msg)
-	case createMsg:
-		return w, w.createEvent(msg)
-	case countdownMsg:
-		if w.state == stateCreating {
-			return w, countdown()
-		}
-		return w, nil
-	case waitingMsg:
-		if w.state == stateTesting {
-			w.notice = msg.text
-			return w, waitForWaiting(msg.ch)
-		}
-		return w, nil
+	case createMsg, countdownMsg, waitingMsg:
+		return w, w.createUpdate(msg)
 	case spinner.TickMsg:
 		if w.state == stateTesting || w.state == stateLoading || w.state == stateSaving || w.state == stateCreating {
 			var cmd tea.Cmd

@@ -81,6 +81,25 @@ type waitingMsg struct {
 	ch   <-chan string
 }
 
+// createUpdate handles the messages of "Create it for me" and of the live
+// test that waits after it.
+func (w *Wizard) createUpdate(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case createMsg:
+		return w.createEvent(msg)
+	case countdownMsg:
+		if w.state == stateCreating {
+			return countdown()
+		}
+	case waitingMsg:
+		if w.state == stateTesting {
+			w.notice = msg.text
+			return waitForWaiting(msg.ch)
+		}
+	}
+	return nil
+}
+
 // startCreate runs the creation for the name given on step 1.
 func (w *Wizard) startCreate() tea.Cmd {
 	w.state = stateCreating
