@@ -27,6 +27,7 @@ type dashboardFlags struct {
 	watch    bool          // follow the state database only; never steer a loop
 	runLoops bool          // run the loops nobody runs, in this process, at once
 	refresh  time.Duration // how often the screen reads the state database
+	logFile  string        // the log to write and follow; "" for the default
 }
 
 // Refresh bounds: faster than this only loads the database; slower, and
@@ -62,7 +63,11 @@ comes back.
 service runs, so an integrator can follow a customer's system without
 changing it; "watch only" shows in the header. Without --watch, w switches
 the same mode on and off. Logs go to ` + logFileName + ` next to the state database
-while the dashboard is on screen.`,
+while the dashboard is on screen (--log-file names another file): l shows
+that log as it grows, with its levels (v sets the lowest shown) and a filter
+(/). Point --log-file at the service's log — for instance the file systemd
+appends its standard error to (StandardError=append:PATH) — to follow the
+service.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
@@ -75,6 +80,7 @@ while the dashboard is on screen.`,
 	fl.BoolVar(&f.watch, "watch", false, "only look: send no command and start no loop")
 	fl.BoolVar(&f.runLoops, "run-loops", false, "run the loops of the automations nobody runs, in this process")
 	fl.DurationVar(&f.refresh, "refresh", time.Second, "how often the screen reads the state database, from 100ms to 1h")
+	fl.StringVar(&f.logFile, "log-file", "", "the log the log pane (l) follows and the dashboard writes to (default "+logFileName+" next to the state database)")
 	return cmd
 }
 
@@ -119,9 +125,16 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlag
 		return failedErr(err)
 	}
 	defer st.Close()
-	log, closeLog, err := openLog(st.Path())
-	if err != nil {
-		return failedErr(err)
+	logPath := f.logFile
+	if logPath == "" {
+		logPath = defaultLogPath(st.Path())
+	}
+	// Watching writes nothing, not even a log: it only follows one.
+	log, closeLog := slog.New(slog.DiscardHandler), func() error { return nil }
+	if !f.watch {
+		if log, closeLog, err = openLogFile(logPath); err != nil {
+			return failedErr(err)
+		}
 	}
 	defer closeLog()
 
@@ -136,6 +149,7 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlag
 		Refresh:     f.refresh,
 		Watch:       f.watch,
 		Logger:      log,
+		LogFile:     logPath,
 	}
 	switch {
 	case f.runLoops:
@@ -162,10 +176,20 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlag
 	return nil
 }
 
-// openLog opens the log file next to the state database, for the time the
-// dashboard owns the terminal.
+// defaultLogPath is where the dashboard logs unless told: next to the
+// state database.
+func defaultLogPath(statePath string) string {
+	return filepath.Join(filepath.Dir(statePath), logFileName)
+}
+
+// openLog opens the log file next to the state database, for the time a
+// full-screen view owns the terminal.
 func openLog(statePath string) (*slog.Logger, func() error, error) {
-	path := filepath.Join(filepath.Dir(statePath), logFileName)
+	return openLogFile(defaultLogPath(statePath))
+}
+
+// openLogFile opens the log file at path for appending.
+func openLogFile(path string) (*slog.Logger, func() error, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the log file: %w", err)

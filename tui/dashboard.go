@@ -44,6 +44,9 @@ type DashboardOptions struct {
 	// screen's goroutine) only after the person asked and confirmed. Nil:
 	// the dashboard offers no way to run loops.
 	StartLoops func() error
+	// LogFile is the log the log pane follows: slog's text format, as
+	// `invitesync run` writes it. Empty: the pane says there is none.
+	LogFile string
 	// Now and Location are the clock and the zone times are shown in; the
 	// defaults are time.Now and the current automation's time zone.
 	Now      func() time.Time
@@ -58,6 +61,7 @@ const (
 	paneTable pane = iota
 	paneDetails
 	paneErrors
+	paneLog
 )
 
 // flashFor is how long a confirmation stays in the footer.
@@ -121,6 +125,10 @@ type Dashboard struct {
 	overviewing bool
 	ov          overview
 	ticks       int
+
+	// log is the log pane; logFrom the pane it was opened from.
+	log     logPane
+	logFrom pane
 
 	// queue holds the commands for the loops not yet sent; they are sent
 	// one at a time so that they reach the loop in the order given.
@@ -203,6 +211,7 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 	d.filter.Cursor.SetMode(cursor.CursorStatic)
 	d.filter.PromptStyle = d.c.styles.Title
 	d.ov = newOverview(d.c.styles, len(d.autos))
+	d.log = newLogPane(d.c.styles, opts.LogFile)
 	d.overviewing = len(d.autos) > 1
 	d.table.setHeight(1)
 	d.layout()
@@ -355,6 +364,9 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if d.ticks%rereadEvery == 0 {
 			cmds = append(cmds, d.statusCmd())
 		}
+		if d.pane == paneLog {
+			cmds = append(cmds, d.log.read())
+		}
 		return d, tea.Batch(cmds...)
 	case changedMsg:
 		return d, tea.Batch(d.refreshCmds(), waitForChange(d.changes))
@@ -380,6 +392,9 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				d.renderPanes()
 			}
 		}
+		return d, nil
+	case logReadMsg:
+		d.log.take(msg)
 		return d, nil
 	case boardsMsg:
 		d.takeBoards(msg)

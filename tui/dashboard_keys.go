@@ -21,6 +21,15 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if d.confirming {
 		return d.updateConfirm(msg)
 	}
+	if d.pane == paneLog {
+		return d.updateLogKey(msg)
+	}
+	if key.Matches(msg, k.Log) && !d.ov.filtering {
+		d.logFrom, d.pane = d.pane, paneLog
+		d.log.back = 0
+		d.layout()
+		return d, d.log.read()
+	}
 	if d.overviewing {
 		return d.updateOverviewKey(msg)
 	}

@@ -467,7 +467,7 @@ func TestDashboardFitsEveryTerminalSize(t *testing.T) {
 	})
 	base = update(t, base, mustMsg(readStatus(t.Context(), src, "reception")))
 	base = update(t, base, mustMsg(readActivity(t.Context(), src, rowsQuery{automation: "reception"})))
-	for _, p := range []pane{-1, paneTable, paneDetails, paneErrors} { // -1: the overview
+	for _, p := range []pane{-1, paneTable, paneDetails, paneErrors, paneLog} { // -1: the overview
 		for w := 1; w <= 130; w += 7 {
 			for h := 1; h <= 40; h += 3 {
 				d := base

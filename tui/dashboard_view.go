@@ -86,6 +86,13 @@ func (d *Dashboard) layout() {
 		k.Help.SetHelp("?", "more keys")
 	}
 	d.c.help.ShowAll = d.showHelp
+	k.Log.SetEnabled(!d.filtering && !d.ov.filtering && !d.confirming)
+	k.Log.SetHelp("l", "log")
+	k.Level.SetEnabled(false)
+	if d.pane == paneLog {
+		d.layoutLog()
+		return
+	}
 	if d.overviewing {
 		d.layoutOverview()
 		return
@@ -145,6 +152,8 @@ func (d Dashboard) View() string {
 	}
 	b.WriteString("\n\n")
 	switch {
+	case d.pane == paneLog:
+		b.WriteString(d.log.view(d.c, w, d.zone()))
 	case d.overviewing:
 		b.WriteString(d.overviewView(w))
 	case d.pane == paneDetails:
@@ -212,13 +221,14 @@ func (d Dashboard) footerView(w int) string {
 		lines = append(lines, d.flash)
 	}
 	switch {
+	case d.pane == paneLog:
 	case d.overviewing && len(d.ov.shown) > 0:
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("automation %d of %d", d.ov.cursor+1, len(d.ov.shown))))
 	case !d.overviewing && d.pane == paneTable && len(d.table.rows) > 0:
 		lines = append(lines, st.Muted.Render(positionText(d.table)+" · "+orderText[d.order]))
 	}
 	var km help.KeyMap = d.c.keys.Dashboard
-	if d.c.height < shortTerminal && !d.showHelp && !d.confirming && !d.filtering && !d.ov.filtering {
+	if d.c.height < shortTerminal && !d.showHelp && !d.confirming && !d.filtering && !d.ov.filtering && !d.log.filtering {
 		km = keyList{d.c.keys.Dashboard.Help, d.c.keys.Dashboard.Quit}
 	}
 	lines = append(lines, helpView(d.c.help, km, w))

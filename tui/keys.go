@@ -85,6 +85,8 @@ type DashboardKeyMap struct {
 	Filter  key.Binding
 	Errors  key.Binding // the errors pane
 	Order   key.Binding // sort by meeting time or by latest activity
+	Log     key.Binding // the log pane
+	Level   key.Binding // the log pane's minimum level
 
 	PollNow  key.Binding
 	Pause    key.Binding // pause or resume, whichever applies
@@ -118,6 +120,8 @@ func DefaultDashboardKeyMap() DashboardKeyMap {
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Errors:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "errors")),
 		Order:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort by meeting time")),
+		Log:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log")),
+		Level:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "level")),
 
 		PollNow:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "poll now")),
 		Pause:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pause/resume")),
@@ -139,14 +143,14 @@ var _ help.KeyMap = DashboardKeyMap{}
 
 // ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
 func (k DashboardKeyMap) ShortHelp() []key.Binding {
-	return enabled(k.Yes, k.No, k.Details, k.Back, k.Filter, k.Order, k.PollNow, k.Pause, k.Retry, k.StartLoops, k.Next, k.Errors, k.Watch, k.Help, k.Quit)
+	return enabled(k.Yes, k.No, k.Details, k.Back, k.Filter, k.Order, k.PollNow, k.Pause, k.Retry, k.StartLoops, k.Next, k.Errors, k.Log, k.Level, k.Watch, k.Help, k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
 func (k DashboardKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		enabled(k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
-		enabled(k.Details, k.Back, k.Filter, k.Order, k.Errors),
+		enabled(k.Details, k.Back, k.Filter, k.Order, k.Errors, k.Log, k.Level),
 		enabled(k.PollNow, k.Pause, k.Retry, k.Next, k.Previous),
 		enabled(k.Watch, k.StartLoops, k.Yes, k.No, k.Help, k.Quit),
 	}
