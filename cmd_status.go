@@ -37,9 +37,11 @@ automation's time zone, each with its abbreviation.
 
 The verdict on each automation, and the exit status, tell a monitoring system
 whether to alert:
-  0  healthy: a loop polls every enabled automation and nothing needs doing
+  0  healthy: every enabled automation is polled on time (by a loop, or a
+     scheduled run --once) and nothing needs doing
   3  needs attention: a client secret expires within 14 days, or an enabled
-     automation is not running (no loop, or paused)
+     automation is not polled (never run, paused, or no poll for two of
+     its intervals and a minute)
   1  failing: the last poll failed, operations failed for good, or a client
      secret expired
 (2 stays a usage or configuration error.) The worst automation decides; the

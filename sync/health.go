@@ -17,8 +17,8 @@ const (
 	// Healthy: a loop polls it and nothing needs doing.
 	Healthy Health = iota
 	// NeedsAttention: it works, but not for long or not at all unless
-	// somebody acts: the client secret expires within 14 days, no loop
-	// runs the automation, or its loop is paused.
+	// somebody acts: the client secret expires within 14 days, nothing
+	// has polled the automation for two intervals, or its loop is paused.
 	NeedsAttention
 	// Failing: invitations are not becoming visits: the last poll failed,
 	// operations failed for good, or the client secret expired.
@@ -74,6 +74,18 @@ func Worst(vs ...Verdict) Health {
 	return h
 }
 
+// staleGrace is how late beyond two intervals a poll may be before an
+// automation no loop holds counts as not running.
+const staleGrace = time.Minute
+
+// Stale reports whether an automation last polled at last is overdue at
+// now: no poll within two of its intervals and a minute. A cron job
+// running `invitesync run --once` at the automation's interval keeps it
+// fresh, so such a set-up is healthy without a resident service.
+func Stale(a config.Automation, last, now time.Time) bool {
+	return last.IsZero() || now.Sub(last) > 2*a.Interval+staleGrace
+}
+
 // Judge gives the verdict on automation a from its board at now. A
 // disabled automation is healthy: nothing is expected of it.
 func Judge(a config.Automation, b store.Board, now time.Time) Verdict {
@@ -107,8 +119,13 @@ func Judge(a config.Automation, b store.Board, now time.Time) Verdict {
 	switch {
 	case !b.Leased && ls.State == "":
 		v.add(NeedsAttention, "never run: start `invitesync run`")
-	case !b.Leased:
+	case !b.Leased && !Stale(a, ls.LastPoll, now):
+		// No loop holds it, but a scheduled `run --once` polls it on time.
+	case !b.Leased && ls.LastPoll.IsZero():
 		v.add(NeedsAttention, "not running: start `invitesync run`")
+	case !b.Leased:
+		v.add(NeedsAttention, fmt.Sprintf("not running, last polled %s ago: start `invitesync run`",
+			now.Sub(ls.LastPoll).Round(time.Minute)))
 	case ls.State == store.LoopPaused:
 		v.add(NeedsAttention, "paused: nothing is polled until it is resumed")
 	}

@@ -35,6 +35,12 @@ func TestJudge(t *testing.T) {
 		{"secret in 30 days is only a warning", 30, false, running, Healthy, ""},
 		{"secret in 14 days", 14, false, running, NeedsAttention, "the client secret expires in 14 days"},
 		{"not running", 90, false, with(func(b *store.Board) { b.Leased = false }), NeedsAttention, "not running: start `invitesync run`"},
+		{"polled by a scheduled run --once", 90, false, with(func(b *store.Board) {
+			b.Leased, b.Loop.State, b.Loop.LastPoll = false, store.LoopStopped, now.Add(-9*time.Minute)
+		}), Healthy, ""},
+		{"last poll two intervals ago", 90, false, with(func(b *store.Board) {
+			b.Leased, b.Loop.State, b.Loop.LastPoll = false, store.LoopStopped, now.Add(-12*time.Minute)
+		}), NeedsAttention, "not running, last polled 12m0s ago"},
 		{"never run", 90, false, store.Board{}, NeedsAttention, "never run"},
 		{"paused", 90, false, with(func(b *store.Board) { b.Loop.State = store.LoopPaused }), NeedsAttention, "paused"},
 		{"secret expired", -1, false, running, Failing, "the client secret expired on"},
