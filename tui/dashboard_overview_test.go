@@ -16,7 +16,7 @@ import (
 var zones = []string{"Europe/Madrid", "America/New_York", "Asia/Kolkata", "Pacific/Tongatapu", "Australia/Sydney", "W. Europe Standard Time"}
 
 // fleet is n automations across zones: every tenth disabled, every
-// seventh failing, every eleventh run by nobody, every thirteenth paused,
+// seventh failing, every eleventh run by nobody for an hour, every thirteenth paused,
 // and every seventeenth's secret expiring in 5 days.
 func fleet(n int) ([]config.Automation, *fakeSource) {
 	src := newFakeSource()
@@ -37,6 +37,9 @@ func fleet(n int) ([]config.Automation, *fakeSource) {
 		}
 		if i%13 == 12 {
 			b.Loop.State = store.LoopPaused
+		}
+		if i%11 == 10 { // no loop has polled it for an hour
+			b.Loop.State, b.Loop.LastPoll = store.LoopStopped, testNow.Add(-time.Hour)
 		}
 		src.setBoard(b)
 	}
