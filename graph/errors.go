@@ -18,6 +18,7 @@ import (
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
+	"invitesync/internal/retry"
 	"invitesync/internal/text"
 )
 
@@ -274,7 +275,7 @@ func classifyGraph(err error, now time.Time) (typed error, ok bool) {
 		wait := time.Minute
 		if headers != nil {
 			if v := headers.Get("Retry-After"); len(v) > 0 {
-				if d, ok := parseRetryAfter(v[0], now); ok {
+				if d, ok := retry.After(v[0], now); ok {
 					wait = d
 				}
 			}

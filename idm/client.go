@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"invitesync/internal/retry"
 	"invitesync/internal/text"
 )
 
@@ -50,6 +51,10 @@ type Options struct {
 	// Logger receives one debug record per request (method, path, status,
 	// duration); nil discards them. The API key is never logged.
 	Logger *slog.Logger
+	// ReadBackoff is the first wait before a read answered 429 or 503
+	// without Retry-After is tried again, doubled for the next; zero means
+	// DefaultReadBackoff.
+	ReadBackoff time.Duration
 }
 
 // Client talks to one IDM API base URL with one API key. It is safe for
@@ -60,6 +65,7 @@ type Client struct {
 	http    *http.Client
 	timeout time.Duration
 	log     *slog.Logger
+	backoff retry.Backoff // of reads tried again in place
 }
 
 // New returns a client for the API at baseURL (e.g.
@@ -87,6 +93,10 @@ func New(baseURL, apiKey string, opts Options) (*Client, error) {
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.backoff = retry.Backoff{Base: opts.ReadBackoff}
+	if c.backoff.Base <= 0 {
+		c.backoff.Base = DefaultReadBackoff
 	}
 	return c, nil
 }
@@ -172,13 +182,16 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
+// DefaultReadBackoff is the first wait before a read is tried again when
+// Options.ReadBackoff is zero.
+const DefaultReadBackoff = 500 * time.Millisecond
+
 // Reads (GET) answered 429 or 503 are tried again in place, as the contract
 // asks: after Retry-After, else after a short exponential backoff, at most
 // readRetries times and never for a wait longer than maxReadWait; a longer
 // wait is left to the caller. Writes are retried by the caller (the outbox).
 const (
 	readRetries = 2
-	readBackoff = 500 * time.Millisecond
 	maxReadWait = 5 * time.Second
 )
 
@@ -188,7 +201,7 @@ const (
 func (c *Client) do(ctx context.Context, method string, path []string, query url.Values, in, out any) (int, error) {
 	for attempt := 0; ; attempt++ {
 		status, err := c.once(ctx, method, path, query, in, out)
-		wait, again := retryRead(method, err, attempt)
+		wait, again := c.retryRead(method, err, attempt)
 		if !again {
 			return status, err
 		}
@@ -204,7 +217,7 @@ func (c *Client) do(ctx context.Context, method string, path []string, query url
 
 // retryRead says whether a read that failed with err on the given attempt
 // (0 for the first) is tried again in place, and after how long.
-func retryRead(method string, err error, attempt int) (time.Duration, bool) {
+func (c *Client) retryRead(method string, err error, attempt int) (time.Duration, bool) {
 	var e *Error
 	if method != http.MethodGet || attempt >= readRetries || !errors.As(err, &e) ||
 		(e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable) {
@@ -212,7 +225,7 @@ func retryRead(method string, err error, attempt int) (time.Duration, bool) {
 	}
 	wait := e.RetryAfter
 	if wait <= 0 {
-		wait = readBackoff << attempt
+		wait = c.backoff.Step(attempt + 1)
 	}
 	return wait, wait <= maxReadWait
 }
@@ -316,7 +329,7 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		e.Message = strings.ToLower(http.StatusText(resp.StatusCode))
 	}
 	if e.Retryable {
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter, _ = retry.After(resp.Header.Get("Retry-After"), time.Now())
 	}
 	return e
 }

@@ -109,26 +109,6 @@ func retryableStatus(status int) bool {
 		(status >= 500 && status <= 599)
 }
 
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date
-// (relative to now). It returns 0 when the header is absent or unreadable.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		const most = int64(24 * time.Hour / time.Second)
-		return time.Duration(min(secs, most)) * time.Second
-	}
-	if at, err := http.ParseTime(v); err == nil && at.After(now) {
-		return at.Sub(now).Round(time.Second)
-	}
-	return 0
-}
-
 // codeFor returns the contract's code for a status when the body gave none.
 func codeFor(status int) string {
 	switch status {

@@ -25,30 +25,6 @@ func TestRetryableStatus(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	tests := []struct {
-		header string
-		want   time.Duration
-	}{
-		{"", 0},
-		{"7", 7 * time.Second},
-		{" 120 ", 2 * time.Minute},
-		{"0", 0},
-		{"-5", 0},
-		{"soon", 0},
-		{"1.5", 0},
-		{"999999999999", 24 * time.Hour},
-		{"Tue, 01 Dec 2026 09:00:30 GMT", 30 * time.Second},
-		{"Tue, 01 Dec 2026 08:59:00 GMT", 0},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.header, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.header, got, tt.want)
-		}
-	}
-}
-
 func TestErrorClassification(t *testing.T) {
 	tests := []struct {
 		name       string

@@ -55,7 +55,7 @@ func newHarness(t *testing.T, opts ...idmtest.Option) *harness {
 	sim := idmtest.NewTLSServer(opts...)
 	t.Cleanup(sim.Close)
 	h := &harness{t: t, sim: sim, logs: &syncBuffer{}, secrets: []string{sim.APIKey()}}
-	h.client = h.newClient(sim.URL(), sim.APIKey(), idm.Options{HTTPClient: sim.Client()})
+	h.client = h.newClient(sim.URL(), sim.APIKey(), idm.Options{HTTPClient: sim.Client(), ReadBackoff: time.Millisecond})
 	t.Cleanup(h.checkNoSecrets)
 	return h
 }

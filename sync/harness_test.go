@@ -81,7 +81,7 @@ func (h *harness) engineWithSecret(gopts graph.Options, owner, secret string) *E
 	if err != nil {
 		h.t.Fatalf("graph.New: %v", err)
 	}
-	ic, err := idm.New(h.idm.URL(), h.idm.APIKey(), idm.Options{HTTPClient: PooledClient(h.idm.Client())})
+	ic, err := idm.New(h.idm.URL(), h.idm.APIKey(), idm.Options{HTTPClient: PooledClient(h.idm.Client()), ReadBackoff: time.Millisecond})
 	if err != nil {
 		h.t.Fatalf("idm.New: %v", err)
 	}

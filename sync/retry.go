@@ -1,8 +1,9 @@
 package sync
 
 import (
-	"math"
 	"time"
+
+	"invitesync/internal/retry"
 )
 
 // Failure is how an operation failed, as far as retrying goes.
@@ -36,13 +37,5 @@ func (p Policy) Delay(f Failure, attempt int, jitter float64) (wait time.Duratio
 	if f.RetryAfter > 0 {
 		return f.RetryAfter, true
 	}
-	if attempt < 1 {
-		attempt = 1
-	}
-	step := float64(p.Base) * math.Pow(2, float64(attempt-1))
-	if step > float64(p.Max) || math.IsInf(step, 0) {
-		step = float64(p.Max)
-	}
-	jitter = min(max(jitter, 0), 1)
-	return time.Duration(step/2 + jitter*step/2), true
+	return retry.Backoff(p).Jittered(attempt, jitter), true
 }
