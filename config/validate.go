@@ -3,9 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/mail"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"invitesync/internal/text"
+	"invitesync/internal/weburl"
 )
 
 // Limits on the free-text fields.
@@ -329,37 +328,22 @@ func ValidateTimeZone(s string) error {
 // http to a loopback address only.
 func ValidateIDMURL(s string) error {
 	const expected = "expected the API base such as https://idm.example.com/api/v1"
-	if s == "" {
+	_, err := weburl.Parse(s)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, weburl.ErrEmpty):
 		return errors.New("required: " + expected)
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("%s is not a URL: %s", text.Quote(s), expected)
-	}
-	if u.User != nil {
+	case errors.Is(err, weburl.ErrUserInfo):
 		return errors.New("contains a user name or password: expected none, the API key is kept with the secrets")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	case errors.Is(err, weburl.ErrQuery):
 		return fmt.Errorf("%s has a query or fragment: %s", text.Quote(s), expected)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return fmt.Errorf("%s uses http: expected https (http is accepted only for loopback addresses)", text.Quote(s))
-		}
-	default:
+	case errors.Is(err, weburl.ErrPlainHTTP):
+		return fmt.Errorf("%s uses http: expected https (http is accepted only for loopback addresses)", text.Quote(s))
+	case errors.Is(err, weburl.ErrScheme):
 		return fmt.Errorf("%s is not an http(s) URL: %s", text.Quote(s), expected)
 	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return fmt.Errorf("%s is not a URL: %s", text.Quote(s), expected)
 }
 
 var dayTimePattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

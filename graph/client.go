@@ -21,6 +21,7 @@ import (
 	graphauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
 
 	"invitesync/config"
+	"invitesync/internal/weburl"
 )
 
 // Defaults for Options.
@@ -283,12 +284,11 @@ func parseAuthority(raw, name string) (*url.URL, error) {
 	return u, nil
 }
 
-// parseGraphURL checks a Graph base URL: https, or http on the loopback host.
+// parseGraphURL checks a Graph base URL: https, or http to a loopback
+// host, with no user information, query or fragment.
 func parseGraphURL(raw, name string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	ok := err == nil && u.Host != "" && u.RawQuery == "" &&
-		(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname()))
-	if !ok {
+	u, err := weburl.Parse(raw)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %q is not usable: expected an https URL such as %s", name, raw, DefaultGraphURL)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
@@ -296,10 +296,6 @@ func parseGraphURL(raw, name string) (*url.URL, error) {
 		u.Path = "/v1.0"
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
 // graphScope is the client-credentials scope for a Graph host: the national

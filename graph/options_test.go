@@ -69,8 +69,10 @@ func TestNewRefusesUnusableSettings(t *testing.T) {
 			}
 		})
 	}
-	if _, err := graph.New(good, "s3cr3t-value", graph.Options{GraphURL: "http://127.0.0.1:8080/v1.0", AuthorityHost: "https://127.0.0.1:8443/"}); err != nil {
-		t.Errorf("plain http to a loopback Graph is allowed, got %v", err)
+	for _, u := range []string{"http://127.0.0.1:8080/v1.0", "http://127.0.0.2:8080/v1.0", "http://[::1]:8080/v1.0", "http://LocalHost:8080/v1.0"} {
+		if _, err := graph.New(good, "s3cr3t-value", graph.Options{GraphURL: u, AuthorityHost: "https://127.0.0.1:8443/"}); err != nil {
+			t.Errorf("plain http to a loopback Graph (%s) is allowed, got %v", u, err)
+		}
 	}
 }
 

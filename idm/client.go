@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	"invitesync/internal/retry"
 	"invitesync/internal/text"
+	"invitesync/internal/weburl"
 )
 
 // DefaultTimeout bounds every request when Options.Timeout is zero.
@@ -115,37 +115,28 @@ func ParseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("%w: the IDM URL is empty; expected e.g. https://idm.example.com/api/v1", ErrInvalidURL)
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
+	u, err := weburl.Parse(raw)
+	if errors.Is(err, weburl.ErrNotAbsolute) {
 		return nil, fmt.Errorf("%w: not an absolute URL; expected e.g. https://idm.example.com/api/v1", ErrInvalidURL)
 	}
-	// Shown in errors: never the user information, query or fragment,
-	// where a secret might hide.
-	shown := text.Clean((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), 200)
-	switch {
-	case u.User != nil:
-		return nil, fmt.Errorf("%w %q: must not contain a user name or password; the API key is configured separately", ErrInvalidURL, shown)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("%w %q: must not contain a query (?) or fragment (#)", ErrInvalidURL, shown)
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-	case u.Scheme == "http":
-		return nil, fmt.Errorf("%w %q: must use https (plain http is allowed only for localhost)", ErrInvalidURL, shown)
-	default:
+	if err != nil {
+		// Shown: never the user information, query or fragment, where a
+		// secret might hide.
+		u, _ := url.Parse(raw)
+		shown := text.Clean((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), 200)
+		switch {
+		case errors.Is(err, weburl.ErrUserInfo):
+			return nil, fmt.Errorf("%w %q: must not contain a user name or password; the API key is configured separately", ErrInvalidURL, shown)
+		case errors.Is(err, weburl.ErrQuery):
+			return nil, fmt.Errorf("%w %q: must not contain a query (?) or fragment (#)", ErrInvalidURL, shown)
+		case errors.Is(err, weburl.ErrPlainHTTP):
+			return nil, fmt.Errorf("%w %q: must use https (plain http is allowed only for localhost)", ErrInvalidURL, shown)
+		}
 		return nil, fmt.Errorf("%w %q: the scheme must be https", ErrInvalidURL, shown)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
-}
-
-// isLoopback reports whether host is localhost or a loopback address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkKey trims the API key and checks that it can travel in a header.
