@@ -2,15 +2,12 @@ package graph
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -18,6 +15,7 @@ import (
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
+	"invitesync/internal/neterr"
 	"invitesync/internal/retry"
 	"invitesync/internal/text"
 )
@@ -115,47 +113,21 @@ func (e *NetworkError) NonRetriable() {}
 // UnknownAuthority reports whether the host's certificate chains to a CA this
 // machine does not trust.
 func (e *NetworkError) UnknownAuthority() bool {
-	var ua x509.UnknownAuthorityError
-	return errors.As(e.Err, &ua)
+	return neterr.Classify(e.Err) == neterr.UnknownAuthority
 }
 
 // DNS reports whether the host name could not be resolved.
 func (e *NetworkError) DNS() bool {
-	var dns *net.DNSError
-	return errors.As(e.Err, &dns)
+	k := neterr.Classify(e.Err)
+	return k == neterr.NoSuchHost || k == neterr.DNS
 }
 
 // Reason says in a few words why the host could not be reached.
 func (e *NetworkError) Reason() string {
-	var dns *net.DNSError
-	var host x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	switch {
-	case errors.As(e.Err, &dns) && dns.IsNotFound:
-		return "the name does not resolve (DNS: no such host)"
-	case errors.As(e.Err, &dns):
-		return "DNS lookup failed: " + dns.Err
-	case e.UnknownAuthority():
-		return "its TLS certificate is signed by an authority this machine does not trust"
-	case errors.As(e.Err, &host):
-		return "its TLS certificate is not valid for this host name"
-	case errors.As(e.Err, &invalid):
-		return "its TLS certificate is not valid (" + cleanText(invalid.Error()) + ")"
-	case errors.Is(e.Err, syscall.ECONNREFUSED):
-		return "the connection was refused"
-	case errors.Is(e.Err, syscall.ECONNRESET):
-		return "the connection was reset"
-	case errors.Is(e.Err, syscall.ENETUNREACH), errors.Is(e.Err, syscall.EHOSTUNREACH):
-		return "the network is unreachable"
-	case errors.Is(e.Err, context.DeadlineExceeded) || isTimeout(e.Err):
-		return "it did not answer in time"
+	if r := neterr.Reason(e.Err); r != "" {
+		return cleanText(r)
 	}
 	return cleanText(e.Err.Error())
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // TimeoutError is a call that did not finish within the client's timeout.

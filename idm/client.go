@@ -6,8 +6,6 @@ package idm
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"invitesync/internal/neterr"
 	"invitesync/internal/retry"
 	"invitesync/internal/text"
 	"invitesync/internal/weburl"
@@ -356,15 +355,10 @@ func (c *Client) transportError(op string, ctx context.Context, err error) *Erro
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	var certErr *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalid x509.CertificateInvalidError
 	switch {
 	case errors.Is(err, ErrRedirect):
 		return &Error{Op: op, Code: "redirect", Err: err}
-	case errors.As(err, &certErr) || errors.As(err, &unknownCA) ||
-		errors.As(err, &hostErr) || errors.As(err, &invalid):
+	case neterr.Classify(err).TLS():
 		return &Error{Op: op, Code: "tls", Err: fmt.Errorf("the IDM server's certificate is not trusted: %w", err)}
 	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
 		return &Error{Op: op, Code: "timeout", Retryable: true,
