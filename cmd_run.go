@@ -23,11 +23,14 @@ import (
 func newRunCmd(a *app) *cobra.Command {
 	var once bool
 	var window time.Duration
+	var logFile string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the poll loop headless (as a service)",
 		Long: `Run the poll loop of every enabled automation until SIGINT, SIGTERM or SIGHUP,
-with structured logs on standard error (INVITESYNC_DEBUG=1 for debug level).
+with structured logs on standard error (INVITESYNC_DEBUG=1 for debug level),
+or appended to --log-file, which the dashboard's log pane (l) can follow
+(invitesync dashboard --watch --log-file PATH).
 Each loop holds a lease on its automation and its mailbox in the state
 database, renewed while it works; a loop that loses it stops (the others go
 on) and says which process holds it now.
@@ -53,17 +56,26 @@ a private CA.`,
 			if window < 0 {
 				return usageErr(fmt.Errorf("--retry-window %s: want a duration of 0 or more, e.g. 20s", window))
 			}
-			return a.run(cmd.Context(), once, window)
+			log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: logLevel()}))
+			if logFile != "" {
+				fileLog, closeLog, err := openLogFile(logFile)
+				if err != nil {
+					return failedErr(fmt.Errorf("--log-file %s: %w", logFile, err))
+				}
+				defer closeLog()
+				log = fileLog
+			}
+			return a.run(cmd.Context(), once, window, log)
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "poll every automation once, deliver the outbox, then exit")
 	cmd.Flags().DurationVar(&window, "retry-window", invsync.OnceRetryWindow, "with --once: how long after the first delivery pass retries are still made")
+	cmd.Flags().StringVar(&logFile, "log-file", "", "append the log to this file instead of standard error")
 	return cmd
 }
 
 // run is `invitesync run [--once]`.
-func (a *app) run(ctx context.Context, once bool, window time.Duration) error {
-	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: logLevel()}))
+func (a *app) run(ctx context.Context, once bool, window time.Duration, log *slog.Logger) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err

@@ -192,3 +192,37 @@ func lineOf(screen, s string) string {
 	}
 	return ""
 }
+
+// TestE2ELogPaneFollowsTheServicesLog: `run --log-file` writes the
+// service's log to a file, nothing to standard error, and the dashboard's
+// log pane (l) shows that file's lines, and new ones as they come.
+func TestE2ELogPaneFollowsTheServicesLog(t *testing.T) {
+	e := newE2E(t)
+	logPath := filepath.Join(e.dir, "service.log")
+	e.meeting("Kick-off with Fabrikam", tomorrowAt(10), "bob@fabrikam.com")
+	service, _, stderr := e.command(nil, "run", "--log-file", logPath)
+	if err := service.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { service.Process.Kill(); service.Wait() })
+	waitUntil(t, "the service's first visit", func() bool { return len(e.idm.ActiveVisits()) == 1 })
+
+	term := newTerminal(t, e.env, e.bin, "dashboard", "--refresh", "200ms", "--log-file", logPath)
+	term.waitFor("Kick-off with Fabrikam")
+	term.keys("l")
+	term.waitFor(logPath, "INFO", "event created")
+	e.meeting("Supplier review", tomorrowAt(14), "carol@northwind.example")
+	term.keys("Escape")
+	term.waitFor("Kick-off with Fabrikam")
+	term.keys("p") // the service polls now, and logs the new meeting
+	term.waitFor("Supplier review")
+	term.keys("l")
+	term.waitFor(logPath, "Supplier review")
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("the dashboard exited %d", code)
+	}
+	if strings.Contains(stderr.String(), "level=") {
+		t.Errorf("with --log-file the service still logs on standard error:\n%s", stderr)
+	}
+}

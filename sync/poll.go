@@ -321,8 +321,9 @@ func (e *Engine) reconcile(ctx context.Context, cur store.Cursor) error {
 // announce logs decisions and publishes them on the feed.
 func (e *Engine) announce(acts []store.Activity) {
 	for _, a := range acts {
-		e.log.Info("event "+string(a.Outcome), "event", a.EventID, "subject", a.Subject, "host", a.Host,
-			"visitors", a.Visitors, "reason", a.Reason)
+		// What a person reads first comes first: a narrow log pane cuts the rest.
+		e.log.Info("event "+string(a.Outcome), "subject", a.Subject, "host", a.Host,
+			"visitors", a.Visitors, "reason", a.Reason, "event", a.EventID)
 		e.feed.publish(FeedEvent{Automation: e.name, At: a.At, Kind: FeedDecision, Activity: a})
 	}
 }
