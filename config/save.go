@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"invitesync/internal/atomicfile"
 )
 
 // header opens every file Save writes.
@@ -78,7 +80,7 @@ func save(path string, c *Config, replaceCorrupt bool) error {
 // link, the file it leads to is replaced the same way and the link stays;
 // a link that leads nowhere is refused. A directory that other users may
 // change is refused (see CheckPermissions).
-func writeAtomic(path string, data []byte) (err error) {
+func writeAtomic(path string, data []byte) error {
 	target, err := linkTarget(path)
 	if err != nil {
 		return err
@@ -94,35 +96,8 @@ func writeAtomic(path string, data []byte) (err error) {
 			}
 		}
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
-	if err != nil {
+	if err := atomicfile.Write(target, data, 0o600); err != nil {
 		return fmt.Errorf("write configuration: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write configuration: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write configuration: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write configuration: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write configuration: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return fmt.Errorf("write configuration: %w", err)
-	}
-	// Make the rename itself durable.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"invitesync/internal/atomicfile"
 )
 
 // progressVersion changes when the progress file's shape does; a file of
@@ -55,23 +57,7 @@ func saveProgress(path string, d Draft) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("keep set-up progress: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".setup-progress.*.tmp")
-	if err != nil {
-		return fmt.Errorf("keep set-up progress: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keep set-up progress: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keep set-up progress: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("keep set-up progress: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("keep set-up progress: %w", err)
 	}
 	return nil
