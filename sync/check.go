@@ -103,8 +103,9 @@ func CheckAutomation(ctx context.Context, in CheckInput, report func(graph.Check
 }
 
 // environmentFound is the passing environment check; it warns when IDM keeps
-// the environment in another time zone than the automation's, whose UTC
-// offset every visit time carries.
+// the environment in another time zone than the automation's: visit times
+// then travel in the environment's offset, but all-day meetings are read,
+// and times are shown, in the automation's.
 func environmentFound(a config.Automation, env idm.Environment, now time.Time) graph.CheckResult {
 	r := graph.CheckResult{ID: CheckIDMEnvironment, OK: true, Diagnosis: graph.Diagnosis{
 		Message: fmt.Sprintf("The environment %q exists in Salto IDM (id %s).", clean(a.Environment), clean(env.ID))}}
@@ -115,7 +116,7 @@ func environmentFound(a config.Automation, env idm.Environment, now time.Time) g
 		return r
 	}
 	r.Warning, r.Step = true, idmStep
-	r.Message = fmt.Sprintf("The environment %q exists in Salto IDM, but IDM keeps it in the time zone %s and this automation uses %s: visit times carry the automation's UTC offset, so IDM may refuse them or show other times.",
+	r.Message = fmt.Sprintf("The environment %q exists in Salto IDM, but IDM keeps it in the time zone %s and this automation uses %s: visits keep their times, sent in the environment's offset, but all-day meetings are read, and times shown, in %[3]s.",
 		clean(a.Environment), clean(env.TimeZone), a.TimeZone)
 	r.Fix = fmt.Sprintf("Set the automation's time zone to %s (step 6).", clean(env.TimeZone))
 	return r

@@ -97,7 +97,7 @@ type Engine struct {
 	freshRound time.Time
 
 	envMu stdsync.Mutex
-	envID string
+	env   *idmEnvironment // resolved on first use
 
 	statusMu stdsync.Mutex
 	status   store.LoopStatus
@@ -163,17 +163,30 @@ func (e *Engine) Name() string { return e.name }
 // jitter returns a random fraction in [0, 1) for the retry policy.
 func jitter() float64 { return rand.Float64() }
 
-// environment returns the IDM environment id, resolving it once.
-func (e *Engine) environment(ctx context.Context) (string, error) {
+// idmEnvironment is the IDM environment visits go to: its id, and the
+// zone whose UTC offset their times carry.
+type idmEnvironment struct {
+	id  string
+	loc *time.Location
+}
+
+// environment returns the IDM environment, resolving it once. Visit times
+// travel with the environment's UTC offset, as IDM expects them; the
+// automation's zone stands in when IDM names none it can be read in.
+func (e *Engine) environment(ctx context.Context) (idmEnvironment, error) {
 	e.envMu.Lock()
 	defer e.envMu.Unlock()
-	if e.envID != "" {
-		return e.envID, nil
+	if e.env != nil {
+		return *e.env, nil
 	}
 	env, err := e.dir.ResolveEnvironment(ctx, e.auto.Environment)
 	if err != nil {
-		return "", err
+		return idmEnvironment{}, err
 	}
-	e.envID = env.ID
-	return env.ID, nil
+	resolved := idmEnvironment{id: env.ID, loc: e.rules.Location}
+	if loc, err := time.LoadLocation(env.TimeZone); env.TimeZone != "" && err == nil {
+		resolved.loc = loc
+	}
+	e.env = &resolved
+	return resolved, nil
 }

@@ -261,13 +261,13 @@ func (e *Engine) deliver(ctx context.Context, op Op) (store.Result, error) {
 }
 
 // idmVisit is the PUT body for a planned visit.
-func (e *Engine) idmVisit(env string, v Visit) idm.Visit {
+func (e *Engine) idmVisit(env idmEnvironment, v Visit) idm.Visit {
 	return idm.Visit{
-		EnvironmentID:  env,
+		EnvironmentID:  env.id,
 		HostEmployeeID: v.HostEmployeeID,
 		Visitor:        idm.NewVisitor(v.VisitorName, v.VisitorEmail),
-		Arrival:        v.Arrival.In(e.rules.Location),
-		Departure:      v.Departure.In(e.rules.Location),
+		Arrival:        v.Arrival.In(env.loc),
+		Departure:      v.Departure.In(env.loc),
 		Location:       v.Location,
 		Subject:        v.Subject,
 		Source:         &idm.Source{Kind: idm.SourceCalendar, Mailbox: e.rules.Mailbox, EventID: v.EventID, ICalUID: v.ICalUID},
