@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/provision"
 	invsync "invitesync/sync"
@@ -120,9 +121,9 @@ func signInAdmin(ctx context.Context, w io.Writer, gopts graph.Options, clientID
 // provision.Pending), for at most bound, saying on w what it waits for and
 // how long it still will. It prints the last results and reports whether
 // they passed.
-func waitLive(ctx context.Context, w io.Writer, in invsync.CheckInput, bound time.Duration) ([]graph.CheckResult, bool) {
+func waitLive(ctx context.Context, w io.Writer, in invsync.CheckInput, bound time.Duration) ([]diag.Result, bool) {
 	fmt.Fprintf(w, "Testing %s before saving it\n", in.Automation.Name)
-	results := provision.WaitLive(ctx, bound, func(ctx context.Context) []graph.CheckResult {
+	results := provision.WaitLive(ctx, bound, func(ctx context.Context) []diag.Result {
 		return invsync.CheckAutomation(ctx, in, nil)
 	}, func(t provision.Tick) {
 		fmt.Fprintf(w, "  … %s: trying again in %s (gives up in %s)\n", t.Why, t.Next.Round(time.Second), t.Left.Round(time.Second))
@@ -130,13 +131,13 @@ func waitLive(ctx context.Context, w io.Writer, in invsync.CheckInput, bound tim
 	for _, r := range results {
 		printCheck(w, r)
 	}
-	return results, invsync.Passed(results)
+	return results, diag.Passed(results)
 }
 
 // firstFailure describes the first failed check, with its fix; when the
 // check still failed only because Entra ID had not applied the change in
 // time, it says that instead of the check's generic fix.
-func firstFailure(results []graph.CheckResult, waited time.Duration) string {
+func firstFailure(results []diag.Result, waited time.Duration) string {
 	if why, pending := provision.Pending(results); pending {
 		return fmt.Sprintf("the live test still failed after waiting %s (--consent-wait): %s. Entra ID can take longer; run the command again later, or with a longer --consent-wait",
 			waited, why)

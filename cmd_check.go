@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/internal/text"
 	invsync "invitesync/sync"
@@ -111,13 +112,13 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 			Automation: au, IDMURL: cfg.IDM.URL, ClientSecret: secret, IDMKey: idmKey,
 			ProbeMailbox: o.probe, Graph: gopts,
 		}
-		var progress func(graph.CheckResult)
+		var progress func(diag.Result)
 		if !o.json {
 			fmt.Fprintf(a.stdout, "%s\n", text.Clean(au.Name, 100))
-			progress = func(r graph.CheckResult) { printCheck(a.stdout, explainSecrets(r, secretErr, idmKeyErr)) }
+			progress = func(r diag.Result) { printCheck(a.stdout, explainSecrets(r, secretErr, idmKeyErr)) }
 		}
 		results := invsync.CheckAutomation(ctx, in, progress)
-		out := automationJSON{Name: au.Name, OK: invsync.Passed(results)}
+		out := automationJSON{Name: au.Name, OK: diag.Passed(results)}
 		for _, r := range results {
 			r = explainSecrets(r, secretErr, idmKeyErr)
 			out.Checks = append(out.Checks, checkJSON{ID: r.ID, OK: r.OK, Warning: r.Warning, Step: r.Step,
@@ -150,13 +151,13 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 
 // explainSecrets replaces the diagnosis of a check that failed only because
 // a secret could not be read with the reason and the ways to provide it.
-func explainSecrets(r graph.CheckResult, secretErr, idmKeyErr error) graph.CheckResult {
+func explainSecrets(r diag.Result, secretErr, idmKeyErr error) diag.Result {
 	switch {
 	case r.ID == graph.CheckToken && secretErr != nil && !r.OK:
-		r.Diagnosis = graph.Diagnosis{Step: 3, Code: "secret-unavailable", Message: secretErr.Error(),
+		r.Diagnosis = diag.Diagnosis{Step: 3, Code: "secret-unavailable", Message: secretErr.Error(),
 			Fix: "Store the client secret's Value with `invitesync setup`, or set INVITESYNC_CLIENT_SECRET_FILE."}
 	case r.ID == invsync.CheckIDMHealth && idmKeyErr != nil && !r.OK:
-		r.Diagnosis = graph.Diagnosis{Step: 6, Code: "secret-unavailable", Message: idmKeyErr.Error(),
+		r.Diagnosis = diag.Diagnosis{Step: 6, Code: "secret-unavailable", Message: idmKeyErr.Error(),
 			Fix: "Store the IDM API key with `invitesync setup`, or set INVITESYNC_IDM_API_KEY_FILE."}
 	}
 	return r
@@ -164,7 +165,7 @@ func explainSecrets(r graph.CheckResult, secretErr, idmKeyErr error) graph.Check
 
 // printCheck prints one result: a symbol and a word with the message, and
 // the fix on the next line.
-func printCheck(w io.Writer, r graph.CheckResult) {
+func printCheck(w io.Writer, r diag.Result) {
 	mark := "✓ ok  "
 	switch {
 	case !r.OK:

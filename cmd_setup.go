@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/internal/text"
 	invsync "invitesync/sync"
@@ -354,7 +355,7 @@ func (a *app) setupCheck(ctx context.Context, p *config.Plan) error {
 	results := invsync.CheckAutomation(ctx, invsync.CheckInput{
 		Automation: p.Automation, IDMURL: p.Config.IDM.URL,
 		ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts,
-	}, func(r graph.CheckResult) { printCheck(a.stdout, r) })
+	}, func(r diag.Result) { printCheck(a.stdout, r) })
 	for _, r := range results {
 		if !r.OK {
 			msg := fmt.Sprintf("nothing was saved: the live test failed at step %d: %s", r.Step, r.Message)
@@ -364,7 +365,7 @@ func (a *app) setupCheck(ctx context.Context, p *config.Plan) error {
 			return failedErr(errors.New(msg))
 		}
 	}
-	if !invsync.Passed(results) {
+	if !diag.Passed(results) {
 		return failedErr(errors.New("nothing was saved: the live test ran no check"))
 	}
 	fmt.Fprintln(a.stdout)

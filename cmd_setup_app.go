@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/provision"
 	"invitesync/internal/powershell"
@@ -306,8 +307,8 @@ func wizardCreateApp(gopts graph.Options, secrets *config.Secrets) tui.CreateApp
 
 // waitLiveReporting is waitLive for the wizard: each try's results go to
 // report, and what it waits for to waiting.
-func waitLiveReporting(ctx context.Context, in invsync.CheckInput, bound time.Duration, waiting func(string), report func(graph.CheckResult)) []graph.CheckResult {
-	return provision.WaitLive(ctx, bound, func(ctx context.Context) []graph.CheckResult {
+func waitLiveReporting(ctx context.Context, in invsync.CheckInput, bound time.Duration, waiting func(string), report func(diag.Result)) []diag.Result {
+	return provision.WaitLive(ctx, bound, func(ctx context.Context) []diag.Result {
 		return invsync.CheckAutomation(ctx, in, report)
 	}, func(t provision.Tick) {
 		if waiting != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/provision"
 	"invitesync/idm"
@@ -84,7 +85,7 @@ func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets,
 		Secrets:    secrets,
 		Store:      a.secretStore(),
 		Checks:     checks,
-		LiveTest: func(ctx context.Context, in tui.LiveTestInput, report func(graph.CheckResult)) []graph.CheckResult {
+		LiveTest: func(ctx context.Context, in tui.LiveTestInput, report func(diag.Result)) []diag.Result {
 			check := invsync.CheckInput{Automation: in.Automation, IDMURL: in.IDM.URL,
 				ClientSecret: in.ClientSecret, IDMKey: in.IDMAPIKey, Graph: gopts}
 			if in.Fresh {

@@ -11,6 +11,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"invitesync/config"
+	"invitesync/diag"
 )
 
 // The ids of the results Check returns, in order.
@@ -23,10 +24,10 @@ const (
 
 // CheckAutomation builds the client of automation a and runs Check; settings
 // New refuses become a failed token check.
-func CheckAutomation(ctx context.Context, a config.Automation, clientSecret string, opts Options, probeMailbox string) []CheckResult {
+func CheckAutomation(ctx context.Context, a config.Automation, clientSecret string, opts Options, probeMailbox string) []diag.Result {
 	c, err := New(a, clientSecret, opts)
 	if err != nil {
-		return notRun([]CheckResult{failed(CheckToken, Diagnose(err))}, "the settings are not usable", probeMailbox)
+		return notRun([]diag.Result{failed(CheckToken, Diagnose(err))}, "the settings are not usable", probeMailbox)
 	}
 	return c.Check(ctx, probeMailbox)
 }
@@ -37,12 +38,12 @@ func CheckAutomation(ctx context.Context, a config.Automation, clientSecret stri
 // (reading that other mailbox's calendar should be refused). It uses only
 // what Calendars.ReadWrite (application) permits and stops at the first
 // failure; the checks after it are reported as not run.
-func (c *Client) Check(ctx context.Context, probeMailbox string) []CheckResult {
+func (c *Client) Check(ctx context.Context, probeMailbox string) []diag.Result {
 	tok, err := c.accessToken(ctx)
 	if err != nil {
-		return notRun([]CheckResult{failed(CheckToken, c.Diagnose(ctx, err))}, "there is no access token", probeMailbox)
+		return notRun([]diag.Result{failed(CheckToken, c.Diagnose(ctx, err))}, "there is no access token", probeMailbox)
 	}
-	results := []CheckResult{passed(CheckToken, c.signedIn(tok))}
+	results := []diag.Result{passed(CheckToken, c.signedIn(tok))}
 
 	if err := c.readCalendar(ctx, c.a.Mailbox); err != nil {
 		results = append(results, failed(CheckCalendar, c.Diagnose(ctx, err)))
@@ -83,22 +84,22 @@ func (c *Client) signedIn(tok string) string {
 	return msg + ". The token lists no application permissions: expected when Exchange RBAC for Applications limits the app to its mailbox; the calendar check tells whether it may read it."
 }
 
-func passed(id, message string) CheckResult {
-	return CheckResult{ID: id, OK: true, Diagnosis: Diagnosis{Message: message}}
+func passed(id, message string) diag.Result {
+	return diag.Result{ID: id, OK: true, Diagnosis: diag.Diagnosis{Message: message}}
 }
 
-func failed(id string, d *Diagnosis) CheckResult {
-	return CheckResult{ID: id, Diagnosis: *d}
+func failed(id string, d *diag.Diagnosis) diag.Result {
+	return diag.Result{ID: id, Diagnosis: *d}
 }
 
 // notRun appends the checks that follow the last one in results as not run.
-func notRun(results []CheckResult, because, probeMailbox string) []CheckResult {
+func notRun(results []diag.Result, because, probeMailbox string) []diag.Result {
 	order := []string{CheckToken, CheckCalendar, CheckCalendarView}
 	if probeMailbox != "" {
 		order = append(order, CheckProbe)
 	}
 	for _, id := range order[len(results):] {
-		results = append(results, CheckResult{ID: id, Diagnosis: Diagnosis{Message: "Not run: " + because + "."}})
+		results = append(results, diag.Result{ID: id, Diagnosis: diag.Diagnosis{Message: "Not run: " + because + "."}})
 	}
 	return results
 }
@@ -134,22 +135,22 @@ func (c *Client) peek(ctx context.Context) (int, error) {
 }
 
 // probe tries to read another mailbox's calendar: a refusal is the good outcome.
-func (c *Client) probe(ctx context.Context, mailbox string) CheckResult {
+func (c *Client) probe(ctx context.Context, mailbox string) diag.Result {
 	if strings.EqualFold(mailbox, c.a.Mailbox) {
-		return failed(CheckProbe, &Diagnosis{Message: "The probe mailbox is the watched mailbox itself.",
+		return failed(CheckProbe, &diag.Diagnosis{Message: "The probe mailbox is the watched mailbox itself.",
 			Fix: "Name a different mailbox of the tenant, one the app must not read."})
 	}
 	err := c.readCalendar(ctx, mailbox)
 	var ge *GraphError
 	switch {
 	case err == nil:
-		return CheckResult{ID: CheckProbe, OK: true, Warning: true, Diagnosis: Diagnosis{Step: 5,
+		return diag.Result{ID: CheckProbe, OK: true, Warning: true, Diagnosis: diag.Diagnosis{Step: 5,
 			Message: fmt.Sprintf("The app could read the calendar of %s: it can read every mailbox's calendar in the tenant, not only %s.", mailbox, c.a.Mailbox),
 			Fix:     scopeFix(facts{mailbox: c.a.Mailbox, clientID: c.a.ClientID, objectID: c.a.EnterpriseObjectID, name: c.a.Name})}}
 	case errors.As(err, &ge) && ge.Status == http.StatusForbidden:
 		return passed(CheckProbe, fmt.Sprintf("Reading the calendar of %s was refused, as it should be: the app is limited to its mailbox.", mailbox))
 	case errors.As(err, &ge) && ge.Status == http.StatusNotFound:
-		return CheckResult{ID: CheckProbe, OK: true, Warning: true, Diagnosis: Diagnosis{Code: ge.Code,
+		return diag.Result{ID: CheckProbe, OK: true, Warning: true, Diagnosis: diag.Diagnosis{Code: ge.Code,
 			Message: fmt.Sprintf("The probe mailbox %s does not exist, so the app's reach could not be tested.", mailbox),
 			Fix:     "Name an existing mailbox of the tenant with --probe-mailbox."}}
 	}

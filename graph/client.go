@@ -21,6 +21,7 @@ import (
 	graphauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/internal/weburl"
 )
 
@@ -110,7 +111,7 @@ type Client struct {
 }
 
 // New builds the client of automation a. Nothing goes over the network until
-// a method is called. Invalid settings give a *Diagnosis naming the wizard
+// a method is called. Invalid settings give a *diag.Diagnosis naming the wizard
 // step and the field.
 func New(a config.Automation, clientSecret string, opts Options) (*Client, error) {
 	if err := validateAutomation(a, clientSecret); err != nil {
@@ -160,7 +161,7 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 			})
 	})
 	if err != nil {
-		return nil, &Diagnosis{Step: 4, Message: "The sign-in settings are not usable: " + cleanText(err.Error()),
+		return nil, &diag.Diagnosis{Step: 4, Message: "The sign-in settings are not usable: " + cleanText(err.Error()),
 			Fix: "Check the Directory (tenant) ID and the Application (client) ID."}
 	}
 	if c.graph, err = c.newGraphClient(); err != nil {
@@ -247,14 +248,14 @@ func withDefaults(o Options, a config.Automation) Options {
 func validateAutomation(a config.Automation, secret string) error {
 	switch {
 	case strings.TrimSpace(a.Mailbox) == "":
-		return &Diagnosis{Step: 4, Message: "No mailbox address is set.", Fix: "Enter the address of the mailbox users will invite."}
+		return &diag.Diagnosis{Step: 4, Message: "No mailbox address is set.", Fix: "Enter the address of the mailbox users will invite."}
 	case !validTenantID(a.TenantID):
-		return &Diagnosis{Step: 4, Message: fmt.Sprintf("The Directory (tenant) ID %q is not valid: it may hold only letters, digits, '.' and '-'.", cleanText(a.TenantID)),
+		return &diag.Diagnosis{Step: 4, Message: fmt.Sprintf("The Directory (tenant) ID %q is not valid: it may hold only letters, digits, '.' and '-'.", cleanText(a.TenantID)),
 			Fix: "Copy the Directory (tenant) ID, a GUID, from the app registration's Overview page."}
 	case strings.TrimSpace(a.ClientID) == "":
-		return &Diagnosis{Step: 4, Message: "No Application (client) ID is set.", Fix: "Copy the Application (client) ID from the app registration's Overview page."}
+		return &diag.Diagnosis{Step: 4, Message: "No Application (client) ID is set.", Fix: "Copy the Application (client) ID from the app registration's Overview page."}
 	case secret == "":
-		return &Diagnosis{Step: 3, Message: "No client secret is available.", Fix: "Enter the client secret's Value, or set INVITESYNC_CLIENT_SECRET or INVITESYNC_CLIENT_SECRET_FILE."}
+		return &diag.Diagnosis{Step: 3, Message: "No client secret is available.", Fix: "Enter the client secret's Value, or set INVITESYNC_CLIENT_SECRET or INVITESYNC_CLIENT_SECRET_FILE."}
 	}
 	return nil
 }

@@ -14,19 +14,20 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"invitesync/diag"
 	"invitesync/internal/powershell"
 )
 
 // Diagnose turns an error from this package into a Diagnosis. Client.Diagnose
 // says more, because it knows the mailbox, the secret's expiry and the token.
-func Diagnose(err error) *Diagnosis {
+func Diagnose(err error) *diag.Diagnosis {
 	return diagnose(err, facts{})
 }
 
 // Diagnose turns an error from one of the client's calls into a Diagnosis.
 // For an access-denied answer it reads the roles of the (cached) access token
 // to say whether the permission or the admin consent is missing.
-func (c *Client) Diagnose(ctx context.Context, err error) *Diagnosis {
+func (c *Client) Diagnose(ctx context.Context, err error) *diag.Diagnosis {
 	f := c.facts()
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.Status == http.StatusForbidden && !blockedByPolicy(ge) {
@@ -64,12 +65,12 @@ func (f facts) or(v, fallback string) string {
 	return v
 }
 
-func diagnose(err error, f facts) *Diagnosis {
+func diagnose(err error, f facts) *diag.Diagnosis {
 	if err == nil {
 		return nil
 	}
 	var (
-		d   *Diagnosis
+		d   *diag.Diagnosis
 		ae  *AuthError
 		ge  *GraphError
 		te  *ThrottledError
@@ -89,30 +90,30 @@ func diagnose(err error, f facts) *Diagnosis {
 	case errors.As(err, &ge):
 		return diagnoseGraph(ge, f)
 	case errors.As(err, &te):
-		return &Diagnosis{Code: te.Code,
+		return &diag.Diagnosis{Code: te.Code,
 			Message: "Microsoft Graph is throttling requests for this mailbox until " + te.Until.Format(time.DateTime) + ".",
 			Fix:     "Nothing to do: invitesync waits and then carries on. If it happens often, look for other applications using this mailbox."}
 	case errors.As(err, &re):
-		return &Diagnosis{Code: re.Code, Message: "The calendar's delta token has expired; invitesync starts a full sync round."}
+		return &diag.Diagnosis{Code: re.Code, Message: "The calendar's delta token has expired; invitesync starts a full sync round."}
 	case errors.As(err, &ne):
 		return diagnoseNetwork(ne, f)
 	case errors.As(err, &to):
-		return &Diagnosis{Message: fmt.Sprintf("%s did not answer within %s.", to.Host, to.After),
+		return &diag.Diagnosis{Message: fmt.Sprintf("%s did not answer within %s.", to.Host, to.After),
 			Fix: "Check the network connection and any proxy, then try again."}
 	case errors.Is(err, ErrMalformed):
-		return &Diagnosis{Message: "Microsoft Graph sent an answer that cannot be read: " + cleanText(err.Error()),
+		return &diag.Diagnosis{Message: "Microsoft Graph sent an answer that cannot be read: " + cleanText(err.Error()),
 			Fix: "Try again later; if it keeps happening, report it with the log."}
 	case errors.Is(err, context.Canceled):
-		return &Diagnosis{Message: "Cancelled before an answer came."}
+		return &diag.Diagnosis{Message: "Cancelled before an answer came."}
 	}
 	if typed, ok := classifyGraph(err, time.Now()); ok {
 		return diagnose(typed, f)
 	}
-	return &Diagnosis{Message: cleanText(err.Error())}
+	return &diag.Diagnosis{Message: cleanText(err.Error())}
 }
 
-func diagnoseAuth(ae *AuthError, f facts) *Diagnosis {
-	d := &Diagnosis{Code: ae.AADSTS()}
+func diagnoseAuth(ae *AuthError, f facts) *diag.Diagnosis {
+	d := &diag.Diagnosis{Code: ae.AADSTS()}
 	switch ae.Code {
 	case 7000215:
 		d.Step = 3
@@ -156,9 +157,9 @@ func blockedByPolicy(ge *GraphError) bool {
 		(strings.Contains(ge.Message, "[RAOP]") || strings.Contains(ge.Message, "Access to OData is disabled"))
 }
 
-func diagnoseGraph(ge *GraphError, f facts) *Diagnosis {
+func diagnoseGraph(ge *GraphError, f facts) *diag.Diagnosis {
 	mailbox := f.or(f.mailbox, "the mailbox")
-	d := &Diagnosis{Code: ge.Code}
+	d := &diag.Diagnosis{Code: ge.Code}
 	switch {
 	case blockedByPolicy(ge):
 		d.Step = 5
@@ -200,7 +201,7 @@ func diagnoseGraph(ge *GraphError, f facts) *Diagnosis {
 	return d
 }
 
-func diagnoseNetwork(ne *NetworkError, f facts) *Diagnosis {
+func diagnoseNetwork(ne *NetworkError, f facts) *diag.Diagnosis {
 	what := "The server " + ne.Host
 	switch {
 	case f.authorityHost != "" && strings.EqualFold(ne.Host, f.authorityHost):
@@ -208,7 +209,7 @@ func diagnoseNetwork(ne *NetworkError, f facts) *Diagnosis {
 	case f.graphHost != "" && strings.EqualFold(ne.Host, f.graphHost):
 		what = "Microsoft Graph at " + ne.Host
 	}
-	d := &Diagnosis{Message: what + " cannot be reached: " + ne.Reason() + "."}
+	d := &diag.Diagnosis{Message: what + " cannot be reached: " + ne.Reason() + "."}
 	switch {
 	case ne.UnknownAuthority():
 		d.Fix = "If this network inspects TLS or uses a private certificate authority, set SSL_CERT_FILE to a PEM file holding that CA's certificate (and the usual public CAs), then start invitesync again."

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 )
 
@@ -63,7 +64,7 @@ func TestNewRefusesUnusableSettings(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("New = %v, want an error about %s", err, tc.want)
 			}
-			var d *graph.Diagnosis
+			var d *diag.Diagnosis
 			if tc.step != 0 && (!errors.As(err, &d) || d.Step != tc.step) {
 				t.Errorf("New = %#v, want a step-%d diagnosis", err, tc.step)
 			}
@@ -92,7 +93,7 @@ func TestSSLCertFileIsTrustedByBothTransports(t *testing.T) {
 	if err := s.WriteCACert(caFile); err != nil {
 		t.Fatal(err)
 	}
-	run := func(withCA bool) []graph.CheckResult {
+	run := func(withCA bool) []diag.Result {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSSLCertFileIsTrustedByBothTransports$")
 		cmd.Env = append(os.Environ(), "GRAPHTEST_CHILD=1",
 			graph.EnvAuthorityHost+"="+s.AuthorityHost(), graph.EnvGraphURL+"="+s.GraphURL(),
@@ -107,7 +108,7 @@ func TestSSLCertFileIsTrustedByBothTransports(t *testing.T) {
 		if err != nil {
 			t.Fatalf("child: %v\n%s", err, out)
 		}
-		var results []graph.CheckResult
+		var results []diag.Result
 		line := out[:max(0, strings.Index(string(out), "\n"))]
 		if err := json.Unmarshal(line, &results); err != nil {
 			t.Fatalf("child output %q: %v", out, err)

@@ -149,6 +149,5 @@ func (c *Client) renewed(err error) error {
 	}
 	d := diagnoseAuth(ae, c.facts())
 	d.Message = "Microsoft Graph stopped accepting the access token, and signing in again failed. " + d.Message
-	d.cause = err
-	return d
+	return d.Explaining(err)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/idm"
 )
@@ -64,15 +65,15 @@ type CheckInput struct {
 // automation's environment in IDM. report, when not nil, is called with each
 // result as it is known. Every failure carries a diagnosis; IDM's point at
 // step 6.
-func CheckAutomation(ctx context.Context, in CheckInput, report func(graph.CheckResult)) []graph.CheckResult {
+func CheckAutomation(ctx context.Context, in CheckInput, report func(diag.Result)) []diag.Result {
 	if report == nil {
-		report = func(graph.CheckResult) {}
+		report = func(diag.Result) {}
 	}
 	results := graph.CheckAutomation(ctx, in.Automation, in.ClientSecret, in.Graph, in.ProbeMailbox)
 	for _, r := range results {
 		report(r)
 	}
-	add := func(r graph.CheckResult) {
+	add := func(r diag.Result) {
 		results = append(results, r)
 		report(r)
 	}
@@ -92,7 +93,7 @@ func CheckAutomation(ctx context.Context, in CheckInput, report func(graph.Check
 	if v := clean(h.Version); v != "" {
 		msg += " (version " + v + ")"
 	}
-	add(graph.CheckResult{ID: CheckIDMHealth, OK: true, Diagnosis: graph.Diagnosis{Message: msg + "."}})
+	add(diag.Result{ID: CheckIDMHealth, OK: true, Diagnosis: diag.Diagnosis{Message: msg + "."}})
 	env, err := client.ResolveEnvironment(ctx, in.Automation.Environment)
 	if err != nil {
 		add(idmFailed(CheckIDMEnvironment, err, in.IDMURL))
@@ -106,8 +107,8 @@ func CheckAutomation(ctx context.Context, in CheckInput, report func(graph.Check
 // the environment in another time zone than the automation's: visit times
 // then travel in the environment's offset, but all-day meetings are read,
 // and times are shown, in the automation's.
-func environmentFound(a config.Automation, env idm.Environment, now time.Time) graph.CheckResult {
-	r := graph.CheckResult{ID: CheckIDMEnvironment, OK: true, Diagnosis: graph.Diagnosis{
+func environmentFound(a config.Automation, env idm.Environment, now time.Time) diag.Result {
+	r := diag.Result{ID: CheckIDMEnvironment, OK: true, Diagnosis: diag.Diagnosis{
 		Message: fmt.Sprintf("The environment %q exists in Salto IDM (id %s).", clean(a.Environment), clean(env.ID))}}
 	if env.TimeZone == "" {
 		return r
@@ -150,23 +151,13 @@ func sameOffsets(a, b string, now time.Time) bool {
 	return true
 }
 
-// Passed reports whether every result passed.
-func Passed(results []graph.CheckResult) bool {
-	for _, r := range results {
-		if !r.OK {
-			return false
-		}
-	}
-	return len(results) > 0
-}
-
-func idmNotRun(id, because string) graph.CheckResult {
-	return graph.CheckResult{ID: id, Diagnosis: graph.Diagnosis{Step: idmStep, Message: "Not run: " + because + "."}}
+func idmNotRun(id, because string) diag.Result {
+	return diag.Result{ID: id, Diagnosis: diag.Diagnosis{Step: idmStep, Message: "Not run: " + because + "."}}
 }
 
 // idmFailed turns an IDM error into a diagnosis for step 6.
-func idmFailed(id string, err error, url string) graph.CheckResult {
-	d := graph.Diagnosis{Step: idmStep, Message: clean(err.Error())}
+func idmFailed(id string, err error, url string) diag.Result {
+	d := diag.Diagnosis{Step: idmStep, Message: clean(err.Error())}
 	var ie *idm.Error
 	if errors.As(err, &ie) {
 		d.Code = ie.Code
@@ -197,5 +188,5 @@ func idmFailed(id string, err error, url string) graph.CheckResult {
 	if !strings.HasSuffix(d.Message, ".") {
 		d.Message += "."
 	}
-	return graph.CheckResult{ID: id, Diagnosis: d}
+	return diag.Result{ID: id, Diagnosis: d}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/graphtest"
 	"invitesync/idm"
@@ -33,7 +34,7 @@ func TestCheckAutomation(t *testing.T) {
 	defer im.Close()
 	ctx := context.Background()
 
-	ids := func(rs []graph.CheckResult) string {
+	ids := func(rs []diag.Result) string {
 		var s []string
 		for _, r := range rs {
 			s = append(s, r.ID)
@@ -47,20 +48,20 @@ func TestCheckAutomation(t *testing.T) {
 		}
 		return strings.Join(s, ",")
 	}
-	byID := func(rs []graph.CheckResult, id string) graph.CheckResult {
+	byID := func(rs []diag.Result, id string) diag.Result {
 		for _, r := range rs {
 			if r.ID == id {
 				return r
 			}
 		}
 		t.Fatalf("no %s result in %s", id, ids(rs))
-		return graph.CheckResult{}
+		return diag.Result{}
 	}
 
 	t.Run("all pass", func(t *testing.T) {
-		var reported []graph.CheckResult
-		rs := CheckAutomation(ctx, checkInput(g, im), func(r graph.CheckResult) { reported = append(reported, r) })
-		if !Passed(rs) || ids(rs) != steps(false) || ids(reported) != ids(rs) {
+		var reported []diag.Result
+		rs := CheckAutomation(ctx, checkInput(g, im), func(r diag.Result) { reported = append(reported, r) })
+		if !diag.Passed(rs) || ids(rs) != steps(false) || ids(reported) != ids(rs) {
 			t.Fatalf("results %+v (reported %s), want every step of %s passed", rs, ids(reported), steps(false))
 		}
 	})
@@ -71,7 +72,7 @@ func TestCheckAutomation(t *testing.T) {
 		in := checkInput(g, im)
 		in.ProbeMailbox = "ceo@contoso.com"
 		rs := CheckAutomation(ctx, in, nil)
-		if ids(rs) != steps(true) || !Passed(rs) {
+		if ids(rs) != steps(true) || !diag.Passed(rs) {
 			t.Fatalf("results %+v, want %s passed", rs, steps(true))
 		}
 	})
@@ -80,7 +81,7 @@ func TestCheckAutomation(t *testing.T) {
 		in.IDMKey = "not-the-key-0123456789"
 		rs := CheckAutomation(ctx, in, nil)
 		h, env := byID(rs, CheckIDMHealth), byID(rs, CheckIDMEnvironment)
-		if Passed(rs) || h.OK || h.Step != 6 || h.Code != "unauthorized" || !strings.Contains(h.Message, "rejected the API key") || h.Fix == "" {
+		if diag.Passed(rs) || h.OK || h.Step != 6 || h.Code != "unauthorized" || !strings.Contains(h.Message, "rejected the API key") || h.Fix == "" {
 			t.Fatalf("idm-health = %+v", h)
 		}
 		if env.OK || !strings.HasPrefix(env.Message, "Not run") {

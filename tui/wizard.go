@@ -18,7 +18,7 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"invitesync/config"
-	"invitesync/graph"
+	"invitesync/diag"
 	"invitesync/internal/powershell"
 )
 
@@ -42,7 +42,7 @@ type LiveTestInput struct {
 
 // LiveTestFunc runs the same checks as `invitesync check` and calls report
 // as each one finishes. It returns every result, in order.
-type LiveTestFunc func(ctx context.Context, in LiveTestInput, report func(graph.CheckResult)) []graph.CheckResult
+type LiveTestFunc func(ctx context.Context, in LiveTestInput, report func(diag.Result)) []diag.Result
 
 // Environment is one Salto IDM environment offered on step 6.
 type Environment struct {
@@ -102,7 +102,7 @@ type Result struct {
 	// left out.
 	Command string
 	// Warnings are passing checks with something to act on.
-	Warnings []graph.CheckResult
+	Warnings []diag.Result
 	// Step is where a stopped wizard will continue.
 	Step int
 }
@@ -142,7 +142,7 @@ type Wizard struct {
 
 	// banner is the diagnosis of a failed live test, shown on the step
 	// that fixes it; notice is a one-line message (saved file, copied…).
-	banner *graph.CheckResult
+	banner *diag.Result
 	notice string
 	// fixing: a Save failed, and the person is on the field that fixes
 	// it; finishing the step, or the Retry key, tests and saves again.
@@ -573,7 +573,7 @@ func (w *Wizard) Step() int {
 func (w *Wizard) Draft() Draft { return *w.f.d }
 
 // Banner is the failed check shown on the current step, if any.
-func (w *Wizard) Banner() *graph.CheckResult { return w.banner }
+func (w *Wizard) Banner() *diag.Result { return w.banner }
 
 // Run runs the wizard on the terminal until it is saved or left. It returns
 // ErrAborted when the person leaves before saving.

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
 
-	"invitesync/graph"
+	"invitesync/diag"
 )
 
 // eofReader notes the end of input (Ctrl+D), which huh's accessible prompts
@@ -151,12 +151,12 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, int, bool) {
 	say("\nTesting the whole chain before saving…")
 	in, bad, _ := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
-	results := []graph.CheckResult{}
+	results := []diag.Result{}
 	if bad != nil {
 		results = append(results, *bad)
 	} else if w.opts.LiveTest != nil {
 		tctx, cancel := context.WithTimeout(ctx, liveTestTimeout)
-		results = w.opts.LiveTest(tctx, in, func(r graph.CheckResult) {
+		results = w.opts.LiveTest(tctx, in, func(r diag.Result) {
 			say("%s: %s", r.ID, checkWord(r))
 		})
 		cancel()
@@ -170,7 +170,7 @@ func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (
 	}
 	say("Storing the secrets and saving the configuration…")
 	if err := save(w.saveInput(in)); err != nil {
-		w.banner = &graph.CheckResult{ID: "save", Diagnosis: graph.Diagnosis{Step: 6, Message: err.Error()}}
+		w.banner = &diag.Result{ID: "save", Diagnosis: diag.Diagnosis{Step: 6, Message: err.Error()}}
 		say("%s", err)
 		return Result{}, 6, false
 	}
@@ -181,7 +181,7 @@ func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (
 }
 
 // checkWord says a check's outcome in words.
-func checkWord(r graph.CheckResult) string {
+func checkWord(r diag.Result) string {
 	switch {
 	case !r.OK:
 		return "failed"
@@ -192,7 +192,7 @@ func checkWord(r graph.CheckResult) string {
 }
 
 // plainDiagnosis is a diagnosis as plain sentences.
-func plainDiagnosis(r graph.CheckResult) string {
+func plainDiagnosis(r diag.Result) string {
 	var b strings.Builder
 	if r.OK {
 		b.WriteString("Warning")

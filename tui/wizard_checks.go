@@ -10,7 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"invitesync/config"
-	"invitesync/graph"
+	"invitesync/diag"
 )
 
 // Time limits of the wizard's network calls.
@@ -29,14 +29,14 @@ type envsMsg struct {
 
 // checkMsg is one finished check of the live test; ch brings the next.
 type checkMsg struct {
-	result graph.CheckResult
-	ch     <-chan graph.CheckResult
+	result diag.Result
+	ch     <-chan diag.Result
 }
 
 // testDoneMsg ends the live test with every result; cause is the error
 // behind a result made before any check ran (invalid settings).
 type testDoneMsg struct {
-	results []graph.CheckResult
+	results []diag.Result
 	input   LiveTestInput
 	cause   error
 }
@@ -49,7 +49,7 @@ type noticeMsg string
 // checkLine is one check on the live-test screen.
 type checkLine struct {
 	info   CheckInfo
-	result *graph.CheckResult
+	result *diag.Result
 }
 
 // checkList is the live-test screen: every known check with a spinner until
@@ -69,7 +69,7 @@ func newCheckList(infos []CheckInfo) checkList {
 // --- UPDATE ---
 
 // update records r, adding a line for a check that was not announced.
-func (l checkList) update(r graph.CheckResult) checkList {
+func (l checkList) update(r diag.Result) checkList {
 	for i := range l.lines {
 		if l.lines[i].info.ID == r.ID {
 			l.lines[i].result = &r
@@ -104,7 +104,7 @@ func (l checkList) view(st Styles, spin string) string {
 }
 
 // diagnosisView explains a failed or warning check: code, sentence, fix.
-func diagnosisView(st Styles, r graph.CheckResult, width int) string {
+func diagnosisView(st Styles, r diag.Result, width int) string {
 	var b strings.Builder
 	head := st.Status.Fail.Render(SymbolFail + " The live test failed")
 	msg := Sanitize(r.Message)
@@ -174,10 +174,10 @@ func (w *Wizard) environmentsArrived(msg envsMsg) tea.Cmd {
 // liveTestInput turns the draft into what the live test checks, resolving
 // a secret left empty (editing) from the store. A failure names the
 // automation as the person knows it, and cause is the error behind it.
-func liveTestInput(d Draft, sec Secrets, store config.SecretStore) (in LiveTestInput, bad *graph.CheckResult, cause error) {
+func liveTestInput(d Draft, sec Secrets, store config.SecretStore) (in LiveTestInput, bad *diag.Result, cause error) {
 	a, idm, err := d.Automation()
 	if err != nil {
-		return LiveTestInput{}, &graph.CheckResult{ID: "config", Diagnosis: graph.Diagnosis{
+		return LiveTestInput{}, &diag.Result{ID: "config", Diagnosis: diag.Diagnosis{
 			Step: 6, Message: "The settings are not valid: " + err.Error(), Fix: "Correct the field marked " + SymbolFail + ".",
 		}}, err
 	}
@@ -189,7 +189,7 @@ func liveTestInput(d Draft, sec Secrets, store config.SecretStore) (in LiveTestI
 			_, _, err = config.ClientSecret(d.Editing).Resolve(store)
 		}
 		if err != nil {
-			return in, &graph.CheckResult{ID: "secret", Diagnosis: graph.Diagnosis{
+			return in, &diag.Result{ID: "secret", Diagnosis: diag.Diagnosis{
 				Step: 3, Message: "No client secret of " + label + " to test with: " + err.Error(),
 				Fix: "Enter the secret's Value on step 3.",
 			}}, err
@@ -199,7 +199,7 @@ func liveTestInput(d Draft, sec Secrets, store config.SecretStore) (in LiveTestI
 	if in.IDMAPIKey == "" {
 		v, _, err := config.IDMAPIKey().Resolve(store)
 		if err != nil {
-			return in, &graph.CheckResult{ID: "idm-key", Diagnosis: graph.Diagnosis{
+			return in, &diag.Result{ID: "idm-key", Diagnosis: diag.Diagnosis{
 				Step: 6, Message: "No Salto IDM API key to test " + label + " with: " + err.Error(), Fix: "Enter the API key on step 6.",
 			}}, err
 		}
@@ -217,23 +217,23 @@ func (w *Wizard) startLiveTest() tea.Cmd {
 	w.checks = newCheckList(w.opts.Checks)
 	w.updateKeys()
 	if bad != nil {
-		return func() tea.Msg { return testDoneMsg{results: []graph.CheckResult{*bad}, input: in, cause: cause} }
+		return func() tea.Msg { return testDoneMsg{results: []diag.Result{*bad}, input: in, cause: cause} }
 	}
 	if w.opts.LiveTest == nil {
-		bad := graph.CheckResult{ID: "live-test", Diagnosis: graph.Diagnosis{Step: 6, Message: "This build cannot run the live test."}}
-		return func() tea.Msg { return testDoneMsg{results: []graph.CheckResult{bad}, input: in} }
+		bad := diag.Result{ID: "live-test", Diagnosis: diag.Diagnosis{Step: 6, Message: "This build cannot run the live test."}}
+		return func() tea.Msg { return testDoneMsg{results: []diag.Result{bad}, input: in} }
 	}
 	waiting := w.liveTestWaiting(&in)
 	ctx, cancel := context.WithTimeout(context.Background(), liveTestTimeout+w.opts.ConsentWait)
 	w.cancel = cancel
-	ch := make(chan graph.CheckResult)
+	ch := make(chan diag.Result)
 	return tea.Batch(w.spinner.Tick, runLiveTestCmd(ctx, w.opts.LiveTest, in, ch), waitForCheck(ch), waiting)
 }
 
 // runLiveTestCmd runs test, passing each result to ch while someone reads it.
-func runLiveTestCmd(ctx context.Context, test LiveTestFunc, in LiveTestInput, ch chan<- graph.CheckResult) tea.Cmd {
+func runLiveTestCmd(ctx context.Context, test LiveTestFunc, in LiveTestInput, ch chan<- diag.Result) tea.Cmd {
 	return func() tea.Msg {
-		results := test(ctx, in, func(r graph.CheckResult) {
+		results := test(ctx, in, func(r diag.Result) {
 			select {
 			case ch <- r:
 			case <-ctx.Done():
@@ -245,7 +245,7 @@ func runLiveTestCmd(ctx context.Context, test LiveTestFunc, in LiveTestInput, ch
 }
 
 // waitForCheck waits for the next reported check.
-func waitForCheck(ch <-chan graph.CheckResult) tea.Cmd {
+func waitForCheck(ch <-chan diag.Result) tea.Cmd {
 	return func() tea.Msg {
 		r, ok := <-ch
 		if !ok {
@@ -281,7 +281,7 @@ func (w *Wizard) testFinished(msg testDoneMsg) tea.Cmd {
 
 // firstFailure returns the first failed check and the step that fixes it
 // (step 6 when the diagnosis names none), or the warnings when all passed.
-func firstFailure(results []graph.CheckResult) (fail *graph.CheckResult, step int, warnings []graph.CheckResult) {
+func firstFailure(results []diag.Result) (fail *diag.Result, step int, warnings []diag.Result) {
 	for _, r := range results {
 		if !r.OK {
 			step = r.Step

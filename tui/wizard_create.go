@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"invitesync/config"
-	"invitesync/graph"
+	"invitesync/diag"
 	"invitesync/graph/provision"
 )
 
@@ -180,8 +180,8 @@ func sanitizeLines(s string) string {
 
 // createFailed is the banner of a failed creation: its error says what was
 // created and how to remove it, and the manual path is this wizard's step 1.
-func createFailed(err error) *graph.CheckResult {
-	return &graph.CheckResult{ID: createAppCheck, Diagnosis: graph.Diagnosis{Step: 1, Message: err.Error(),
+func createFailed(err error) *diag.Result {
+	return &diag.Result{ID: createAppCheck, Diagnosis: diag.Diagnosis{Step: 1, Message: err.Error(),
 		Fix: "Follow the steps in the portal below, or choose Create it for me again once the cause is fixed."}}
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"invitesync/config"
-	"invitesync/graph"
+	"invitesync/diag"
 )
 
 // A failed Save lands on the step and the field that fix it, with the
@@ -74,7 +74,7 @@ func fieldOfError(err error) (key, msg string, ok bool) {
 // fieldOfCheck finds the field that fixes a failed check: from the
 // service's code where it names one value, else the first field of the
 // step the diagnosis names.
-func fieldOfCheck(r graph.CheckResult) string {
+func fieldOfCheck(r diag.Result) string {
 	code := strings.ToUpper(r.Code)
 	switch {
 	case r.ID == "secret":
@@ -172,7 +172,7 @@ func (w *Wizard) retry() tea.Cmd {
 // beside it and, above, the check's code and what to press.
 // cause, when not nil, is the error behind the result (an invalid setting,
 // a refused save), which may name the field itself.
-func (w *Wizard) failed(r graph.CheckResult, cause error) tea.Cmd {
+func (w *Wizard) failed(r diag.Result, cause error) tea.Cmd {
 	key := fieldOfCheck(r)
 	var problem string
 	if k, msg, ok := fieldOfError(cause); ok {

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/graphtest"
 	"invitesync/idm/idmtest"
@@ -32,7 +33,7 @@ func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
 	for i, s := range steps {
 		opts.Checks[i] = CheckInfo{ID: s.ID, Title: s.Title}
 	}
-	opts.LiveTest = func(ctx context.Context, in LiveTestInput, report func(graph.CheckResult)) []graph.CheckResult {
+	opts.LiveTest = func(ctx context.Context, in LiveTestInput, report func(diag.Result)) []diag.Result {
 		return invsync.CheckAutomation(ctx, invsync.CheckInput{
 			Automation: in.Automation, IDMURL: in.IDM.URL, ClientSecret: in.ClientSecret, IDMKey: in.IDMAPIKey,
 			Graph:         graph.Options{AuthorityHost: g.AuthorityHost(), GraphURL: g.GraphURL(), HTTPClient: g.Client()},

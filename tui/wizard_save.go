@@ -12,7 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"invitesync/config"
-	"invitesync/graph"
+	"invitesync/diag"
 )
 
 // savedMsg ends the save.
@@ -98,7 +98,7 @@ func save(in saveInput) error {
 func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
 	if msg.err != nil {
 		w.c.log.Error("save failed", "err", msg.err)
-		return w.failed(graph.CheckResult{ID: "save", Diagnosis: graph.Diagnosis{Step: 6, Message: msg.err.Error()}}, msg.err)
+		return w.failed(diag.Result{ID: "save", Diagnosis: diag.Diagnosis{Step: 6, Message: msg.err.Error()}}, msg.err)
 	}
 	w.fixing, w.f.problem = false, nil
 	w.state = stateDone

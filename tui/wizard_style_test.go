@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"invitesync/graph"
+	"invitesync/diag"
 )
 
 func TestNoColorTakesEveryColourAway(t *testing.T) {
@@ -28,9 +28,9 @@ func TestNoColorTakesEveryColourAway(t *testing.T) {
 
 func TestCheckStatusesSayInWords(t *testing.T) {
 	l := newCheckList([]CheckInfo{{"token", "Sign in"}, {"calendar", "Read the calendar"}, {"probe", "Least privilege"}, {"idm-health", "Reach IDM"}})
-	l = l.update(graph.CheckResult{ID: "token", OK: true})
-	l = l.update(graph.CheckResult{ID: "calendar", Diagnosis: graph.Diagnosis{Step: 2, Code: "ErrorAccessDenied"}})
-	l = l.update(graph.CheckResult{ID: "probe", OK: true, Warning: true})
+	l = l.update(diag.Result{ID: "token", OK: true})
+	l = l.update(diag.Result{ID: "calendar", Diagnosis: diag.Diagnosis{Step: 2, Code: "ErrorAccessDenied"}})
+	l = l.update(diag.Result{ID: "probe", OK: true, Warning: true})
 	got := l.view(DefaultStyles(), "*")
 	for _, want := range []string{SymbolOK + " ok Sign in", SymbolFail + " failed Read the calendar", SymbolWarn + " warning Least privilege", "* Reach IDM"} {
 		if !strings.Contains(got, want) {
@@ -40,7 +40,7 @@ func TestCheckStatusesSayInWords(t *testing.T) {
 }
 
 func TestDiagnosisViewCleansServerText(t *testing.T) {
-	r := graph.CheckResult{ID: "idm-health", Diagnosis: graph.Diagnosis{Step: 6, Code: "E\x1b[31mVIL",
+	r := diag.Result{ID: "idm-health", Diagnosis: diag.Diagnosis{Step: 6, Code: "E\x1b[31mVIL",
 		Message: "bad\x1b]52;c;AAAA\x07 key\nnext line", Fix: "Re-enter\x00 it."}}
 	got := diagnosisView(DefaultStyles(), r, 80)
 	if strings.ContainsAny(got, "\x00\x07") || strings.Contains(got, "]52;") || strings.Contains(got, "[31m") {

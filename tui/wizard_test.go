@@ -17,7 +17,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"invitesync/config"
-	"invitesync/graph"
+	"invitesync/diag"
 	"invitesync/internal/leaktest"
 )
 
@@ -51,7 +51,7 @@ type harness struct {
 	mu     sync.Mutex
 	tested []LiveTestInput
 	// verdict answers the live test; nil passes every check.
-	verdict func(LiveTestInput) []graph.CheckResult
+	verdict func(LiveTestInput) []diag.Result
 }
 
 var testChecks = []CheckInfo{{"token", "Sign in to Entra ID"}, {"calendar", "Read the mailbox's calendar"}, {"idm-health", "Reach Salto IDM"}}
@@ -69,12 +69,12 @@ func (h *harness) options() Options {
 		ConfigPath: h.cfgPath,
 		Store:      h.store,
 		Checks:     testChecks,
-		LiveTest: func(ctx context.Context, in LiveTestInput, report func(graph.CheckResult)) []graph.CheckResult {
+		LiveTest: func(ctx context.Context, in LiveTestInput, report func(diag.Result)) []diag.Result {
 			h.mu.Lock()
 			h.tested = append(h.tested, in)
 			verdict := h.verdict
 			h.mu.Unlock()
-			results := []graph.CheckResult{{ID: "token", OK: true}, {ID: "calendar", OK: true}, {ID: "idm-health", OK: true}}
+			results := []diag.Result{{ID: "token", OK: true}, {ID: "calendar", OK: true}, {ID: "idm-health", OK: true}}
 			if verdict != nil {
 				results = verdict(in)
 			}
@@ -357,11 +357,11 @@ func equalAutomation(a, b config.Automation) bool {
 // every other answer kept, passes and saves.
 func TestWizardFailedSaveLandsOnTheFieldThatFixesIt(t *testing.T) {
 	h := newHarness(t)
-	h.verdict = func(in LiveTestInput) []graph.CheckResult {
+	h.verdict = func(in LiveTestInput) []diag.Result {
 		if in.Automation.Mailbox == mailbox {
-			return []graph.CheckResult{{ID: "token", OK: true}, {ID: "calendar", OK: true}, {ID: "idm-health", OK: true}}
+			return []diag.Result{{ID: "token", OK: true}, {ID: "calendar", OK: true}, {ID: "idm-health", OK: true}}
 		}
-		return []graph.CheckResult{{ID: "token", OK: true}, {ID: "calendar", Diagnosis: graph.Diagnosis{Step: 4, Code: "ErrorInvalidUser",
+		return []diag.Result{{ID: "token", OK: true}, {ID: "calendar", Diagnosis: diag.Diagnosis{Step: 4, Code: "ErrorInvalidUser",
 			Message: "Microsoft Graph finds no mailbox visitors@contoso.onmicrosoft.com in this tenant.", Fix: "Use the mailbox's user principal name."}}}
 	}
 	opts := h.options()
@@ -407,11 +407,11 @@ func TestWizardFailedSaveLandsOnTheFieldThatFixesIt(t *testing.T) {
 // saves again at once, instead of walking steps 4 to 6.
 func TestWizardFailedSaveFixedByFinishingTheStep(t *testing.T) {
 	h := newHarness(t)
-	h.verdict = func(in LiveTestInput) []graph.CheckResult {
+	h.verdict = func(in LiveTestInput) []diag.Result {
 		if in.ClientSecret == secretVal {
-			return []graph.CheckResult{{ID: "token", OK: true}, {ID: "calendar", OK: true}, {ID: "idm-health", OK: true}}
+			return []diag.Result{{ID: "token", OK: true}, {ID: "calendar", OK: true}, {ID: "idm-health", OK: true}}
 		}
-		return []graph.CheckResult{{ID: "token", Diagnosis: graph.Diagnosis{Step: 3, Code: "AADSTS7000215",
+		return []diag.Result{{ID: "token", Diagnosis: diag.Diagnosis{Step: 3, Code: "AADSTS7000215",
 			Message: "Entra ID refused the client secret.", Fix: "Paste the secret's Value, not its Secret ID."}}}
 	}
 	opts := h.options()

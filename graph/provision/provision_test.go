@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/graphtest"
 	"invitesync/graph/provision"
@@ -257,21 +258,21 @@ func call(t *testing.T, s *graphtest.Server, admin *provision.Admin, method, pat
 }
 
 func TestPendingTellsLagFromFailure(t *testing.T) {
-	r := func(id, code string, ok bool) graph.CheckResult {
-		return graph.CheckResult{ID: id, OK: ok, Diagnosis: graph.Diagnosis{Code: code}}
+	r := func(id, code string, ok bool) diag.Result {
+		return diag.Result{ID: id, OK: ok, Diagnosis: diag.Diagnosis{Code: code}}
 	}
 	for _, tc := range []struct {
-		results []graph.CheckResult
+		results []diag.Result
 		pending bool
 	}{
-		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS700016", false)}, true},
-		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS7000215", false)}, true},
-		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS7000229", false)}, true},
-		{[]graph.CheckResult{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "ErrorAccessDenied", false)}, true},
-		{[]graph.CheckResult{r(graph.CheckToken, "AADSTS7000222", false)}, false},
-		{[]graph.CheckResult{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "ErrorInvalidUser", false)}, false},
-		{[]graph.CheckResult{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "", true), r("idm-health", "", false)}, false},
-		{[]graph.CheckResult{r(graph.CheckToken, "", true)}, false},
+		{[]diag.Result{r(graph.CheckToken, "AADSTS700016", false)}, true},
+		{[]diag.Result{r(graph.CheckToken, "AADSTS7000215", false)}, true},
+		{[]diag.Result{r(graph.CheckToken, "AADSTS7000229", false)}, true},
+		{[]diag.Result{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "ErrorAccessDenied", false)}, true},
+		{[]diag.Result{r(graph.CheckToken, "AADSTS7000222", false)}, false},
+		{[]diag.Result{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "ErrorInvalidUser", false)}, false},
+		{[]diag.Result{r(graph.CheckToken, "", true), r(graph.CheckCalendar, "", true), r("idm-health", "", false)}, false},
+		{[]diag.Result{r(graph.CheckToken, "", true)}, false},
 	} {
 		if _, got := provision.Pending(tc.results); got != tc.pending {
 			t.Errorf("%+v: pending %v, want %v", tc.results, got, tc.pending)
@@ -280,11 +281,11 @@ func TestPendingTellsLagFromFailure(t *testing.T) {
 }
 
 func TestWaitLiveStopsAtItsBound(t *testing.T) {
-	lagging := []graph.CheckResult{{ID: graph.CheckToken, Diagnosis: graph.Diagnosis{Code: "AADSTS7000215"}}}
+	lagging := []diag.Result{{ID: graph.CheckToken, Diagnosis: diag.Diagnosis{Code: "AADSTS7000215"}}}
 	var ticks []provision.Tick
 	runs := 0
 	start := time.Now()
-	got := provision.WaitLive(context.Background(), 2500*time.Millisecond, func(context.Context) []graph.CheckResult {
+	got := provision.WaitLive(context.Background(), 2500*time.Millisecond, func(context.Context) []diag.Result {
 		runs++
 		return lagging
 	}, func(tk provision.Tick) { ticks = append(ticks, tk) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"invitesync/diag"
 	"invitesync/graph"
 )
 
@@ -18,7 +19,7 @@ const DefaultConsentWait = 10 * time.Minute
 // application (AADSTS7000229) or its new secret (AADSTS7000215) yet, or
 // Graph refuses the calendar because the new consent is not in the token
 // yet (403).
-func Pending(results []graph.CheckResult) (why string, pending bool) {
+func Pending(results []diag.Result) (why string, pending bool) {
 	for _, r := range results {
 		if r.OK {
 			continue
@@ -48,7 +49,7 @@ type Tick struct {
 // after a pause (2 s, doubling up to 15 s) until it passes, fails for
 // another reason, or bound has passed; tick is told of each pause. It
 // returns the last results.
-func WaitLive(ctx context.Context, bound time.Duration, test func(context.Context) []graph.CheckResult, tick func(Tick)) []graph.CheckResult {
+func WaitLive(ctx context.Context, bound time.Duration, test func(context.Context) []diag.Result, tick func(Tick)) []diag.Result {
 	deadline := time.Now().Add(bound)
 	pause := 2 * time.Second
 	for attempt := 1; ; attempt++ {

@@ -1,4 +1,9 @@
-package graph
+// Package diag is what invitesync says about a failure and about a live
+// test, whichever part failed (Entra ID and Graph, IDM, the configuration,
+// a secret, a save): a Diagnosis that names the set-up step and the fix,
+// and the Result of one check. The wizard, check, status and the engine
+// all speak it.
+package diag
 
 // Diagnosis turns a failure into something a person can act on: the wizard
 // step to revisit, the service's code, one plain sentence and the fix.
@@ -26,13 +31,30 @@ func (d *Diagnosis) Error() string {
 // Unwrap returns the error the diagnosis explains, if it stands for one.
 func (d *Diagnosis) Unwrap() error { return d.cause }
 
-// CheckResult is the outcome of one live test, in the shape `invitesync check
+// Explaining makes d stand for err when returned as an error, so that
+// errors.Is and errors.As see err through it; it returns d.
+func (d *Diagnosis) Explaining(err error) *Diagnosis {
+	d.cause = err
+	return d
+}
+
+// Result is the outcome of one live test, in the shape `invitesync check
 // --json` prints: {"id","ok","step","code","message","fix"}.
-type CheckResult struct {
+type Result struct {
 	ID string `json:"id"` // e.g. token, calendar, calendarView, probe, idm-health
 	OK bool   `json:"ok"`
 	// Warning marks a passing check with something to act on (e.g. the app
 	// can read every mailbox); Message and Fix say what.
 	Warning bool `json:"warning,omitempty"`
 	Diagnosis
+}
+
+// Passed reports whether there are results and every one passed.
+func Passed(results []Result) bool {
+	for _, r := range results {
+		if !r.OK {
+			return false
+		}
+	}
+	return len(results) > 0
 }
