@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 
@@ -97,6 +98,7 @@ func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets,
 		ConsentWait:  provision.DefaultConsentWait,
 		Environments: idmEnvironments,
 		OpenURL:      browserOpener(),
+		Hyperlinks:   terminalHyperlinks(),
 		Accessible:   accessible,
 		Input:        a.stdin,
 		Output:       a.stdout,
@@ -129,14 +131,45 @@ func idmEnvironments(ctx context.Context, url, key string) ([]tui.Environment, e
 	return out, nil
 }
 
-// browserOpener opens pages in a browser where there is one: always on
-// macOS and Windows, on other systems when a graphical session is running.
+// browserOpeners are the commands that open an address in a browser, on
+// systems other than macOS and Windows, the likeliest to work first. A text
+// browser that would take over the terminal is not one of them.
+var browserOpeners = []string{"wslview", "xdg-open", "x-www-browser", "gnome-open", "kde-open"}
+
+// browserOpener opens pages with the first opener found on PATH (always one
+// on macOS and Windows), whether or not this session shows a graphical
+// display: over SSH an opener may still reach one, and when it cannot, the
+// wizard says so and the address stays on the screen. Nil: none.
 func browserOpener() func(string) error {
-	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" &&
-		os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return nil
+	switch runtime.GOOS {
+	case "darwin", "windows":
+		// The opener's own output would land on the wizard's screen.
+		browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		return browser.OpenURL
 	}
-	// The opener's own output would land on the wizard's screen.
-	browser.Stdout, browser.Stderr = io.Discard, io.Discard
-	return browser.OpenURL
+	for _, name := range browserOpeners {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			continue
+		}
+		return func(url string) error {
+			cmd := exec.Command(path, url)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, io.Discard, io.Discard
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// terminalHyperlinks reports whether the terminal is one that shows OSC 8
+// links (or ignores them): not the Linux console nor a dumb terminal.
+func terminalHyperlinks() bool {
+	switch os.Getenv("TERM") {
+	case "", "dumb", "linux":
+		return false
+	}
+	return true
 }

@@ -79,6 +79,8 @@ type Options struct {
 	Environments EnvironmentsFunc
 	// OpenURL opens a page in a browser; nil when there is no browser.
 	OpenURL func(url string) error
+	// Hyperlinks makes the pages' names links the terminal opens (OSC 8).
+	Hyperlinks bool
 	// Accessible uses huh's accessible mode: plain prompts, no full screen.
 	Accessible bool
 	Input      io.Reader
@@ -133,8 +135,9 @@ type Wizard struct {
 	part  int // step 6: 0 the IDM connection, 1 the automation
 	form  *huh.Form
 
-	choice string // stateChoose's answer
-	scroll int    // first line of the body on screen
+	choice  string // stateChoose's answer
+	scroll  int    // first line of the body on screen
+	hscroll int    // first column of the rows wider than the screen
 
 	spinner spinner.Model
 	checks  checkList
@@ -297,7 +300,7 @@ func (w *Wizard) begin(d Draft) {
 func (w *Wizard) goTo(n, p int) {
 	w.state = stateStep
 	w.step, w.part = n, p
-	w.scroll = 0
+	w.scroll, w.hscroll = 0, 0
 	w.f.d.Step = n
 	w.f.width = w.formWidth()
 	w.form = w.f.stepForm(n, p).WithWidth(w.f.width)
@@ -391,6 +394,12 @@ func (w *Wizard) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(msg, k.ScrollUp):
 		w.scroll = max(w.scroll-max(w.c.height/2, 1), 0)
+		return nil, true
+	case key.Matches(msg, k.ScrollRight):
+		w.hscroll = min(w.hscroll+max(w.c.contentWidth()/2, 1), 1000)
+		return nil, true
+	case key.Matches(msg, k.ScrollLeft):
+		w.hscroll = max(w.hscroll-max(w.c.contentWidth()/2, 1), 0)
 		return nil, true
 	case w.state == stateDone && key.Matches(msg, k.Continue):
 		return tea.Quit, true

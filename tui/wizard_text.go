@@ -57,3 +57,125 @@ func wrapLine(line string, width int) []string {
 	}
 	return append(out, cur)
 }
+
+// Marks of a line that goes on past the screen's edge.
+const (
+	markMoreRight = "→"
+	markMoreLeft  = "←"
+)
+
+// wrapCommand wraps one line of a PowerShell script to width columns. A
+// command breaks only at spaces outside single quotes, each continued row
+// ending in " `" (PowerShell's line continuation, so the rows still run as
+// one command when copied) and the next indented; a comment continues as
+// a comment. A piece wider than width stays whole.
+func wrapCommand(line string, width int) []string {
+	if width < 1 || ansi.StringWidth(line) <= width {
+		return []string{line}
+	}
+	if strings.HasPrefix(line, "#") {
+		rows := wrapLine(strings.TrimPrefix(line, "#"), width-1)
+		for i := range rows {
+			rows[i] = "#" + rows[i]
+			if i > 0 {
+				rows[i] = "# " + strings.TrimLeft(rows[i][1:], " ")
+			}
+		}
+		return rows
+	}
+	const cont, indent = " `", "    "
+	var rows []string
+	cur := ""
+	for _, piece := range commandPieces(line) {
+		switch {
+		case cur == "":
+			cur = piece
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(piece)+len(cont) > width:
+			rows = append(rows, cur+cont)
+			cur = indent + piece
+		default:
+			cur += " " + piece
+		}
+	}
+	return append(rows, cur)
+}
+
+// commandPieces splits a command at the spaces outside single quotes (a
+// doubled quote inside a quoted string toggles twice, so it stays inside).
+func commandPieces(line string) []string {
+	var pieces []string
+	quoted, start := false, 0
+	for i, r := range line {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if i > start {
+				pieces = append(pieces, line[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(line) {
+		pieces = append(pieces, line[start:])
+	}
+	return pieces
+}
+
+// window shows the part of row that starts offset columns in, when row is
+// wider than width: cut at the screen's edges, each edge past which it goes
+// on marked (→, ←). A row that fits is returned as it is.
+func window(row string, width, offset int) string {
+	rw := ansi.StringWidth(row)
+	if rw <= width || width < 3 {
+		return row
+	}
+	offset = max(min(offset, rw-(width-1)), 0)
+	left, right, avail := "", "", width
+	if offset > 0 {
+		left, avail = markMoreLeft, avail-1
+	}
+	if offset+avail < rw {
+		right, avail = markMoreRight, avail-1
+	}
+	return left + ansi.Cut(row, offset, offset+avail) + right
+}
+
+// hyperlink makes text a link to url (OSC 8) when on; terminals without
+// hyperlinks show the text alone.
+func hyperlink(on bool, url, text string) string {
+	if !on {
+		return text
+	}
+	return ansi.SetHyperlink(url) + text + ansi.ResetHyperlink()
+}
+
+// reflow joins the lines of s that continue a sentence (the line before
+// ends in neither '.' nor ':') into one, so that wrapWords can fill the
+// screen's width; a bullet (•) or an empty line starts afresh. In a script
+// only comments ("# …") are joined, a comment line to the one before.
+func reflow(s string, script bool) string {
+	lines := strings.Split(s, "\n")
+	out := lines[:0:0]
+	for _, l := range lines {
+		if n := len(out); n > 0 && (!script || strings.HasPrefix(l, "#")) && continues(out[n-1], l) {
+			if strings.HasPrefix(l, "#") {
+				l = strings.TrimPrefix(l, "#")
+			}
+			out[n-1] += " " + strings.TrimSpace(l)
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// continues reports whether line goes on with the sentence prev ended.
+func continues(prev, line string) bool {
+	p, l := strings.TrimSpace(prev), strings.TrimSpace(line)
+	if strings.HasPrefix(prev, "#") != strings.HasPrefix(line, "#") {
+		return false
+	}
+	p, l = strings.TrimSpace(strings.TrimPrefix(p, "#")), strings.TrimSpace(strings.TrimPrefix(l, "#"))
+	return p != "" && l != "" && !strings.HasPrefix(l, "•") && !strings.HasSuffix(p, ".") && !strings.HasSuffix(p, ":")
+}

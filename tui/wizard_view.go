@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // View implements tea.Model.
@@ -23,10 +24,12 @@ func (w *Wizard) View() string {
 	}
 
 	var body string
+	fitted, wide := false, false
 	switch w.state {
 	case stateChoose, stateStep:
 		if w.state == stateStep {
-			body = w.stepBody(width)
+			body, wide = w.stepBody(width)
+			fitted = true
 		}
 		if w.banner != nil {
 			bottom = append(bottom, w.bannerView(width))
@@ -57,10 +60,15 @@ func (w *Wizard) View() string {
 	keys := w.c.keys
 	keys.ScrollUp.SetEnabled(true)
 	keys.ScrollDown.SetEnabled(true)
+	keys.ScrollLeft.SetEnabled(wide)
+	keys.ScrollRight.SetEnabled(wide)
 	footer := lipgloss.Height(helpView(w.c.help, keys, width))
 	used := lipgloss.Height(strings.Join(top, "\n")) + lipgloss.Height(strings.Join(bottom, "\n")) + 2 + footer
 	avail := max(w.c.height-st.App.GetVerticalFrameSize()-used, 1)
-	body, up, down := clip(st, st.Text.Width(width).Render(body), avail, w.scroll)
+	if !fitted {
+		body = st.Text.Width(width).Render(body)
+	}
+	body, up, down := clip(st, body, avail, w.scroll)
 	keys.ScrollUp.SetEnabled(up)
 	keys.ScrollDown.SetEnabled(down)
 	bottom = append(bottom, st.Footer.Render(helpView(w.c.help, keys, width)))
@@ -114,29 +122,46 @@ func (w *Wizard) title() string {
 	return t
 }
 
-// stepBody is the instruction of the current step, its pages and, on step
-// 5, the commands.
-func (w *Wizard) stepBody(width int) string {
+// stepBody is the current step's instruction and pages and, on step 5, the
+// commands, which come first so that a small screen shows them. Every row
+// fits width: prose wraps at spaces, commands as wrapCommand does, and a
+// row still wider (an address longer than the screen) shows the part at
+// the horizontal scroll, marked where it goes on. wide says some row did.
+func (w *Wizard) stepBody(width int) (body string, wide bool) {
 	st := w.c.styles
-	var b strings.Builder
-	b.WriteString(st.Text.Render(stepText(w.step, w.f.d)))
-	if links := stepLinks(w.step, w.f.d); len(links) > 0 {
-		b.WriteString("\n")
-		for _, l := range links {
-			// A link goes on a line of its own when it does not fit after
-			// its label: wrapped inside, at a hyphen, it would look whole.
-			sep := " "
-			if lipgloss.Width(l.label+": "+l.url) > width {
-				sep = "\n"
-			}
-			fmt.Fprintf(&b, "\n%s%s%s", st.Muted.Render(l.label+":"), sep, st.URL.Render(l.url))
+	var rows []string
+	fit := func(row string, width int) string {
+		if ansi.StringWidth(row) > width {
+			wide = true
 		}
+		return window(row, width, w.hscroll)
 	}
 	if w.step == 5 {
-		b.WriteString("\n\n")
-		b.WriteString(st.Code.Width(width - 2).Render(strings.TrimRight(w.script(), "\n")))
+		for _, line := range strings.Split(reflow(strings.TrimRight(w.script(), "\n"), true), "\n") {
+			for _, r := range wrapCommand(line, width-2) {
+				rows = append(rows, st.Code.Render(fit(r, width-2)))
+			}
+		}
+		rows = append(rows, "")
 	}
-	return b.String()
+	for _, r := range strings.Split(wrapWords(reflow(stepText(w.step, w.f.d), false), width), "\n") {
+		rows = append(rows, st.Text.Render(fit(r, width)))
+	}
+	if links := stepLinks(w.step, w.f.d); len(links) > 0 {
+		rows = append(rows, "")
+		on := w.opts.Hyperlinks
+		for _, l := range links {
+			label := hyperlink(on, l.url, st.Muted.Render(l.label+":"))
+			// The address goes on a row of its own when it does not fit
+			// after its label.
+			if ansi.StringWidth(l.label+": "+l.url) <= width {
+				rows = append(rows, label+" "+hyperlink(on, l.url, st.URL.Render(l.url)))
+				continue
+			}
+			rows = append(rows, label, hyperlink(on, l.url, st.URL.Render(fit(l.url, width))))
+		}
+	}
+	return strings.Join(rows, "\n"), wide
 }
 
 // clip shows at most h lines of s from line offset on, saying how many
