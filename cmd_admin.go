@@ -15,7 +15,7 @@ import (
 	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/provision"
-	invsync "invitesync/sync"
+	"invitesync/livecheck"
 )
 
 // What `setup --create-app` and `secret rotate` share: the administrator's
@@ -121,10 +121,10 @@ func signInAdmin(ctx context.Context, w io.Writer, gopts graph.Options, clientID
 // provision.Pending), for at most bound, saying on w what it waits for and
 // how long it still will. It prints the last results and reports whether
 // they passed.
-func waitLive(ctx context.Context, w io.Writer, in invsync.CheckInput, bound time.Duration) ([]diag.Result, bool) {
+func waitLive(ctx context.Context, w io.Writer, in livecheck.Input, bound time.Duration) ([]diag.Result, bool) {
 	fmt.Fprintf(w, "Testing %s before saving it\n", in.Automation.Name)
 	results := provision.WaitLive(ctx, bound, func(ctx context.Context) []diag.Result {
-		return invsync.CheckAutomation(ctx, in, nil)
+		return livecheck.Run(ctx, in, nil)
 	}, func(t provision.Tick) {
 		fmt.Fprintf(w, "  … %s: trying again in %s (gives up in %s)\n", t.Why, t.Next.Round(time.Second), t.Left.Round(time.Second))
 	})

@@ -14,7 +14,7 @@ import (
 	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/internal/text"
-	invsync "invitesync/sync"
+	"invitesync/livecheck"
 )
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -108,19 +108,19 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 	report := checkReport{OK: true}
 	for _, au := range autos {
 		secret, _, secretErr := config.ClientSecret(au.Name).Resolve(secrets)
-		in := invsync.CheckInput{
+		in := livecheck.Input{
 			Automation: au, IDMURL: cfg.IDM.URL, ClientSecret: secret, IDMKey: idmKey,
 			ProbeMailbox: o.probe, Graph: gopts,
 		}
 		var progress func(diag.Result)
 		if !o.json {
 			fmt.Fprintf(a.stdout, "%s\n", text.Clean(au.Name, 100))
-			progress = func(r diag.Result) { printCheck(a.stdout, explainSecrets(r, secretErr, idmKeyErr)) }
+			progress = func(r diag.Result) { printCheck(a.stdout, livecheck.ExplainSecrets(r, secretErr, idmKeyErr)) }
 		}
-		results := invsync.CheckAutomation(ctx, in, progress)
+		results := livecheck.Run(ctx, in, progress)
 		out := automationJSON{Name: au.Name, OK: diag.Passed(results)}
 		for _, r := range results {
-			r = explainSecrets(r, secretErr, idmKeyErr)
+			r = livecheck.ExplainSecrets(r, secretErr, idmKeyErr)
 			out.Checks = append(out.Checks, checkJSON{ID: r.ID, OK: r.OK, Warning: r.Warning, Step: r.Step,
 				Code: r.Code, Message: r.Message, Fix: r.Fix})
 		}
@@ -147,20 +147,6 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 		fmt.Fprintln(a.stdout, "All checks passed.")
 	}
 	return nil
-}
-
-// explainSecrets replaces the diagnosis of a check that failed only because
-// a secret could not be read with the reason and the ways to provide it.
-func explainSecrets(r diag.Result, secretErr, idmKeyErr error) diag.Result {
-	switch {
-	case r.ID == graph.CheckToken && secretErr != nil && !r.OK:
-		r.Diagnosis = diag.Diagnosis{Step: 3, Code: "secret-unavailable", Message: secretErr.Error(),
-			Fix: "Store the client secret's Value with `invitesync setup`, or set INVITESYNC_CLIENT_SECRET_FILE."}
-	case r.ID == invsync.CheckIDMHealth && idmKeyErr != nil && !r.OK:
-		r.Diagnosis = diag.Diagnosis{Step: 6, Code: "secret-unavailable", Message: idmKeyErr.Error(),
-			Fix: "Store the IDM API key with `invitesync setup`, or set INVITESYNC_IDM_API_KEY_FILE."}
-	}
-	return r
 }
 
 // printCheck prints one result: a symbol and a word with the message, and

@@ -13,7 +13,7 @@ import (
 	"invitesync/graph"
 	"invitesync/graph/provision"
 	"invitesync/internal/text"
-	invsync "invitesync/sync"
+	"invitesync/livecheck"
 )
 
 func newSecretCmd(a *app) *cobra.Command {
@@ -128,7 +128,7 @@ func (a *app) rotate(ctx context.Context, cmd *cobra.Command) error {
 	if err != nil {
 		return keepOld(err.Error())
 	}
-	results, ok := waitLive(ctx, a.stdout, invsync.CheckInput{Automation: plan.Automation, IDMURL: plan.Config.IDM.URL,
+	results, ok := waitLive(ctx, a.stdout, livecheck.Input{Automation: plan.Automation, IDMURL: plan.Config.IDM.URL,
 		ClientSecret: plan.ClientSecret, IDMKey: plan.IDMAPIKey, Graph: gopts}, adm.consentWait)
 	if !ok {
 		return keepOld(firstFailure(results, adm.consentWait))

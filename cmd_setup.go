@@ -17,7 +17,7 @@ import (
 	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/internal/text"
-	invsync "invitesync/sync"
+	"invitesync/livecheck"
 )
 
 func newSetupCmd(a *app) *cobra.Command {
@@ -352,7 +352,7 @@ func (a *app) setupCheck(ctx context.Context, p *config.Plan) error {
 		return usageErr(err)
 	}
 	fmt.Fprintf(a.stdout, "Testing %s before saving it\n", text.Clean(p.Automation.Name, 100))
-	results := invsync.CheckAutomation(ctx, invsync.CheckInput{
+	results := livecheck.Run(ctx, livecheck.Input{
 		Automation: p.Automation, IDMURL: p.Config.IDM.URL,
 		ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts,
 	}, func(r diag.Result) { printCheck(a.stdout, r) })

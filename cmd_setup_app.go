@@ -18,7 +18,7 @@ import (
 	"invitesync/graph/provision"
 	"invitesync/internal/powershell"
 	"invitesync/internal/text"
-	invsync "invitesync/sync"
+	"invitesync/livecheck"
 	"invitesync/tui"
 )
 
@@ -149,7 +149,7 @@ func (a *app) runCreateApp(ctx context.Context, f *pflag.FlagSet) error {
 		return undo(err)
 	}
 	fmt.Fprintln(a.stdout)
-	results, ok := waitLive(ctx, a.stdout, invsync.CheckInput{Automation: plan.Automation, IDMURL: plan.Config.IDM.URL,
+	results, ok := waitLive(ctx, a.stdout, livecheck.Input{Automation: plan.Automation, IDMURL: plan.Config.IDM.URL,
 		ClientSecret: plan.ClientSecret, IDMKey: plan.IDMAPIKey, Graph: gopts}, adm.consentWait)
 	if !ok {
 		return undo(errors.New(firstFailure(results, adm.consentWait)))
@@ -191,10 +191,10 @@ func (a *app) secretFor(ctx context.Context, admin *provision.Admin, app *provis
 // checkIDMFirst runs the IDM half of the live test on the automation as it
 // will be saved, before anything is created in the tenant.
 func checkIDMFirst(ctx context.Context, p *config.Plan, gopts graph.Options) error {
-	results := invsync.CheckAutomation(ctx, invsync.CheckInput{Automation: p.Automation, IDMURL: p.Config.IDM.URL,
+	results := livecheck.Run(ctx, livecheck.Input{Automation: p.Automation, IDMURL: p.Config.IDM.URL,
 		IDMKey: p.IDMAPIKey, Graph: gopts}, nil)
 	for _, r := range results {
-		if (r.ID == invsync.CheckIDMHealth || r.ID == invsync.CheckIDMEnvironment) && !r.OK {
+		if (r.ID == livecheck.IDMHealth || r.ID == livecheck.IDMEnvironment) && !r.OK {
 			msg := fmt.Sprintf("nothing was created: Salto IDM comes first, and %s", r.Message)
 			if r.Fix != "" {
 				msg += "\nFix: " + r.Fix
@@ -307,9 +307,9 @@ func wizardCreateApp(gopts graph.Options, secrets *config.Secrets) tui.CreateApp
 
 // waitLiveReporting is waitLive for the wizard: each try's results go to
 // report, and what it waits for to waiting.
-func waitLiveReporting(ctx context.Context, in invsync.CheckInput, bound time.Duration, waiting func(string), report func(diag.Result)) []diag.Result {
+func waitLiveReporting(ctx context.Context, in livecheck.Input, bound time.Duration, waiting func(string), report func(diag.Result)) []diag.Result {
 	return provision.WaitLive(ctx, bound, func(ctx context.Context) []diag.Result {
-		return invsync.CheckAutomation(ctx, in, report)
+		return livecheck.Run(ctx, in, report)
 	}, func(t provision.Tick) {
 		if waiting != nil {
 			waiting(fmt.Sprintf("Waiting for Entra ID: %s. Trying again in %s; gives up in %s.", t.Why, t.Next.Round(time.Second), t.Left.Round(time.Second)))

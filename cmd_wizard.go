@@ -19,7 +19,7 @@ import (
 	"invitesync/graph"
 	"invitesync/graph/provision"
 	"invitesync/idm"
-	invsync "invitesync/sync"
+	"invitesync/livecheck"
 	"invitesync/tui"
 )
 
@@ -74,7 +74,7 @@ func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets,
 	defer closeLog()
 	gopts.Logger = log
 
-	steps := invsync.CheckSteps(false)
+	steps := livecheck.Steps(false)
 	checks := make([]tui.CheckInfo, len(steps))
 	for i, s := range steps {
 		checks[i] = tui.CheckInfo{ID: s.ID, Title: s.Title}
@@ -87,12 +87,12 @@ func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets,
 		Store:      a.secretStore(),
 		Checks:     checks,
 		LiveTest: func(ctx context.Context, in tui.LiveTestInput, report func(diag.Result)) []diag.Result {
-			check := invsync.CheckInput{Automation: in.Automation, IDMURL: in.IDM.URL,
+			check := livecheck.Input{Automation: in.Automation, IDMURL: in.IDM.URL,
 				ClientSecret: in.ClientSecret, IDMKey: in.IDMAPIKey, Graph: gopts}
 			if in.Fresh {
 				return waitLiveReporting(ctx, check, provision.DefaultConsentWait, in.Waiting, report)
 			}
-			return invsync.CheckAutomation(ctx, check, report)
+			return livecheck.Run(ctx, check, report)
 		},
 		CreateApp:    wizardCreateApp(gopts, a.secretStore()),
 		ConsentWait:  provision.DefaultConsentWait,

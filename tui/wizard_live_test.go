@@ -11,7 +11,7 @@ import (
 	"invitesync/graph"
 	"invitesync/graph/graphtest"
 	"invitesync/idm/idmtest"
-	invsync "invitesync/sync"
+	"invitesync/livecheck"
 )
 
 // TestWizardWrongSecretAgainstTheSimulators runs the real live test (the
@@ -28,13 +28,13 @@ func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
 
 	h := newHarness(t)
 	opts := h.options()
-	steps := invsync.CheckSteps(false)
+	steps := livecheck.Steps(false)
 	opts.Checks = make([]CheckInfo, len(steps))
 	for i, s := range steps {
 		opts.Checks[i] = CheckInfo{ID: s.ID, Title: s.Title}
 	}
 	opts.LiveTest = func(ctx context.Context, in LiveTestInput, report func(diag.Result)) []diag.Result {
-		return invsync.CheckAutomation(ctx, invsync.CheckInput{
+		return livecheck.Run(ctx, livecheck.Input{
 			Automation: in.Automation, IDMURL: in.IDM.URL, ClientSecret: in.ClientSecret, IDMKey: in.IDMAPIKey,
 			Graph:         graph.Options{AuthorityHost: g.AuthorityHost(), GraphURL: g.GraphURL(), HTTPClient: g.Client()},
 			IDMHTTPClient: im.Client(),

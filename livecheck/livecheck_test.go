@@ -1,7 +1,8 @@
-package sync
+package livecheck
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,10 @@ import (
 	"invitesync/idm/idmtest"
 )
 
-func checkInput(g *graphtest.Server, im *idmtest.Server) CheckInput {
-	return CheckInput{
+const mailbox = "visitors@contoso.com"
+
+func checkInput(g *graphtest.Server, im *idmtest.Server) Input {
+	return Input{
 		Automation: config.Automation{
 			Name: "Reception", Environment: idmtest.DefaultEnvironment.Name, Enabled: true,
 			Interval: time.Minute, Protocol: config.ProtocolOutlook, Mailbox: mailbox,
@@ -43,7 +46,7 @@ func TestCheckAutomation(t *testing.T) {
 	}
 	steps := func(probe bool) string {
 		var s []string
-		for _, c := range CheckSteps(probe) {
+		for _, c := range Steps(probe) {
 			s = append(s, c.ID)
 		}
 		return strings.Join(s, ",")
@@ -60,7 +63,7 @@ func TestCheckAutomation(t *testing.T) {
 
 	t.Run("all pass", func(t *testing.T) {
 		var reported []diag.Result
-		rs := CheckAutomation(ctx, checkInput(g, im), func(r diag.Result) { reported = append(reported, r) })
+		rs := Run(ctx, checkInput(g, im), func(r diag.Result) { reported = append(reported, r) })
 		if !diag.Passed(rs) || ids(rs) != steps(false) || ids(reported) != ids(rs) {
 			t.Fatalf("results %+v (reported %s), want every step of %s passed", rs, ids(reported), steps(false))
 		}
@@ -71,7 +74,7 @@ func TestCheckAutomation(t *testing.T) {
 		defer g.RestrictAccess()
 		in := checkInput(g, im)
 		in.ProbeMailbox = "ceo@contoso.com"
-		rs := CheckAutomation(ctx, in, nil)
+		rs := Run(ctx, in, nil)
 		if ids(rs) != steps(true) || !diag.Passed(rs) {
 			t.Fatalf("results %+v, want %s passed", rs, steps(true))
 		}
@@ -79,8 +82,8 @@ func TestCheckAutomation(t *testing.T) {
 	t.Run("wrong IDM key", func(t *testing.T) {
 		in := checkInput(g, im)
 		in.IDMKey = "not-the-key-0123456789"
-		rs := CheckAutomation(ctx, in, nil)
-		h, env := byID(rs, CheckIDMHealth), byID(rs, CheckIDMEnvironment)
+		rs := Run(ctx, in, nil)
+		h, env := byID(rs, IDMHealth), byID(rs, IDMEnvironment)
 		if diag.Passed(rs) || h.OK || h.Step != 6 || h.Code != "unauthorized" || !strings.Contains(h.Message, "rejected the API key") || h.Fix == "" {
 			t.Fatalf("idm-health = %+v", h)
 		}
@@ -97,8 +100,8 @@ func TestCheckAutomation(t *testing.T) {
 	t.Run("unknown environment", func(t *testing.T) {
 		in := checkInput(g, im)
 		in.Automation.Environment = "Staging"
-		rs := CheckAutomation(ctx, in, nil)
-		env := byID(rs, CheckIDMEnvironment)
+		rs := Run(ctx, in, nil)
+		env := byID(rs, IDMEnvironment)
 		if env.OK || env.Step != 6 || !strings.Contains(env.Message, `"Production"`) {
 			t.Fatalf("idm-environment = %+v, want step 6 naming the environments IDM has", env)
 		}
@@ -106,12 +109,12 @@ func TestCheckAutomation(t *testing.T) {
 	t.Run("wrong client secret", func(t *testing.T) {
 		in := checkInput(g, im)
 		in.ClientSecret = g.SecretID
-		rs := CheckAutomation(ctx, in, nil)
+		rs := Run(ctx, in, nil)
 		tok := byID(rs, graph.CheckToken)
 		if tok.OK || tok.Step != 3 || tok.Code != "AADSTS7000215" {
 			t.Fatalf("token = %+v, want AADSTS7000215 at step 3", tok)
 		}
-		if !byID(rs, CheckIDMHealth).OK {
+		if !byID(rs, IDMHealth).OK {
 			t.Errorf("IDM checks should still run and pass: %+v", rs)
 		}
 	})
@@ -119,8 +122,8 @@ func TestCheckAutomation(t *testing.T) {
 		down := idmtest.NewTLSServer()
 		in := checkInput(g, down)
 		down.Close()
-		rs := CheckAutomation(ctx, in, nil)
-		h := byID(rs, CheckIDMHealth)
+		rs := Run(ctx, in, nil)
+		h := byID(rs, IDMHealth)
 		if h.OK || h.Step != 6 || !strings.Contains(h.Message, "could not be reached") {
 			t.Fatalf("idm-health = %+v", h)
 		}
@@ -147,6 +150,34 @@ func TestEnvironmentFoundWarnsOfAnotherTimeZone(t *testing.T) {
 		}
 		if tc.warn && (r.Step != 6 || !strings.Contains(r.Fix, tc.zone)) {
 			t.Errorf("IDM zone %q: %+v, want step 6 and a fix naming the zone", tc.zone, r.Diagnosis)
+		}
+	}
+}
+
+func TestExplainSecrets(t *testing.T) {
+	noSecret := errors.New("no client secret stored for Reception")
+	noKey := errors.New("no IDM API key stored")
+	tokenFailed := diag.Result{ID: graph.CheckToken, Diagnosis: diag.Diagnosis{Step: 3, Message: "No client secret is available."}}
+	healthFailed := diag.Result{ID: IDMHealth, Diagnosis: diag.Diagnosis{Step: 6, Message: "The IDM API key is missing or malformed."}}
+	for _, tc := range []struct {
+		name              string
+		r                 diag.Result
+		secretErr, keyErr error
+		want              string // the message after
+	}{
+		{"token without its secret", tokenFailed, noSecret, nil, noSecret.Error()},
+		{"token failed for another reason", tokenFailed, nil, noKey, tokenFailed.Message},
+		{"token passed", diag.Result{ID: graph.CheckToken, OK: true, Diagnosis: diag.Diagnosis{Message: "Signed in."}}, noSecret, nil, "Signed in."},
+		{"IDM without its key", healthFailed, nil, noKey, noKey.Error()},
+		{"IDM failed for another reason", healthFailed, noSecret, nil, healthFailed.Message},
+		{"another check", diag.Result{ID: IDMEnvironment, Diagnosis: diag.Diagnosis{Message: "Not run."}}, noSecret, noKey, "Not run."},
+	} {
+		got := ExplainSecrets(tc.r, tc.secretErr, tc.keyErr)
+		if got.Message != tc.want || got.ID != tc.r.ID || got.OK != tc.r.OK {
+			t.Errorf("%s: %+v, want the message %q", tc.name, got, tc.want)
+		}
+		if got.Message != tc.r.Message && (got.Code != "secret-unavailable" || got.Fix == "" || got.Step != tc.r.Step) {
+			t.Errorf("%s: explained as %+v, want code secret-unavailable, the step kept and a fix", tc.name, got.Diagnosis)
 		}
 	}
 }

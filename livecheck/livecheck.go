@@ -1,4 +1,7 @@
-package sync
+// Package livecheck is the live test of one automation behind the wizard's
+// Save, `invitesync check` and set-up: Graph's checks (see graph.Client.Check),
+// then Salto IDM's health with the key and the automation's environment.
+package livecheck
 
 import (
 	"context"
@@ -12,43 +15,44 @@ import (
 	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/idm"
+	"invitesync/internal/text"
 )
 
 // IDM check ids, after graph's (graph.CheckToken … graph.CheckProbe).
 const (
-	CheckIDMHealth      = "idm-health"
-	CheckIDMEnvironment = "idm-environment"
+	IDMHealth      = "idm-health"
+	IDMEnvironment = "idm-environment"
 )
 
 // idmStep is the set-up step an IDM failure points at: the automation and
 // its IDM connection.
 const idmStep = 6
 
-// CheckStep is one live test a UI shows before it runs.
-type CheckStep struct {
+// Step is one live test a UI shows before it runs.
+type Step struct {
 	ID    string
 	Title string
 }
 
-// CheckSteps lists the live tests CheckAutomation runs, in order; the probe
+// Steps lists the live tests Run runs, in order; the probe
 // is there only when a probe mailbox is given.
-func CheckSteps(probe bool) []CheckStep {
-	steps := []CheckStep{
+func Steps(probe bool) []Step {
+	steps := []Step{
 		{graph.CheckToken, "Sign in to Entra ID (client credentials)"},
 		{graph.CheckCalendar, "Read the mailbox's calendar"},
 		{graph.CheckCalendarView, "Read the calendar view"},
 	}
 	if probe {
-		steps = append(steps, CheckStep{graph.CheckProbe, "Least privilege: another mailbox is refused"})
+		steps = append(steps, Step{graph.CheckProbe, "Least privilege: another mailbox is refused"})
 	}
 	return append(steps,
-		CheckStep{CheckIDMHealth, "Reach Salto IDM with the API key"},
-		CheckStep{CheckIDMEnvironment, "Find the environment in Salto IDM"},
+		Step{IDMHealth, "Reach Salto IDM with the API key"},
+		Step{IDMEnvironment, "Find the environment in Salto IDM"},
 	)
 }
 
-// CheckInput is everything the live check of one automation needs.
-type CheckInput struct {
+// Input is everything the live check of one automation needs.
+type Input struct {
 	Automation   config.Automation
 	IDMURL       string
 	ClientSecret string
@@ -59,13 +63,13 @@ type CheckInput struct {
 	IDMHTTPClient *http.Client
 }
 
-// CheckAutomation runs the live test behind the wizard's Save and
+// Run runs the live test behind the wizard's Save and
 // `invitesync check`: Graph's checks (token, calendar, calendar view and the
 // optional least-privilege probe), then IDM's health with the key, then the
 // automation's environment in IDM. report, when not nil, is called with each
 // result as it is known. Every failure carries a diagnosis; IDM's point at
 // step 6.
-func CheckAutomation(ctx context.Context, in CheckInput, report func(diag.Result)) []diag.Result {
+func Run(ctx context.Context, in Input, report func(diag.Result)) []diag.Result {
 	if report == nil {
 		report = func(diag.Result) {}
 	}
@@ -79,24 +83,24 @@ func CheckAutomation(ctx context.Context, in CheckInput, report func(diag.Result
 	}
 	client, err := idm.New(in.IDMURL, in.IDMKey, idm.Options{HTTPClient: in.IDMHTTPClient})
 	if err != nil {
-		add(idmFailed(CheckIDMHealth, err, in.IDMURL))
-		add(idmNotRun(CheckIDMEnvironment, "IDM could not be reached"))
+		add(idmFailed(IDMHealth, err, in.IDMURL))
+		add(idmNotRun(IDMEnvironment, "IDM could not be reached"))
 		return results
 	}
 	h, err := client.Health(ctx)
 	if err != nil {
-		add(idmFailed(CheckIDMHealth, err, in.IDMURL))
-		add(idmNotRun(CheckIDMEnvironment, "IDM could not be reached"))
+		add(idmFailed(IDMHealth, err, in.IDMURL))
+		add(idmNotRun(IDMEnvironment, "IDM could not be reached"))
 		return results
 	}
 	msg := "Salto IDM at " + client.URL() + " accepts the API key"
 	if v := clean(h.Version); v != "" {
 		msg += " (version " + v + ")"
 	}
-	add(diag.Result{ID: CheckIDMHealth, OK: true, Diagnosis: diag.Diagnosis{Message: msg + "."}})
+	add(diag.Result{ID: IDMHealth, OK: true, Diagnosis: diag.Diagnosis{Message: msg + "."}})
 	env, err := client.ResolveEnvironment(ctx, in.Automation.Environment)
 	if err != nil {
-		add(idmFailed(CheckIDMEnvironment, err, in.IDMURL))
+		add(idmFailed(IDMEnvironment, err, in.IDMURL))
 		return results
 	}
 	add(environmentFound(in.Automation, env, time.Now()))
@@ -108,7 +112,7 @@ func CheckAutomation(ctx context.Context, in CheckInput, report func(diag.Result
 // then travel in the environment's offset, but all-day meetings are read,
 // and times are shown, in the automation's.
 func environmentFound(a config.Automation, env idm.Environment, now time.Time) diag.Result {
-	r := diag.Result{ID: CheckIDMEnvironment, OK: true, Diagnosis: diag.Diagnosis{
+	r := diag.Result{ID: IDMEnvironment, OK: true, Diagnosis: diag.Diagnosis{
 		Message: fmt.Sprintf("The environment %q exists in Salto IDM (id %s).", clean(a.Environment), clean(env.ID))}}
 	if env.TimeZone == "" {
 		return r
@@ -151,6 +155,20 @@ func sameOffsets(a, b string, now time.Time) bool {
 	return true
 }
 
+// ExplainSecrets replaces the diagnosis of a check that failed only because
+// a secret could not be read with the reason and the ways to provide it.
+func ExplainSecrets(r diag.Result, secretErr, idmKeyErr error) diag.Result {
+	switch {
+	case r.ID == graph.CheckToken && secretErr != nil && !r.OK:
+		r.Diagnosis = diag.Diagnosis{Step: 3, Code: "secret-unavailable", Message: secretErr.Error(),
+			Fix: "Store the client secret's Value with `invitesync setup`, or set INVITESYNC_CLIENT_SECRET_FILE."}
+	case r.ID == IDMHealth && idmKeyErr != nil && !r.OK:
+		r.Diagnosis = diag.Diagnosis{Step: 6, Code: "secret-unavailable", Message: idmKeyErr.Error(),
+			Fix: "Store the IDM API key with `invitesync setup`, or set INVITESYNC_IDM_API_KEY_FILE."}
+	}
+	return r
+}
+
 func idmNotRun(id, because string) diag.Result {
 	return diag.Result{ID: id, Diagnosis: diag.Diagnosis{Step: idmStep, Message: "Not run: " + because + "."}}
 }
@@ -190,3 +208,5 @@ func idmFailed(id string, err error, url string) diag.Result {
 	}
 	return diag.Result{ID: id, Diagnosis: d}
 }
+
+func clean(s string) string { return text.Clean(s, 200) }
