@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"invitesync/config"
+	invsync "invitesync/sync"
 )
 
 // printSaved shows what `setup --no-input` saved (never a secret), which
@@ -77,13 +78,15 @@ func secretState(p *config.Plan, s config.Secret) string {
 	return "kept (the one already stored)"
 }
 
+// expiry is the client secret's expiry date, with the days left once it
+// deserves a warning (see invsync.SecretExpiry).
 func expiry(d config.Date) string {
-	if d.IsZero() {
+	x := invsync.SecretExpiry(d, time.Now())
+	switch {
+	case x.Level == invsync.ExpiryUnknown:
 		return ""
-	}
-	days := d.DaysUntil(time.Now())
-	if days <= 30 {
-		return fmt.Sprintf(" (expires %s, in %d days)", d, days)
+	case x.Warn():
+		return fmt.Sprintf(" (expires %s, in %d days)", d, x.Days)
 	}
 	return fmt.Sprintf(" (expires %s)", d)
 }

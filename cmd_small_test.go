@@ -235,3 +235,24 @@ func TestE2ERemoveLeavesNoKeyringItemBehind(t *testing.T) {
 		t.Errorf("removing it again: exit %d, %s", code, errOut)
 	}
 }
+
+func TestSavedSecretExpiryCountsDaysOnceItWarns(t *testing.T) {
+	day := func(days int) config.Date {
+		t := time.Now().AddDate(0, 0, days)
+		return config.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+	}
+	for _, tc := range []struct {
+		date config.Date
+		want string
+	}{
+		{config.Date{}, ""},
+		{day(90), " (expires " + day(90).String() + ")"},
+		{day(31), " (expires " + day(31).String() + ")"},
+		{day(30), " (expires " + day(30).String() + ", in 30 days)"},
+		{day(3), " (expires " + day(3).String() + ", in 3 days)"},
+	} {
+		if got := expiry(tc.date); got != tc.want {
+			t.Errorf("expiry(%v) = %q, want %q", tc.date, got, tc.want)
+		}
+	}
+}
