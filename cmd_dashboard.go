@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	stdsync "sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -140,8 +139,8 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlag
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	loops := newLoops()
-	defer loops.wait()
+	sup := invsync.NewSupervisor(ctx, st, log)
+	defer sup.Wait()
 	opts := tui.DashboardOptions{
 		Context:     ctx,
 		Source:      st,
@@ -153,12 +152,12 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlag
 	}
 	switch {
 	case f.runLoops:
-		if _, err := a.startLoops(ctx, cfg, st, log, loops); err != nil {
+		if _, err := a.startLoops(ctx, cfg, st, sup, log); err != nil {
 			return err
 		}
 	case !f.watch:
 		opts.StartLoops = func() error {
-			n, err := a.startLoops(ctx, cfg, st, log, loops)
+			n, err := a.startLoops(ctx, cfg, st, sup, log)
 			if err == nil && n == 0 {
 				err = errors.New("another process runs every enabled automation: nothing to start")
 			}
@@ -166,7 +165,7 @@ func (a *app) dashboard(ctx context.Context, cfg *config.Config, f dashboardFlag
 		}
 	}
 	if !f.watch {
-		opts.RunsHere, opts.Changes = loops.runsHere, loops.changes
+		opts.RunsHere, opts.Changes = sup.RunsHere, sup.Changes()
 	}
 	err = tui.RunDashboard(opts, a.stdin, a.stdout)
 	stop()
@@ -197,99 +196,22 @@ func openLogFile(path string) (*slog.Logger, func() error, error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: logLevel()})), f.Close, nil
 }
 
-// loops are the poll loops this process runs for its dashboard.
-type loops struct {
-	changes chan struct{} // a nudge per piece of engine news, never blocking
-	wg      stdsync.WaitGroup
-
-	mu   stdsync.Mutex
-	here map[string]bool // automations whose loop runs in this process
-}
-
-func newLoops() *loops {
-	return &loops{changes: make(chan struct{}, 1), here: map[string]bool{}}
-}
-
-// startLoops starts in l the loop of every enabled automation that no
+// startLoops starts in sup the loop of every enabled automation that no
 // process runs, and returns how many it started; the others are only shown
 // (attached), and need no secret here. A loop that loses the race for its
 // lease to another process leaves its automation attached too.
-func (a *app) startLoops(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, l *loops) (int, error) {
+func (a *app) startLoops(ctx context.Context, cfg *config.Config, st *store.Store, sup *invsync.Supervisor, log *slog.Logger) (int, error) {
 	free := *cfg
-	free.Automations = nil
-	for _, au := range cfg.Automations {
-		if !au.Enabled {
-			continue
-		}
-		lease, held, err := st.Lease(ctx, au.Name)
-		if err != nil {
-			return 0, failedErr(err)
-		}
-		if held && l.runsHere(au.Name) {
-			continue
-		}
-		if held {
-			log.Info("attached: another process runs this automation", "automation", au.Name, "owner", lease.Owner)
-			continue
-		}
-		free.Automations = append(free.Automations, au)
+	var err error
+	if free.Automations, err = sup.Unclaimed(ctx, cfg.Automations); err != nil {
+		return 0, failedErr(err)
 	}
 	if len(free.Automations) == 0 {
 		return 0, nil
 	}
-	feed := invsync.NewFeed(64)
-	engines, err := a.engines(&free, st, log, feed)
+	engines, err := a.engines(&free, st, log, sup.Feed())
 	if err != nil {
 		return 0, err
 	}
-	for _, e := range engines {
-		l.set(e.Name(), true)
-		l.wg.Go(func() {
-			err := e.Run(ctx)
-			l.set(e.Name(), false)
-			switch {
-			case errors.Is(err, store.ErrLeaseHeld):
-				log.Info("attached: another process took this automation first", "automation", e.Name(), "error", err)
-			case err != nil:
-				log.Error("automation stopped", "automation", e.Name(), "error", err)
-			}
-			l.nudge()
-		})
-	}
-	l.wg.Go(func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-feed.Events():
-				l.nudge()
-			}
-		}
-	})
-	l.nudge()
-	return len(engines), nil
+	return sup.Start(engines), nil
 }
-
-func (l *loops) set(automation string, here bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.here[automation] = here
-}
-
-// runsHere reports whether this process runs the automation's loop.
-func (l *loops) runsHere(automation string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.here[automation]
-}
-
-// nudge tells the dashboard to read the store, unless it has been told already.
-func (l *loops) nudge() {
-	select {
-	case l.changes <- struct{}{}:
-	default:
-	}
-}
-
-// wait returns once every loop has stopped (and released its lease).
-func (l *loops) wait() { l.wg.Wait() }

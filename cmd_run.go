@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	stdsync "sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -94,17 +93,9 @@ func (a *app) run(ctx context.Context, once bool, window time.Duration, log *slo
 		return a.runOnce(ctx, engines, window, log)
 	}
 	log.Info("invitesync running", "version", version, "automations", len(engines), "state", st.Path())
-	var wg stdsync.WaitGroup
-	errs := make([]error, len(engines))
-	for i, e := range engines {
-		wg.Go(func() {
-			if errs[i] = e.Run(ctx); errs[i] != nil {
-				log.Error("automation stopped", "automation", e.Name(), "error", errs[i])
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	sup := invsync.NewSupervisor(ctx, st, log)
+	sup.Start(engines)
+	if err := sup.Wait(); err != nil {
 		return failedErr(err)
 	}
 	log.Info("invitesync stopped")
@@ -114,13 +105,7 @@ func (a *app) run(ctx context.Context, once bool, window time.Duration, log *slo
 // runOnce polls every automation once, at the same time, drains each
 // outbox, and prints one line per automation.
 func (a *app) runOnce(ctx context.Context, engines []*invsync.Engine, window time.Duration, log *slog.Logger) error {
-	results := make([]invsync.OnceResult, len(engines))
-	errs := make([]error, len(engines))
-	var wg stdsync.WaitGroup
-	for i, e := range engines {
-		wg.Go(func() { results[i], errs[i] = e.RunOnceWithin(ctx, window) })
-	}
-	wg.Wait()
+	results, errs := invsync.RunOnceAll(ctx, engines, window)
 	now := time.Now()
 	unfinished := 0
 	for i, e := range engines {
@@ -169,6 +154,7 @@ func (a *app) engines(cfg *config.Config, st *store.Store, log *slog.Logger, fee
 		return nil, usageErr(err)
 	}
 	gopts.Logger = log
+	gopts.Tokens = graph.NewTokens() // automations of one app sign in once
 	secrets := a.secretStore()
 	keyFound, err := config.IDMAPIKey().Lookup(secrets)
 	if err != nil {

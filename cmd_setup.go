@@ -150,7 +150,7 @@ var setupFields = []setupField{
 			}
 			return err
 		}},
-	{flag: "interval", field: "interval", usage: "poll interval, at least 1m (default 5m)",
+	{flag: "interval", field: "interval", usage: "poll interval, at least 15s (default 5m)",
 		set: func(_ *config.IDM, a *config.Automation, v string) error {
 			d, err := config.ParseInterval(v)
 			if err == nil {

@@ -202,7 +202,7 @@ func TestSetupNoInputRejectsBadFlagsAndWritesNothing(t *testing.T) {
 	e := newSetupEnv(t)
 	code, out, errOut := e.run("", "setup", "--no-input", "--name", "Bad",
 		"--mailbox", "Visitors <visitors@contoso.com>", "--tenant-id", "abc", "--client-id", testClient,
-		"--timezone", "Mars/Olympus", "--interval", "30s", "--idm-url", "http://idm.example.com",
+		"--timezone", "Mars/Olympus", "--interval", "10s", "--idm-url", "http://idm.example.com",
 		"--lookahead", "400", "--day-start", "8am", "--exclude", "ceo", "--secret-expires", "31/05/2027",
 		"--client-secret-file", e.secretFile(t, "cs", testClientSecret),
 		"--idm-api-key-file", e.secretFile(t, "ik", testIDMKey))
@@ -214,7 +214,7 @@ func TestSetupNoInputRejectsBadFlagsAndWritesNothing(t *testing.T) {
 		`  --mailbox: "Visitors <visitors@contoso.com>" is not a bare address: expected only the address, such as visitors@contoso.com`,
 		`  --tenant-id: "abc" is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`,
 		`  --timezone: "Mars/Olympus" is not a known time zone`,
-		`  --interval: 30s is too short: expected at least 1m`,
+		`  --interval: 10s is too short: expected at least 15s`,
 		`  --idm-url: "http://idm.example.com" uses http: expected https`,
 		`  --lookahead: 400 days is out of range: expected 1 to 365`,
 		`  --day-start: "8am" is not a time of day: expected HH:MM`,

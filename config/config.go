@@ -14,7 +14,7 @@ const ProtocolOutlook = "outlook"
 // Defaults applied when a field is absent.
 const (
 	DefaultInterval      = 5 * time.Minute
-	MinInterval          = time.Minute
+	MinInterval          = 15 * time.Second
 	DefaultLookAheadDays = 30
 	DefaultDayStart      = "08:00"
 	DefaultDayEnd        = "18:00"

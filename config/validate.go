@@ -287,7 +287,7 @@ func ParseInterval(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// ValidateInterval checks the poll interval: 1 minute to 24 hours.
+// ValidateInterval checks the poll interval: 15 seconds to 24 hours.
 func ValidateInterval(d time.Duration) error {
 	switch {
 	case d < MinInterval:

@@ -73,6 +73,10 @@ type Options struct {
 	// ID), shared by every Client built with them. Nil: the process-wide
 	// Limits, DefaultConcurrentRequests per app.
 	Limits *Limits
+	// Tokens, when set, share one access token per app among the Clients
+	// built with them, so that many automations of one app sign in once.
+	// Nil: each Client signs in on its own.
+	Tokens *Tokens
 }
 
 // OptionsFromEnv returns Options redirected by INVITESYNC_AUTHORITY_HOST and
@@ -149,7 +153,7 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 	// Instance discovery asks login.microsoftonline.com about the authority:
 	// pointless, and unreachable, when the endpoints are redirected.
 	redirected := authority.String() != DefaultAuthorityHost || graphBase.String() != DefaultGraphURL
-	c.cred, err = newCredential(func() (*azidentity.ClientSecretCredential, error) {
+	build := func() (*azidentity.ClientSecretCredential, error) {
 		return azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, clientSecret,
 			&azidentity.ClientSecretCredentialOptions{
 				ClientOptions: azcore.ClientOptions{
@@ -159,7 +163,12 @@ func New(a config.Automation, clientSecret string, opts Options) (*Client, error
 				},
 				DisableInstanceDiscovery: redirected,
 			})
-	})
+	}
+	if opts.Tokens != nil {
+		c.cred, err = opts.Tokens.credential(authority.String(), a.TenantID, a.ClientID, clientSecret, build)
+	} else {
+		c.cred, err = newCredential(build)
+	}
 	if err != nil {
 		return nil, &diag.Diagnosis{Step: 4, Message: "The sign-in settings are not usable: " + cleanText(err.Error()),
 			Fix: "Check the Directory (tenant) ID and the Application (client) ID."}

@@ -2,9 +2,11 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +79,34 @@ func (c *credential) renew(gen uint64) bool {
 	}
 	c.cred, c.gen, c.renewed = cred, c.gen+1, time.Now()
 	return true
+}
+
+// Tokens share one credential, and so one access token, per app — sign-in
+// endpoint, tenant, client ID and secret — among the Clients built with
+// them. The first Client of an app makes the credential, over its own
+// transport. It is safe for concurrent use.
+type Tokens struct {
+	mu    sync.Mutex
+	creds map[[sha256.Size]byte]*credential
+}
+
+// NewTokens returns Tokens that share nothing yet.
+func NewTokens() *Tokens { return &Tokens{creds: map[[sha256.Size]byte]*credential{}} }
+
+// credential returns the app's credential, made by build the first time.
+func (t *Tokens) credential(authority, tenantID, clientID, secret string, build func() (*azidentity.ClientSecretCredential, error)) (*credential, error) {
+	key := sha256.Sum256([]byte(strings.Join([]string{authority, strings.ToLower(tenantID), strings.ToLower(clientID), secret}, "\x00")))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c := t.creds[key]; c != nil {
+		return c, nil
+	}
+	c, err := newCredential(build)
+	if err != nil {
+		return nil, err
+	}
+	t.creds[key] = c
+	return c, nil
 }
 
 // renewHandler is the outermost middleware of the client's Graph requests:

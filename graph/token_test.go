@@ -138,3 +138,28 @@ func TestARevokedTokenIsReplacedForADeltaLink(t *testing.T) {
 		t.Errorf("requests = %+v, want the same link refused, then served with a new token", reqs)
 	}
 }
+
+// TestTokensShareOneSignInPerApp: clients of one app built with the same
+// Tokens sign in once between them; a client without them signs in on its
+// own.
+func TestTokensShareOneSignInPerApp(t *testing.T) {
+	s := newSim(t)
+	opts := optionsFor(s)
+	opts.Tokens = graph.NewTokens()
+	for i := range 3 {
+		c := newClient(t, s, automationFor(s), opts)
+		if _, err := c.DeltaPage(context.Background(), window); err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+	}
+	if n := tokenRequests(s); n != 1 {
+		t.Errorf("%d token requests for three clients sharing Tokens, want 1", n)
+	}
+	alone := newClient(t, s, automationFor(s), optionsFor(s))
+	if _, err := alone.DeltaPage(context.Background(), window); err != nil {
+		t.Fatal(err)
+	}
+	if n := tokenRequests(s); n != 2 {
+		t.Errorf("%d token requests after a client of its own, want 2", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"invitesync/config"
@@ -112,6 +113,15 @@ type Engine struct {
 	// row; drainHold is when the next may run. Only Run's goroutine uses them.
 	drainFailures int
 	drainHold     time.Time
+	// dueAt is when the outbox's next operation falls due (zero: none), as
+	// read at dueRead. Only Run's goroutine uses them.
+	dueAt, dueRead time.Time
+	// slot is when the loop polls (see jitterShare); seen is when the last
+	// poll stored its round's first page; worstLate is the worst lateness
+	// of a scheduled poll, in nanoseconds (see Supervisor.WorstLateness).
+	slot      slot
+	seen      time.Time
+	worstLate atomic.Int64
 }
 
 // NewEngine checks the automation and builds its engine.
@@ -154,6 +164,7 @@ func NewEngine(o Options) (*Engine, error) {
 		e.owner = processOwner(os.Getpid())
 	}
 	e.status = store.LoopStatus{Automation: e.name, State: store.LoopIdle}
+	e.slot = slot{epoch: e.now()}
 	return e, nil
 }
 

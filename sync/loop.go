@@ -18,12 +18,15 @@ const (
 	// process blocks its automation for at most this long. A running loop
 	// renews it every sixth of that, during a cycle too.
 	LeaseTTL = 30 * time.Second
-	// tick is how often a running loop reads its control queue and looks
-	// for outbox work that became due.
+	// tick is how often a running loop looks for outbox work that became
+	// due.
 	tick = time.Second
 	// OnceRetryWindow is how long after its first delivery pass RunOnce
 	// keeps retrying operations that fall due.
 	OnceRetryWindow = 20 * time.Second
+	// dueReread is how long a loop trusts what it read of its outbox's next
+	// due operation; a poll, a delivery or a command reads it again sooner.
+	dueReread = 30 * time.Second
 	// onceCutoff is how long a retry pass may still run once the window has
 	// closed: one request's timeout.
 	onceCutoff = 30 * time.Second
@@ -37,53 +40,79 @@ const (
 	whatRenew    = "cannot renew the loop lease"
 )
 
-// Run polls the automation until ctx ends: at once, then every interval
-// (with a little jitter), backing off after failures and waiting out Graph's
-// throttling; between polls it delivers outbox work as it becomes due. It
-// obeys the commands queued in the store (poll now, pause, resume, retry
-// failed), by this process or another. It holds the automation's lease while
-// it runs, renewing it during cycles too; it fails at once with
-// store.ErrLeaseHeld when another loop holds it, or store.ErrMailboxWatched
-// when another automation's loop watches the mailbox. It returns nil when
-// ctx ends, and an error naming the new holder when the lease was lost.
+// Run polls the automation until ctx ends: at once, then at its slot of
+// every interval (see jitterShare), backing off after failures and waiting
+// out Graph's throttling; between polls it delivers outbox work as it
+// becomes due. It obeys the commands queued in the store (poll now, pause,
+// resume, retry failed), by this process or another. It holds the
+// automation's lease while it runs, renewing it during cycles too; it fails
+// at once with store.ErrLeaseHeld when another loop holds it, or
+// store.ErrMailboxWatched when another automation's loop watches the
+// mailbox. It returns nil when ctx ends, and an error naming the new holder
+// when the lease was lost. A Supervisor runs many such loops.
 func (e *Engine) Run(ctx context.Context) error {
+	s := NewSupervisor(ctx, e.store, e.log)
+	s.quiet = true
+	s.Start([]*Engine{e})
+	return s.Wait()
+}
+
+// loop is Run as a supervisor runs it: commands arrive in in, and
+// scheduled polls fall in at.
+func (e *Engine) loop(ctx context.Context, in *inbox, at slot) error {
 	if err := e.acquire(ctx); err != nil {
 		return err
 	}
 	defer e.release()
+	e.slot = at
 	work, keeper := e.keepLease(ctx)
 	e.logExpiry()
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
-	next := e.now()
+	due := time.NewTimer(time.Hour)
+	defer due.Stop()
+	next, scheduled := e.now(), false
 	for {
 		if !e.isPaused() && !e.now().Before(next) {
+			planned := next
 			next = e.cycle(work)
+			if scheduled && !e.seen.IsZero() {
+				e.noteLateness(e.seen.Sub(planned))
+			}
+			scheduled = true
 		}
 		if work.Err() != nil {
 			return e.end(ctx, keeper)
 		}
-		var cmds []store.Command
+		if e.isPaused() {
+			due.Stop()
+		} else {
+			due.Reset(next.Sub(e.now()))
+		}
 		select {
 		case <-work.Done():
 			return e.end(ctx, keeper)
+		case <-due.C:
 		case <-ticker.C:
-			queued, err := e.store.Take(work, e.name)
-			switch {
-			case err == nil:
-				e.repeats.ok(e.log, whatControl)
-			case work.Err() == nil:
-				e.repeats.fail(e.log, slog.LevelWarn, whatControl, err)
-			}
-			cmds = queued
 			if !e.isPaused() {
 				e.drainDue(work)
 			}
-		}
-		for _, cmd := range cmds {
-			if e.obey(work, cmd) {
-				next = e.now()
+		case <-in.ready:
+			for _, cmd := range in.take() {
+				if e.obey(work, cmd) {
+					next, scheduled = e.now(), false
+				}
 			}
+		}
+	}
+}
+
+// noteLateness keeps the worst lateness of a scheduled poll.
+func (e *Engine) noteLateness(late time.Duration) {
+	for {
+		worst := e.worstLate.Load()
+		if int64(late) <= worst || e.worstLate.CompareAndSwap(worst, int64(late)) {
+			return
 		}
 	}
 }
@@ -115,6 +144,7 @@ func (e *Engine) obey(ctx context.Context, cmd store.Command) bool {
 		return !e.isPaused()
 	}
 	e.log.Info("operator command", "command", string(cmd))
+	e.dueRead = time.Time{}
 	switch cmd {
 	case store.CmdPollNow:
 		if e.isPaused() {
@@ -162,10 +192,20 @@ func (e *Engine) drainDue(ctx context.Context) {
 	if e.now().Before(e.drainHold) {
 		return
 	}
-	at, ok, err := e.store.NextDue(ctx, e.name)
-	if err != nil || !ok || at.After(e.now()) {
+	if e.now().Sub(e.dueRead) >= dueReread {
+		at, ok, err := e.store.NextDue(ctx, e.name)
+		if err != nil {
+			return
+		}
+		e.dueAt, e.dueRead = at, e.now()
+		if !ok {
+			e.dueAt = time.Time{}
+		}
+	}
+	if e.dueAt.IsZero() || e.dueAt.After(e.now()) {
 		return
 	}
+	e.dueRead = time.Time{} // the drain changes what is due
 	res, err := e.Drain(ctx)
 	switch {
 	case err == nil:
@@ -215,6 +255,7 @@ func (e *Engine) cycle(ctx context.Context) time.Time {
 	start := e.now()
 	e.setState(store.LoopPolling, func(s *store.LoopStatus) { s.LastPoll = start })
 	_, res, pollErr, drainErr := e.pollAndDeliver(ctx)
+	e.dueRead = time.Time{}
 	if ctx.Err() != nil {
 		return e.now()
 	}
@@ -242,7 +283,7 @@ func (e *Engine) settle(err error, res DrainResult) time.Time {
 		e.statusMu.Lock()
 		e.failures, e.lastErr = 0, ""
 		e.statusMu.Unlock()
-		next := now.Add(time.Duration(float64(interval) * (0.95 + 0.1*rand.Float64())))
+		next := e.slot.next(now, interval, rand.Float64())
 		state, msg := e.health(res)
 		e.setState(state, func(s *store.LoopStatus) {
 			s.LastSuccess, s.NextPoll, s.ThrottledUntil, s.LastError = now, next, time.Time{}, msg

@@ -331,7 +331,7 @@ func (f *fields) stepGroups(n, part int) []group {
 				ask(f, keyName, "Short and unique, e.g. Front desk.",
 					huh.NewInput().Title(f.label("Automation name", &f.d.Name)).
 						Value(&f.d.Name).Validate(f.keep("Automation name", &f.d.Name, f.validateName))),
-				ask(f, keyInterval, "Minutes (5) or a duration (5m, 1h); at least 1 minute.",
+				ask(f, keyInterval, "Minutes (5) or a duration (15s, 1h). 15s = 40 requests/10 min, 0.4 % of Graph's budget.",
 					huh.NewInput().Title(f.label("Poll every", &f.d.Interval)).
 						Value(&f.d.Interval).Validate(f.keep("Poll interval", &f.d.Interval, validateInterval))),
 				f.timeZoneField(),

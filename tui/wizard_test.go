@@ -242,7 +242,7 @@ func (h *harness) step6() {
 	h.enter()
 	h.reject("Automation name", " Front desk", `Automation name: " Front desk" starts or ends with spaces`)
 	h.fill("Front desk")
-	h.reject("Poll every", "30s", "Poll interval: 30s is too short")
+	h.reject("Poll every", "10s", "Poll interval: 10s is too short")
 	h.fill("10")
 	h.focus("Time zone of the environment")
 	h.see("Europe/Berlin") // the environment's zone, preselected

@@ -181,31 +181,58 @@ func (s *Store) Request(ctx context.Context, automation string, cmd Command) err
 // them. It is cheap when the queue is empty (one read, no write lock), so a
 // loop may call it every second or so.
 func (s *Store) Take(ctx context.Context, automation string) ([]Command, error) {
-	var waiting bool
-	err := s.rc.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM control WHERE automation = ?)`, automation).Scan(&waiting)
-	if err != nil || !waiting {
+	got, err := s.TakeAll(ctx, []string{automation})
+	return got[automation], err
+}
+
+// TakeAll is Take for several automations at once: their queued commands,
+// each automation's oldest first, removed from the queue. Commands for
+// other automations stay queued. It is one read when none is waiting, so a
+// process may call it several times a second for all its loops.
+func (s *Store) TakeAll(ctx context.Context, automations []string) (map[string][]Command, error) {
+	queuedFor, err := queryAll(ctx, s.rc, func(r scanner) (string, error) {
+		var a string
+		return a, r.Scan(&a)
+	}, `SELECT DISTINCT automation FROM control`)
+	if err != nil {
 		return nil, s.fail(err)
 	}
+	var mine []string
+	for _, a := range queuedFor {
+		if slices.Contains(automations, a) {
+			mine = append(mine, a)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, nil
+	}
 	type queued struct {
-		id  int64
-		cmd Command
+		id         int64
+		automation string
+		cmd        Command
 	}
 	var got []queued
 	err = s.Update(ctx, func(tx *Tx) error {
-		var err error
-		got, err = queryAll(ctx, tx, func(r scanner) (queued, error) {
-			var q queued
-			return q, r.Scan(&q.id, &q.cmd)
-		}, `DELETE FROM control WHERE automation = ? RETURNING id, command`, automation)
-		return tx.s.fail(err)
+		got = got[:0]
+		for _, a := range mine {
+			some, err := queryAll(ctx, tx, func(r scanner) (queued, error) {
+				q := queued{automation: a}
+				return q, r.Scan(&q.id, &q.cmd)
+			}, `DELETE FROM control WHERE automation = ? RETURNING id, command`, a)
+			if err != nil {
+				return tx.s.fail(err)
+			}
+			got = append(got, some...)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(got, func(a, b queued) int { return cmp.Compare(a.id, b.id) })
-	cmds := make([]Command, len(got))
-	for i, q := range got {
-		cmds[i] = q.cmd
+	cmds := map[string][]Command{}
+	for _, q := range got {
+		cmds[q.automation] = append(cmds[q.automation], q.cmd)
 	}
 	return cmds, nil
 }

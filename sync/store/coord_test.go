@@ -133,6 +133,23 @@ func TestControlQueue(t *testing.T) {
 	if cmds, err := dash.Take(ctx, "b"); err != nil || !slices.Equal(cmds, []Command{CmdPollNow}) {
 		t.Fatalf("other automation's queue: %v %v", cmds, err)
 	}
+
+	// TakeAll takes the queues of the automations named, and only theirs.
+	for _, q := range []struct {
+		automation string
+		cmd        Command
+	}{{"a", CmdPause}, {"c", CmdNudge}, {"b", CmdPollNow}, {"a", CmdResume}} {
+		if err := dash.Request(ctx, q.automation, q.cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := run.TakeAll(ctx, []string{"a", "b", "z"})
+	if err != nil || len(all) != 2 || !slices.Equal(all["a"], []Command{CmdPause, CmdResume}) || !slices.Equal(all["b"], []Command{CmdPollNow}) {
+		t.Fatalf("TakeAll = %v, %v; want a's two commands and b's one", all, err)
+	}
+	if cmds, err := run.Take(ctx, "c"); err != nil || !slices.Equal(cmds, []Command{CmdNudge}) {
+		t.Fatalf("TakeAll took another automation's command: c has %v, %v", cmds, err)
+	}
 }
 
 func TestChangeMarker(t *testing.T) {
