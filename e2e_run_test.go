@@ -73,14 +73,14 @@ type e2e struct {
 func newE2E(t testing.TB) *e2e {
 	t.Helper()
 	e := &e2e{t: t, bin: binary(t), dir: t.TempDir()}
-	e.graph = graphtest.NewServer(e2eMailbox)
+	e.graph = graphtest.NewServer(graphtest.WithMailboxes(e2eMailbox))
 	t.Cleanup(e.graph.Close)
 	e.idm = idmtest.NewTLSServer()
 	t.Cleanup(e.idm.Close)
 	e.idm.AddEmployee(idm.Employee{Email: e2eHost, DisplayName: "Hanna Host"})
 
 	ca := filepath.Join(e.dir, "ca.pem")
-	if err := os.WriteFile(ca, append(e.graph.CACertPEM(), e.idm.CertPEM()...), 0o644); err != nil {
+	if err := os.WriteFile(ca, append(e.graph.CACertPEM(), e.idm.CACertPEM()...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e.config = &config.Config{
@@ -211,7 +211,7 @@ func TestE2ERunKilledMidCycleThenOnce(t *testing.T) {
 	}
 	t.Logf("killed with %d of %d visits delivered", killedAt, len(want))
 
-	e.idm.Recover()
+	e.idm.ClearFaults()
 	code, _, errOut := e.run(nil, "run", "--once")
 	if code != 0 {
 		t.Fatalf("run --once after the kill: exit %d\n%s\n(killed run's log:\n%s)", code, errOut, stderr)
@@ -327,7 +327,7 @@ func TestE2ERunOnceFailsWhenWorkFails(t *testing.T) {
 	if code != exitFailed || !strings.Contains(errOut, "Reception") {
 		t.Fatalf("run --once with IDM down: exit %d, want %d\n%s", code, exitFailed, errOut)
 	}
-	e.idm.Recover()
+	e.idm.ClearFaults()
 	if code, _, errOut := e.run(nil, "run", "--once"); code != 0 || len(e.idm.ActiveVisits()) != 1 {
 		t.Fatalf("run --once after IDM recovered: exit %d, %d visits\n%s", code, len(e.idm.ActiveVisits()), errOut)
 	}

@@ -119,7 +119,7 @@ func TestE2EReadOnlyStateWarnsOnce(t *testing.T) {
 	if out, err := exec.Command("chattr", append([]string{"-i"}, immutable...)...).CombinedOutput(); err != nil {
 		t.Fatalf("chattr -i: %v %s", err, out)
 	}
-	e.idm.Recover()
+	e.idm.ClearFaults()
 	waitUntil(t, "the visit", func() bool { return len(e.idm.ActiveVisits()) == 1 })
 	time.Sleep(6 * time.Second) // a lease renewal after the recovery
 	cmd.Process.Signal(syscall.SIGTERM)

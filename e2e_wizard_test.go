@@ -29,12 +29,12 @@ func newWizardMachine(t *testing.T) *wizardMachine {
 	t.Helper()
 	keyringtest.Require(t)
 	m := &wizardMachine{configDir: t.TempDir(), stateDir: t.TempDir()}
-	m.graph = graphtest.NewServer(e2eMailbox)
+	m.graph = graphtest.NewServer(graphtest.WithMailboxes(e2eMailbox))
 	t.Cleanup(m.graph.Close)
 	m.idm = idmtest.NewTLSServer()
 	t.Cleanup(m.idm.Close)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, append(m.graph.CACertPEM(), m.idm.CertPEM()...), 0o644); err != nil {
+	if err := os.WriteFile(ca, append(m.graph.CACertPEM(), m.idm.CACertPEM()...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, kv := range os.Environ() {

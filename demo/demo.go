@@ -66,12 +66,12 @@ func Start(dir string, now time.Time) (*Demo, error) {
 	env := idmtest.DefaultEnvironment
 	env.Name, env.TimeZone = Environment, TimeZone
 	d := &Demo{
-		Graph:  graphtest.NewServer(Mailbox),
+		Graph:  graphtest.NewServer(graphtest.WithMailboxes(Mailbox)),
 		IDM:    idmtest.NewTLSServer(idmtest.WithEnvironments(env), idmtest.WithEmployees(Employees...)),
 		CAFile: filepath.Join(dir, CAFileName),
 		loc:    loc,
 	}
-	if err := writeCAs(d.CAFile, d.Graph.CACertPEM(), d.IDM.CertPEM()); err != nil {
+	if err := writeCAs(d.CAFile, d.Graph.CACertPEM(), d.IDM.CACertPEM()); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}

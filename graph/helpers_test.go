@@ -19,7 +19,7 @@ const (
 // newSim starts a simulator holding the watched mailbox and another one.
 func newSim(t *testing.T) *graphtest.Server {
 	t.Helper()
-	s := graphtest.NewServer(watched, other)
+	s := graphtest.NewServer(graphtest.WithMailboxes(watched, other))
 	t.Cleanup(s.Close)
 	return s
 }

@@ -254,9 +254,9 @@ func TestRetryableAnswers(t *testing.T) {
 			t.Fatalf("Health during an outage = %v, want retryable", err)
 		}
 	}
-	h.sim.Recover()
+	h.sim.ClearFaults()
 	if _, err := h.client.Health(ctx); err != nil {
-		t.Errorf("Health after Recover = %v", h.note(err))
+		t.Errorf("Health after ClearFaults = %v", h.note(err))
 	}
 }
 
@@ -280,7 +280,7 @@ func TestReadsWaitOutShortThrottling(t *testing.T) {
 		h.sim.ResetRequests()
 		h.sim.Fail(tt.faults, tt.status, tt.retryAfter)
 		emp, err := h.client.FindEmployee(ctx, hanna.Email)
-		h.sim.Recover()
+		h.sim.ClearFaults()
 		if tt.wantErr != (err != nil) || !tt.wantErr && emp.ID != hanna.ID {
 			t.Errorf("%s: FindEmployee = %+v, %v", tt.name, emp, h.note(err))
 		}
@@ -312,7 +312,7 @@ func TestSlowAnswerTimesOut(t *testing.T) {
 		t.Fatalf("PutVisit against a slow server = %v, want a retryable timeout", err)
 	}
 	// The slow server did the work; the retry finds it and creates nothing new.
-	h.sim.Recover()
+	h.sim.ClearFaults()
 	if _, created, err := c.PutVisit(context.Background(), "v1-slow", visit(t)); err != nil || created {
 		t.Errorf("retry after the timeout = %v, created %v; want the existing visit", h.note(err), created)
 	}
@@ -337,9 +337,9 @@ func TestDroppedConnection(t *testing.T) {
 	if _, err := h.client.GetVisit(ctx, "v1-dropped"); !idm.IsRetryable(h.note(err)) {
 		t.Errorf("GetVisit while connections drop = %v, want retryable", err)
 	}
-	h.sim.Recover()
+	h.sim.ClearFaults()
 	if _, created, err := h.client.PutVisit(ctx, "v1-dropped", visit(t)); err != nil || !created {
-		t.Errorf("PutVisit after Recover = %v, created %v", h.note(err), created)
+		t.Errorf("PutVisit after ClearFaults = %v, created %v", h.note(err), created)
 	}
 	reqs := h.sim.Requests()
 	if reqs[0].Status != 0 {

@@ -31,7 +31,7 @@ func checkInput(g *graphtest.Server, im *idmtest.Server) Input {
 }
 
 func TestCheckAutomation(t *testing.T) {
-	g := graphtest.NewServer(mailbox)
+	g := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer g.Close()
 	im := idmtest.NewTLSServer()
 	defer im.Close()

@@ -256,7 +256,7 @@ func TestEngineIDMDownWaitsInOutbox(t *testing.T) {
 		t.Fatal("Bob's visit reached IDM while it was down")
 	}
 
-	h.idm.Recover()
+	h.idm.ClearFaults()
 	res := h.cycle()
 	if !res.OK() {
 		t.Fatalf("after IDM recovered: %+v", res)

@@ -42,7 +42,7 @@ func pageSize(n int) harnessOption {
 
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
-	g := graphtest.NewServer(mailbox)
+	g := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	t.Cleanup(g.Close)
 	im := idmtest.NewTLSServer()
 	t.Cleanup(im.Close)

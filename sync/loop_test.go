@@ -74,7 +74,7 @@ func TestEngineRealFailuresBackOffAndLogOnce(t *testing.T) {
 
 	h.idm.Fail(-1, http.StatusServiceUnavailable, 0)
 	failing("IDM down", store.LoopError)
-	h.idm.Recover()
+	h.idm.ClearFaults()
 	recovered()
 	if len(h.active()) != 1 {
 		t.Fatalf("visits after recovery = %v", h.active())

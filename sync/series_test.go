@@ -442,7 +442,7 @@ func TestEngineRoundStoppedWhileOccurrencesWait(t *testing.T) {
 	if err != nil || !d.Event.Reread || d.Event.Reason != waitingReason {
 		t.Fatalf("the first occurrence after the round stopped: %+v, %v; want it recorded as waiting", d.Event, err)
 	}
-	h.idm.Recover()
+	h.idm.ClearFaults()
 	h.graph.ResetRequests()
 	h.cycle()
 	got := h.visitsByEvent(simAnn.Address)

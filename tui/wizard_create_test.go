@@ -51,7 +51,7 @@ func createOptions(h *harness, g *graphtest.Server) Options {
 // IDs filled in; Save tests (as a fresh app, which may wait) and stores the
 // new secret, which no screen showed.
 func TestWizardCreateItForMe(t *testing.T) {
-	g := graphtest.NewServer(mailbox)
+	g := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer g.Close()
 	g.AddUser("admin@contoso.com", graphtest.GlobalAdministrator)
 	h := newHarness(t)
@@ -115,7 +115,7 @@ func TestWizardCreateItForMe(t *testing.T) {
 // one is missing and how to go on by hand; leaving after a creation that
 // worked removes the secret nobody saved.
 func TestWizardCreateItForMeFailsOnStep1(t *testing.T) {
-	g := graphtest.NewServer(mailbox)
+	g := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer g.Close()
 	g.AddUser("apps@contoso.com", graphtest.ApplicationAdministrator)
 	g.AddUser("admin@contoso.com", graphtest.GlobalAdministrator)

@@ -21,7 +21,7 @@ import (
 // beside the field, and with the secret's Value typed there one key runs
 // the same chain again, which passes and saves.
 func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
-	g := graphtest.NewServer(mailbox)
+	g := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer g.Close()
 	im := idmtest.NewTLSServer()
 	defer im.Close()

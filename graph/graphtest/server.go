@@ -101,10 +101,22 @@ type Server struct {
 	hostile       hostile   // broken and hostile answers (hostile.go)
 }
 
-// NewServer starts a simulator on a loopback TLS port with the given
-// mailboxes (addresses) and random tenant, client and secret values. Tokens
-// carry the Calendars.ReadWrite role until SetRoles says otherwise.
-func NewServer(mailboxes ...string) *Server {
+// Option sets up a Server before it starts.
+type Option func(*Server)
+
+// WithMailboxes adds mailboxes (addresses) to the tenant.
+func WithMailboxes(addrs ...string) Option {
+	return func(s *Server) {
+		for _, m := range addrs {
+			s.AddMailbox(m)
+		}
+	}
+}
+
+// NewServer starts a simulator on a loopback TLS port with random tenant,
+// client and secret values, set up by opts. Tokens carry the
+// Calendars.ReadWrite role until SetRoles says otherwise.
+func NewServer(opts ...Option) *Server {
 	s := &Server{
 		TenantID:      newGUID(),
 		ClientID:      newGUID(),
@@ -121,8 +133,8 @@ func NewServer(mailboxes ...string) *Server {
 		dir:           newDirectory(),
 	}
 	s.register(&app{App: App{ClientID: s.ClientID, Secret: s.Secret, SecretID: s.SecretID}, roles: []string{Role}}, "invitesync (simulated)")
-	for _, m := range mailboxes {
-		s.AddMailbox(m)
+	for _, o := range opts {
+		o(s)
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are part of some tests

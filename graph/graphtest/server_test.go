@@ -20,7 +20,7 @@ const mailbox = "visitors@contoso.example"
 
 func newServer(t testing.TB) *graphtest.Server {
 	t.Helper()
-	s := graphtest.NewServer(mailbox)
+	s := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	t.Cleanup(s.Close)
 	return s
 }

@@ -49,7 +49,7 @@ func signIn(t *testing.T, s *graphtest.Server, upn string, perms []string) (*pro
 }
 
 func TestSignInByDeviceCodeShowsTheCodeAndItsExpiry(t *testing.T) {
-	s := graphtest.NewServer(mailbox)
+	s := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer s.Close()
 	s.AddUser("admin@contoso.com", graphtest.GlobalAdministrator)
 	s.SetDeviceCodeLifetime(7 * time.Minute)
@@ -74,7 +74,7 @@ func TestSignInByDeviceCodeShowsTheCodeAndItsExpiry(t *testing.T) {
 }
 
 func TestSignInEndsWhenDeclinedExpiredOrCancelled(t *testing.T) {
-	s := graphtest.NewServer(mailbox)
+	s := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer s.Close()
 	ctx := context.Background()
 	_, err := provision.SignIn(ctx, opts(s, "", func(dc provision.DeviceCode) {
@@ -109,7 +109,7 @@ func TestSignInEndsWhenDeclinedExpiredOrCancelled(t *testing.T) {
 }
 
 func TestProvisionCreatesThenReuses(t *testing.T) {
-	s := graphtest.NewServer(mailbox)
+	s := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer s.Close()
 	s.AddUser("admin@contoso.com", graphtest.GlobalAdministrator)
 	s.SetReplicationDelay(1500 * time.Millisecond)
@@ -164,7 +164,7 @@ func TestProvisionCreatesThenReuses(t *testing.T) {
 }
 
 func TestProvisionNamesTheMissingRole(t *testing.T) {
-	s := graphtest.NewServer(mailbox)
+	s := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer s.Close()
 	s.AddUser("appadmin@contoso.com", graphtest.ApplicationAdministrator)
 	admin, _ := signIn(t, s, "appadmin@contoso.com", provision.ScopesCreate)
@@ -198,7 +198,7 @@ func findApp(t *testing.T, s *graphtest.Server, name string) graphtest.Applicati
 // by hand without the calendar permission, enterprise application or
 // consent gets exactly those; two of that name are refused.
 func TestProvisionAddsOnlyWhatIsMissing(t *testing.T) {
-	s := graphtest.NewServer(mailbox)
+	s := graphtest.NewServer(graphtest.WithMailboxes(mailbox))
 	defer s.Close()
 	s.AddUser("admin@contoso.com", graphtest.GlobalAdministrator)
 	admin, _ := signIn(t, s, "admin@contoso.com", provision.ScopesCreate)

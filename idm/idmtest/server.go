@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -97,7 +96,7 @@ type Fault struct {
 
 // fault is the Fault forced on the next matching requests.
 type fault struct {
-	remaining int // < 0: until Recover
+	remaining int // < 0: until ClearFaults
 	Fault
 }
 
@@ -179,9 +178,10 @@ func (s *Server) APIKey() string { return s.key }
 // Client returns an HTTP client that trusts the server's certificate.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
-// CertPEM returns the server's certificate in PEM form, or nil for a plain
-// HTTP server. All TLS simulators built on httptest share this certificate.
-func (s *Server) CertPEM() []byte {
+// CACertPEM returns the server's certificate, which is its own CA, in PEM
+// form, or nil for a plain HTTP server. All TLS simulators built on httptest
+// share this certificate.
+func (s *Server) CACertPEM() []byte {
 	c := s.ts.Certificate()
 	if c == nil {
 		return nil
@@ -189,18 +189,17 @@ func (s *Server) CertPEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }
 
-// WriteCertFile writes CertPEM to dir/idmtest-ca.pem and returns the path,
-// for SSL_CERT_FILE in a subprocess.
-func (s *Server) WriteCertFile(dir string) (string, error) {
-	pemData := s.CertPEM()
+// WriteCACert writes the server's CA certificate to path (mode 0644), for
+// SSL_CERT_FILE in a subprocess.
+func (s *Server) WriteCACert(path string) error {
+	pemData := s.CACertPEM()
 	if pemData == nil {
-		return "", fmt.Errorf("idmtest: a plain HTTP server has no certificate")
+		return fmt.Errorf("idmtest: a plain HTTP server has no certificate")
 	}
-	path := filepath.Join(dir, "idmtest-ca.pem")
 	if err := os.WriteFile(path, pemData, 0o644); err != nil {
-		return "", fmt.Errorf("idmtest: writing the certificate: %w", err)
+		return fmt.Errorf("idmtest: writing the certificate: %w", err)
 	}
-	return path, nil
+	return nil
 }
 
 // AddEnvironment adds an environment.
@@ -297,21 +296,21 @@ func (s *Server) MarkCheckedIn(ref string) error {
 }
 
 // Inject makes the next n requests that f selects (every one while n < 0,
-// until Recover) meet f; it replaces the fault set before.
+// until ClearFaults) meet f; it replaces the fault set before.
 func (s *Server) Inject(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fault = fault{remaining: n, Fault: f}
 }
 
-// Fail makes the next n requests (every request while n < 0, until Recover)
+// Fail makes the next n requests (every request while n < 0, until ClearFaults)
 // answer status, with Retry-After when retryAfter > 0 (whole seconds).
 func (s *Server) Fail(n, status int, retryAfter time.Duration) {
 	s.Inject(n, Fault{Status: status, RetryAfter: retryAfter})
 }
 
 // Drop makes the next n requests (every request while n < 0, until
-// Recover) end with the connection closed and no answer.
+// ClearFaults) end with the connection closed and no answer.
 func (s *Server) Drop(n int) { s.Inject(n, Fault{}) }
 
 // SetDelay makes every answer wait d first (or until the client gives up).
@@ -321,8 +320,8 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.delay = d
 }
 
-// Recover ends Inject, Fail, Drop and SetDelay.
-func (s *Server) Recover() {
+// ClearFaults ends Inject, Fail, Drop and SetDelay.
+func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fault = fault{}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -218,8 +219,8 @@ func TestCloseEndsSlowAnswers(t *testing.T) {
 
 func TestCertificateFile(t *testing.T) {
 	s := newSim(t)
-	path, err := s.WriteCertFile(t.TempDir())
-	if err != nil {
+	path := filepath.Join(t.TempDir(), "idmtest-ca.pem")
+	if err := s.WriteCACert(path); err != nil {
 		t.Fatal(err)
 	}
 	pemData, err := os.ReadFile(path)
@@ -242,10 +243,10 @@ func TestCertificateFile(t *testing.T) {
 
 	plain := idmtest.NewServer()
 	defer plain.Close()
-	if plain.CertPEM() != nil {
+	if plain.CACertPEM() != nil {
 		t.Error("a plain HTTP server has a certificate")
 	}
-	if _, err := plain.WriteCertFile(t.TempDir()); err == nil {
-		t.Error("WriteCertFile of a plain HTTP server succeeded")
+	if err := plain.WriteCACert(filepath.Join(t.TempDir(), "ca.pem")); err == nil {
+		t.Error("WriteCACert of a plain HTTP server succeeded")
 	}
 }
