@@ -9,6 +9,7 @@ import (
 
 	"invitesync/config"
 	invsync "invitesync/sync"
+	"invitesync/tui"
 )
 
 // printSaved shows what `setup --no-input` saved (never a secret), which
@@ -52,10 +53,11 @@ func printSaved(w io.Writer, p *config.Plan, tested bool) {
 		}
 	}
 	if tested {
-		fmt.Fprintln(w, "\nThe live test passed before saving. Next: `invitesync run`, or the dashboard.")
-		return
+		fmt.Fprintln(w, "\nThe live test passed before saving.")
+	} else {
+		fmt.Fprintln(w, "\nNothing was tested (no --check). Next: run `invitesync check` to test every link, from Entra ID to Salto IDM.")
 	}
-	fmt.Fprintln(w, "\nNothing was tested (no --check). Next: run `invitesync check` to test every link, from Entra ID to Salto IDM.")
+	fmt.Fprintf(w, "\n%s\n", tui.NextSteps(p.Path, au))
 }
 
 // secretState says what happened to one secret: stored, to be given at run

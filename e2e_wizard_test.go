@@ -127,7 +127,15 @@ func TestE2EWizardSetsUpAnAutomation(t *testing.T) {
 	if code := term.exitCode(); code != 0 {
 		t.Fatalf("exit status %d", code)
 	}
-	term.waitFor("and turns its invitations into visits", "invitesync setup --no-input", "--name Reception", "--client-secret-file FILE")
+	term.waitFor("What next", "Administration > Automations")
+	printed := term.scrollback()
+	for _, want := range []string{"and turns its invitations into visits", "invitesync setup --no-input", "--name Reception", "--client-secret-file FILE",
+		"invitesync service-unit --config " + m.configPath() + " -o ~/.config/systemd/user/invitesync.service",
+		"add " + e2eMailbox + " to your meeting invitations with external guests"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("the wizard left no %q on the terminal", want)
+		}
+	}
 
 	cfg, err := config.Load(m.configPath())
 	if err != nil {

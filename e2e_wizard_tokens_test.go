@@ -29,6 +29,12 @@ func portalPages(clientID string) map[int][]string {
 	}
 }
 
+// scrollback is everything the terminal shows and scrolled away, with the
+// rows it wrapped joined again, as a person copying from it gets them.
+func (term *terminal) scrollback() string {
+	return term.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "e2e")
+}
+
 // views captures the screen, then the same screen scrolled right (shift+→)
 // until it no longer changes.
 func (term *terminal) views() []string {

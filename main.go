@@ -129,6 +129,7 @@ opens the dashboard.`,
 		newPreviewCmd(a),
 		newRemoveCmd(a),
 		newExchangeCmd(a),
+		newServiceUnitCmd(a),
 		newDemoCmd(a),
 	)
 	return root

@@ -107,6 +107,8 @@ type Result struct {
 	Warnings []diag.Result
 	// Step is where a stopped wizard will continue.
 	Step int
+	// Next is what to do now that it is saved (see NextSteps).
+	Next string
 }
 
 // state is the wizard's screen.

@@ -175,7 +175,7 @@ func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (
 		return Result{}, 6, false
 	}
 	res := Result{Saved: true, Automation: in.Automation, Warnings: warnings,
-		Command: setupCommand(w.opts.ConfigPath, in.Automation, in.IDM)}
+		Command: setupCommand(w.opts.ConfigPath, in.Automation, in.IDM), Next: NextSteps(w.opts.ConfigPath, in.Automation)}
 	say("%s", savedText(plainStyles(), res))
 	return res, 0, true
 }

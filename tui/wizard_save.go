@@ -105,6 +105,7 @@ func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
 	w.result.Saved = true
 	w.result.Automation = msg.automation
 	w.result.Command = setupCommand(w.opts.ConfigPath, msg.automation, config.IDM{URL: w.f.d.IDMURL})
+	w.result.Next = NextSteps(w.opts.ConfigPath, msg.automation)
 	w.updateKeys()
 	return nil
 }
@@ -189,5 +190,8 @@ func savedText(st Styles, r Result) string {
 	b.WriteString("with --client-secret-stdin, or as INVITESYNC_CLIENT_SECRET_FILE and\n")
 	b.WriteString("INVITESYNC_IDM_API_KEY_FILE):\n\n")
 	b.WriteString(r.Command)
+	if r.Next != "" {
+		b.WriteString("\n\n" + r.Next)
+	}
 	return b.String()
 }

@@ -282,6 +282,11 @@ func TestWizardEveryStepValidatesThenSaves(t *testing.T) {
 	if !res.Saved {
 		t.Fatalf("not saved; step %d, banner %+v", w.Step(), w.Banner())
 	}
+	for _, want := range []string{"invitesync service-unit --config", "invitesync dashboard --config", "add " + mailbox + " to your meeting invitations", "Administration > Automations"} {
+		if !strings.Contains(res.Next, want) {
+			t.Errorf("what next lacks %q:\n%s", want, res.Next)
+		}
+	}
 	cfg, err := config.Load(h.cfgPath)
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,8 @@ func (w *Wizard) View() string {
 			body += "\n" + st.Muted.Render(w.notice)
 		}
 	case stateDone:
-		body = w.checks.view(st, "") + "\n\n" + savedText(st, w.result)
+		body, wide = w.fitRows(w.checks.view(st, "")+"\n\n"+savedText(st, w.result), width)
+		fitted = true
 	}
 	// The body gets what the rest leaves (the footer at its tallest, with
 	// the scroll keys); a taller one scrolls.
@@ -159,6 +160,20 @@ func (w *Wizard) stepBody(width int) (body string, wide bool) {
 				continue
 			}
 			rows = append(rows, label, hyperlink(on, l.url, st.URL.Render(fit(l.url, width))))
+		}
+	}
+	return strings.Join(rows, "\n"), wide
+}
+
+// fitRows wraps s at spaces to width and shows each row still wider at
+// the horizontal scroll (see window); wide says some row was.
+func (w *Wizard) fitRows(s string, width int) (string, bool) {
+	rows := strings.Split(wrapWords(s, width), "\n")
+	wide := false
+	for i, r := range rows {
+		if ansi.StringWidth(r) > width {
+			wide = true
+			rows[i] = window(r, width, w.hscroll)
 		}
 	}
 	return strings.Join(rows, "\n"), wide

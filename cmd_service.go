@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"invitesync/config"
+	"invitesync/internal/atomicfile"
+)
+
+func newServiceUnitCmd(a *app) *cobra.Command {
+	var out string
+	var system bool
+	cmd := &cobra.Command{
+		Use:   "service-unit",
+		Short: "Print (or write with -o) a systemd unit that runs invitesync as a service",
+		Long: `Print a systemd unit that runs ` + "`invitesync run`" + ` with this configuration and
+state database, restarting it when it fails; -o FILE writes it there instead.
+
+Without --system it is a user unit: it runs while you are logged in (or always,
+after ` + "`loginctl enable-linger`" + `) and reads the secrets from your keyring, as the
+wizard stored them. Write it to ~/.config/systemd/user/invitesync.service, then
+run ` + "`systemctl --user daemon-reload`" + ` and ` + "`systemctl --user enable --now invitesync`" + `.
+
+With --system it is a unit for /etc/systemd/system, run as you, which reads
+the secrets from files given as systemd credentials (a system service has no
+keyring): put each secret in the file its LoadCredential line names, readable
+by root only, then ` + "`systemctl daemon-reload`" + ` and ` + "`systemctl enable --now invitesync`" + `.`,
+		Example: `  invitesync service-unit -o ~/.config/systemd/user/invitesync.service
+  systemctl --user daemon-reload && systemctl --user enable --now invitesync`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			unit, err := a.serviceUnit(system)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				fmt.Fprint(a.stdout, unit)
+				return nil
+			}
+			if err := writeUnit(out, unit); err != nil {
+				return failedErr(err)
+			}
+			fmt.Fprintf(a.stdout, "Wrote %s\n", out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the unit to this file instead of printing it")
+	cmd.Flags().BoolVar(&system, "system", false, "a system unit that reads the secrets from credential files instead of the keyring")
+	return cmd
+}
+
+// serviceUnit is the unit file: `invitesync run` with this binary, this
+// configuration and this state database, all as absolute paths.
+func (a *app) serviceUnit(system bool) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", failedErr(fmt.Errorf("cannot find this program's path: %w", err))
+	}
+	cfgPath, err1 := filepath.Abs(a.configPath)
+	statePath, err2 := filepath.Abs(a.statePath)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", failedErr(err)
+	}
+	var b strings.Builder
+	b.WriteString("[Unit]\nDescription=invitesync: calendar invitations to Salto IDM visits\n")
+	b.WriteString("After=network-online.target\nWants=network-online.target\n\n[Service]\n")
+	fmt.Fprintf(&b, "ExecStart=%s run --config %s --state %s\n", unitQuote(exe), unitQuote(cfgPath), unitQuote(statePath))
+	if system {
+		u, err := user.Current()
+		if err != nil {
+			return "", failedErr(fmt.Errorf("cannot tell who runs the service: %w", err))
+		}
+		fmt.Fprintf(&b, "User=%s\n", u.Username)
+		cfg, err := config.Read(a.configPath)
+		if err != nil {
+			return "", usageErr(fmt.Errorf("a system unit names each automation's secret: %w", err))
+		}
+		secrets := []config.Secret{config.IDMAPIKey()}
+		for _, au := range cfg.Automations {
+			secrets = append(secrets, config.ClientSecret(au.Name))
+		}
+		for _, s := range secrets {
+			env := s.OwnFileEnv
+			if env == "" {
+				env = s.FileEnv
+			}
+			id := strings.ToLower(strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(env, "INVITESYNC_"), "_FILE"), "_FILE_", "-"))
+			id = strings.ReplaceAll(id, "_", "-")
+			fmt.Fprintf(&b, "LoadCredential=%s:/etc/invitesync/%s\nEnvironment=%s=%%d/%s\n", id, id, env, id)
+		}
+	}
+	b.WriteString("Restart=on-failure\n\n[Install]\n")
+	if system {
+		b.WriteString("WantedBy=multi-user.target\n")
+	} else {
+		b.WriteString("WantedBy=default.target\n")
+	}
+	return b.String(), nil
+}
+
+// unitQuote quotes a path for a unit's command line when it holds spaces,
+// quotes or a backslash; '%' is systemd's specifier and is doubled.
+func unitQuote(s string) string {
+	s = strings.ReplaceAll(s, "%", "%%")
+	if !strings.ContainsAny(s, " \t\"'\\") {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// writeUnit writes the unit to path, creating its directory.
+func writeUnit(path, unit string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, []byte(unit), 0o644)
+}
