@@ -1,7 +1,3 @@
-// Package sync is invitesync's engine: it plans visits from calendar events
-// (pure), applies the plan through a durable outbox, and runs the poll loop of
-// each automation. Importers alias it (invsync) because it shadows the
-// standard library's sync.
 package sync
 
 import (
