@@ -169,7 +169,7 @@ func printPreview(w io.Writer, p invsync.Preview, days int) {
 	for _, r := range p.Replies {
 		fmt.Fprintf(w, "    %-9s  to %s on %q: %s%s\n", r.Reply, r.Host, r.Subject, r.Comment, queued(r.Queued))
 	}
-	for _, outcome := range []invsync.Outcome{invsync.OutcomeSkipped, invsync.OutcomeFailed} {
+	for _, outcome := range []store.Outcome{store.OutcomeSkipped, store.OutcomeFailed} {
 		var lines []string
 		for _, d := range p.Decisions {
 			if d.Outcome != outcome {
@@ -182,7 +182,7 @@ func printPreview(w io.Writer, p invsync.Preview, days int) {
 			lines = append(lines, fmt.Sprintf("    %q (%s, host %s): %s", d.Subject, start, d.Host, d.Reason))
 		}
 		title := "Meetings it would skip"
-		if outcome == invsync.OutcomeFailed {
+		if outcome == store.OutcomeFailed {
 			title = "Meetings that would fail"
 		}
 		fmt.Fprintf(w, "  %s: %d\n", title, len(lines))

@@ -13,6 +13,7 @@ import (
 
 	"invitesync/graph/graphtest"
 	invsync "invitesync/sync"
+	"invitesync/sync/store"
 )
 
 // dbContent is every row of every table of the SQLite file at path, read
@@ -138,7 +139,7 @@ func TestE2EPreviewListsWhatRunOnceThenDoes(t *testing.T) {
 	}
 	var skipped bool
 	for _, d := range p.Decisions {
-		skipped = skipped || d.Subject == "Team lunch" && d.Outcome == invsync.OutcomeSkipped && strings.Contains(d.Reason, "internal")
+		skipped = skipped || d.Subject == "Team lunch" && d.Outcome == store.OutcomeSkipped && strings.Contains(d.Reason, "internal")
 	}
 	if !skipped {
 		t.Errorf("the lunch with a colleague is not skipped with its reason: %+v", p.Decisions)

@@ -8,12 +8,12 @@ import (
 	"invitesync/graph"
 )
 
-// IsResync reports whether err says the delta link expired, so the round
+// isResync reports whether err says the delta link expired, so the round
 // must start afresh.
-func IsResync(err error) bool { return errors.Is(err, graph.ErrResyncRequired) }
+func isResync(err error) bool { return errors.Is(err, graph.ErrResyncRequired) }
 
-// ThrottledUntil returns when Graph said to come back, if err is throttling.
-func ThrottledUntil(err error) (time.Time, bool) {
+// throttledUntil returns when Graph said to come back, if err is throttling.
+func throttledUntil(err error) (time.Time, bool) {
 	var te *graph.ThrottledError
 	if errors.As(err, &te) {
 		return te.Until, true

@@ -7,11 +7,11 @@ import (
 	"invitesync/idm"
 )
 
-// Classify tells the retry policy how an operation failed: IDM's and
+// classify tells the retry policy how an operation failed: IDM's and
 // Graph's typed errors say whether trying again may help and when; errors
 // of unknown kind (a connection that broke in an unexpected way) are
 // retried, because the outbox must not drop work it cannot judge.
-func Classify(err error, now time.Time) Failure {
+func classify(err error, now time.Time) Failure {
 	var ie *idm.Error
 	switch {
 	case err == nil:

@@ -22,7 +22,7 @@ import (
 // *graph.Client implements it.
 type Calendar interface {
 	// DeltaPage fetches one page of a delta round; an expired link answers
-	// an error for which IsResync is true.
+	// an error for which isResync is true.
 	DeltaPage(ctx context.Context, cur graph.Cursor) (*graph.Page, error)
 	// GetEvent reads one event of the mailbox whole, the mailbox's own
 	// response included; an event no longer there answers an error for
@@ -70,7 +70,7 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxRoundPages is the most pages a delta round may take; zero means
-	// DefaultMaxRoundPages.
+	// defaultMaxRoundPages.
 	MaxRoundPages int
 }
 
@@ -158,7 +158,7 @@ func NewEngine(o Options) (*Engine, error) {
 		e.ttl = LeaseTTL
 	}
 	if e.maxPages = o.MaxRoundPages; e.maxPages <= 0 {
-		e.maxPages = DefaultMaxRoundPages
+		e.maxPages = defaultMaxRoundPages
 	}
 	if e.owner == "" {
 		e.owner = processOwner(os.Getpid())

@@ -295,7 +295,7 @@ func (e *Engine) settle(err error, res DrainResult) time.Time {
 	msg := clean(err.Error())
 	state := store.LoopError
 	var next time.Time
-	if until, ok := ThrottledUntil(err); ok && until.After(now) {
+	if until, ok := throttledUntil(err); ok && until.After(now) {
 		state, next = store.LoopThrottled, until
 	} else {
 		wait, _ := Policy{Base: e.policy.Base, Max: interval}.Delay(Failure{Retryable: true}, failures, rand.Float64())

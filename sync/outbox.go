@@ -150,7 +150,7 @@ func (e *Engine) attempt(ctx context.Context, sop store.Op) attempt {
 		a.kept, a.reason = true, failureReason(a.op, a.err, msg)
 		return a
 	}
-	if wait, ok := e.policy.Delay(Classify(a.err, e.now()), sop.Attempts+1, jitter()); ok {
+	if wait, ok := e.policy.Delay(classify(a.err, e.now()), sop.Attempts+1, jitter()); ok {
 		a.retry, a.next, a.reason = true, e.now().Add(wait), msg
 		return a
 	}

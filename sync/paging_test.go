@@ -12,7 +12,7 @@ import (
 
 // TestRoundsThatNeverEndAreEnded: a delta round whose nextLink points back
 // to itself, or goes round a cycle, or never stops bringing new links, ends
-// after a few requests (or at the page cap) with a *PagingError; the link
+// after a few requests (or at the page cap) with a *pagingError; the link
 // that loops is not kept, so the next poll starts a fresh round, which
 // works once Graph behaves.
 func TestRoundsThatNeverEndAreEnded(t *testing.T) {
@@ -23,8 +23,8 @@ func TestRoundsThatNeverEndAreEnded(t *testing.T) {
 		wantLoop bool
 		requests int // delta requests the failing poll may make
 	}{
-		{name: "a nextLink to itself", loop: 1, max: DefaultMaxRoundPages, wantLoop: true, requests: 3},
-		{name: "a cycle of three", loop: 3, max: DefaultMaxRoundPages, wantLoop: true, requests: 5},
+		{name: "a nextLink to itself", loop: 1, max: defaultMaxRoundPages, wantLoop: true, requests: 3},
+		{name: "a cycle of three", loop: 3, max: defaultMaxRoundPages, wantLoop: true, requests: 5},
 		{name: "ever new links", loop: 1 << 30, max: 50, requests: 52},
 	}
 	for _, tt := range tests {
@@ -51,9 +51,9 @@ func TestRoundsThatNeverEndAreEnded(t *testing.T) {
 
 			h.graph.LoopNextLinks(tt.loop)
 			_, err := h.eng.Poll(h.ctx)
-			var pe *PagingError
-			if !errors.As(err, &pe) || !errors.Is(err, ErrPaging) || pe.Loop != tt.wantLoop {
-				t.Fatalf("Poll = %v, want a *PagingError (loop %v)", err, tt.wantLoop)
+			var pe *pagingError
+			if !errors.As(err, &pe) || !errors.Is(err, errPaging) || pe.Loop != tt.wantLoop {
+				t.Fatalf("Poll = %v, want a *pagingError (loop %v)", err, tt.wantLoop)
 			}
 			want := "already followed"
 			if !tt.wantLoop {

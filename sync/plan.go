@@ -15,20 +15,10 @@ import (
 	"invitesync/sync/store"
 )
 
-// Outcome is what a decision did to an event's visits: one of the store's
-// outcomes, which the activity log and the dashboard show, or unchanged.
-type Outcome = store.Outcome
-
-// Outcomes of a decision.
-const (
-	OutcomeCreated   = store.OutcomeCreated
-	OutcomeUpdated   = store.OutcomeUpdated
-	OutcomeCancelled = store.OutcomeCancelled
-	OutcomeSkipped   = store.OutcomeSkipped
-	OutcomeFailed    = store.OutcomeFailed
-	// OutcomeUnchanged is never recorded: nothing happened.
-	OutcomeUnchanged Outcome = "unchanged"
-)
+// OutcomeUnchanged is the outcome of a decision that changed nothing; it is
+// never recorded. Every other decision ends in one of the store's outcomes
+// (store.Outcome), which the activity log and the dashboard show.
+const OutcomeUnchanged store.Outcome = "unchanged"
 
 // Host is the result of looking up an event's organizer in IDM.
 type Host struct {
@@ -78,7 +68,7 @@ type Known struct {
 	// or not the outbox has delivered them yet).
 	Visits []Visit
 	// Outcome and Reason are the last decision recorded for the event.
-	Outcome Outcome
+	Outcome store.Outcome
 	Reason  string
 	// Reply is the signature of the last reply queued ("" when none); for
 	// an occurrence, replies go to its series (see PlanInput.SeriesReply).
@@ -145,7 +135,7 @@ type Plan struct {
 	Key     string
 	Subject string // sanitized
 	Host    string // the organizer's address, sanitized
-	Outcome Outcome
+	Outcome store.Outcome
 	Reason  string
 	// Visits replaces Known.Visits in the store.
 	Visits []Visit
@@ -283,7 +273,7 @@ func (r Rules) Plan(in PlanInput) Plan {
 	if !ev.End.After(in.Now) {
 		// Ended (cancelled or not): its visits are history, left as they are.
 		p.Visits = knownVisits(known)
-		return p.decide(known, OutcomeSkipped, "the meeting has already ended")
+		return p.decide(known, store.OutcomeSkipped, "the meeting has already ended")
 	}
 	skip, visitors, notes := r.screen(ev, in.Window, in.Now)
 	if skip != "" {
@@ -303,15 +293,15 @@ func (r Rules) Plan(in PlanInput) Plan {
 	changes := len(p.Ops)
 	switch {
 	case changes == 0 && len(desired) == 0:
-		p = p.decide(known, OutcomeSkipped, "every day of the meeting is over or beyond the look-ahead window")
-	case changes == 0 && known != nil && known.Outcome == OutcomeFailed && strings.HasPrefix(known.Reason, readFailure):
-		p = p.decide(known, OutcomeUpdated, "read again after a failed read; its visits are as they were")
+		p = p.decide(known, store.OutcomeSkipped, "every day of the meeting is over or beyond the look-ahead window")
+	case changes == 0 && known != nil && known.Outcome == store.OutcomeFailed && strings.HasPrefix(known.Reason, readFailure):
+		p = p.decide(known, store.OutcomeUpdated, "read again after a failed read; its visits are as they were")
 	case changes == 0:
 		p = p.decide(known, knownOutcome(known), knownReason(known))
 	default:
-		p.Outcome, p.Reason = OutcomeUpdated, p.changeSummary(known, notes)
+		p.Outcome, p.Reason = store.OutcomeUpdated, p.changeSummary(known, notes)
 		if known == nil || allGone(known.Visits, in.Now) {
-			p.Outcome = OutcomeCreated
+			p.Outcome = store.OutcomeCreated
 		}
 	}
 	if len(desired) > 0 {
@@ -346,16 +336,16 @@ func (p Plan) retire(known *Known, now time.Time, reason string) Plan {
 		if p.Forget {
 			return p.unchanged(known, reason)
 		}
-		return p.decide(known, OutcomeSkipped, reason)
+		return p.decide(known, store.OutcomeSkipped, reason)
 	}
-	p.Outcome = OutcomeCancelled
+	p.Outcome = store.OutcomeCancelled
 	p.Reason = fmt.Sprintf("%s; %s cancelled", reason, plural(deleted, "visit"))
 	return p
 }
 
 // decide records outcome and reason, or "unchanged" when nothing differs
 // from the last decision.
-func (p Plan) decide(known *Known, outcome Outcome, reason string) Plan {
+func (p Plan) decide(known *Known, outcome store.Outcome, reason string) Plan {
 	if len(p.Ops) == 0 && known != nil && known.Outcome == outcome && known.Reason == reason {
 		return p.unchanged(known, reason)
 	}
@@ -551,7 +541,7 @@ func knownVisits(k *Known) []Visit {
 	return append([]Visit(nil), k.Visits...)
 }
 
-func knownOutcome(k *Known) Outcome {
+func knownOutcome(k *Known) store.Outcome {
 	if k == nil {
 		return OutcomeUnchanged
 	}

@@ -6,6 +6,7 @@ import (
 
 	"invitesync/graph"
 	"invitesync/idm"
+	"invitesync/sync/store"
 )
 
 // occurrence is an occurrence of the series "M" as planned: whole, with
@@ -56,7 +57,7 @@ func TestPlanOccurrenceReferences(t *testing.T) {
 	known := remember(first, p1)
 	known.Occurrence = p1.Key
 	pk := plan(r, moved, known, employee)
-	if pk.Key != p1.Key || len(pk.Visits) != 1 || pk.Visits[0].Ref != p1.Visits[0].Ref || pk.Outcome != OutcomeUpdated {
+	if pk.Key != p1.Key || len(pk.Visits) != 1 || pk.Visits[0].Ref != p1.Visits[0].Ref || pk.Outcome != store.OutcomeUpdated {
 		t.Errorf("moved occurrence without originalStart: key %q outcome %s visits %v; want %q updated in place", pk.Key, pk.Outcome, pk.Visits, p1.Key)
 	}
 	// A removal knows only the id: the stored key still names the visits.
@@ -100,9 +101,9 @@ func TestPlanReadAgainAfterAFailedRead(t *testing.T) {
 	r := testRules(t)
 	ev := meeting("e1", day(2026, 3, 24), ann)
 	known := remember(ev, plan(r, ev, nil, employee))
-	known.Outcome, known.Reason = OutcomeFailed, readFailure+"start: missing"
+	known.Outcome, known.Reason = store.OutcomeFailed, readFailure+"start: missing"
 	p := plan(r, ev, known, employee)
-	if p.Outcome != OutcomeUpdated || len(p.Ops) != 0 {
+	if p.Outcome != store.OutcomeUpdated || len(p.Ops) != 0 {
 		t.Errorf("read again unchanged: %s (%s) ops %v; want updated, no operation", p.Outcome, p.Reason, opsOf(p))
 	}
 	// A failure of IDM's stays what it was until something changes.

@@ -8,6 +8,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/graph"
+	"invitesync/sync/store"
 )
 
 const (
@@ -120,7 +121,7 @@ func TestPlanNewMeetingTwoGuests(t *testing.T) {
 	r := testRules(t)
 	ev := meeting("e1", day(2026, 3, 24), ann, bob, reception)
 	p := plan(r, ev, nil, employee)
-	if p.Outcome != OutcomeCreated {
+	if p.Outcome != store.OutcomeCreated {
 		t.Fatalf("outcome = %s (%s), want created", p.Outcome, p.Reason)
 	}
 	if got, want := opsOf(p), []string{"put:ann.guest@fabrikam.com", "put:bob.visitor@fabrikam.com", "reply:accept"}; !slices.Equal(got, want) {
@@ -203,7 +204,7 @@ func TestPlanInternalOnlyMeetingIsSkipped(t *testing.T) {
 	r := testRules(t)
 	ev := meeting("e1", day(2026, 3, 24), guest("Colleague", "colleague@contoso.com"), reception)
 	p := plan(r, ev, nil, employee)
-	if p.Outcome != OutcomeSkipped || len(p.Ops) != 0 {
+	if p.Outcome != store.OutcomeSkipped || len(p.Ops) != 0 {
 		t.Fatalf("plan = %s %v, want skipped with no operations", p.Outcome, opsOf(p))
 	}
 	if want := "no visitors: colleague@contoso.com is internal, visitors@contoso.com is the watched mailbox"; p.Reason != want {
@@ -232,7 +233,7 @@ func TestPlanDistributionListInvitation(t *testing.T) {
 		t.Fatalf("HostToLookUp = %q, want %s", host, hostEmail)
 	}
 	p := plan(r, ev, nil, employee)
-	if p.Outcome != OutcomeCreated || !slices.Equal(visitorsOf(p.Visits), []string{"ann.guest@fabrikam.com"}) {
+	if p.Outcome != store.OutcomeCreated || !slices.Equal(visitorsOf(p.Visits), []string{"ann.guest@fabrikam.com"}) {
 		t.Fatalf("plan = %s %v, want a visit for Ann", p.Outcome, visitorsOf(p.Visits))
 	}
 }
@@ -259,7 +260,7 @@ func TestPlanChanges(t *testing.T) {
 		ev := ev
 		ev.Start, ev.End = ev.Start.Add(time.Hour), ev.End.Add(2*time.Hour)
 		p := plan(r, ev, known, employee)
-		if p.Outcome != OutcomeUpdated || !slices.Equal(opsOf(p), []string{"put:ann.guest@fabrikam.com", "put:bob.visitor@fabrikam.com"}) {
+		if p.Outcome != store.OutcomeUpdated || !slices.Equal(opsOf(p), []string{"put:ann.guest@fabrikam.com", "put:bob.visitor@fabrikam.com"}) {
 			t.Fatalf("plan = %s %v, want updated with two puts and no new reply", p.Outcome, opsOf(p))
 		}
 		for _, op := range p.Ops {
@@ -278,7 +279,7 @@ func TestPlanChanges(t *testing.T) {
 		ev := ev
 		ev.Location, ev.Subject = "Building B", "Quarterly review"
 		p := plan(r, ev, known, employee)
-		if p.Outcome != OutcomeUpdated || len(p.Ops) != 2 || p.Reason != "location, subject changed" {
+		if p.Outcome != store.OutcomeUpdated || len(p.Ops) != 2 || p.Reason != "location, subject changed" {
 			t.Fatalf("plan = %s %v %q, want updated: location, subject changed", p.Outcome, opsOf(p), p.Reason)
 		}
 	})
@@ -286,7 +287,7 @@ func TestPlanChanges(t *testing.T) {
 		ev := ev
 		ev.Attendees = []graph.Attendee{ann, reception}
 		p := plan(r, ev, known, employee)
-		if !slices.Equal(opsOf(p), []string{"delete:bob.visitor@fabrikam.com", "reply:accept"}) || p.Outcome != OutcomeUpdated {
+		if !slices.Equal(opsOf(p), []string{"delete:bob.visitor@fabrikam.com", "reply:accept"}) || p.Outcome != store.OutcomeUpdated {
 			t.Fatalf("plan = %s %v, want Bob's visit cancelled and a new accept", p.Outcome, opsOf(p))
 		}
 		if p.Ops[0].Ref != refs["bob.visitor@fabrikam.com"] || p.Reason != "cancelled bob.visitor@fabrikam.com" {
@@ -319,7 +320,7 @@ func TestPlanChanges(t *testing.T) {
 		ev := ev
 		ev.Attendees = []graph.Attendee{reception}
 		p := plan(r, ev, known, employee)
-		if p.Outcome != OutcomeCancelled || len(p.Ops) != 2 || len(p.Visits) != 0 {
+		if p.Outcome != store.OutcomeCancelled || len(p.Ops) != 2 || len(p.Visits) != 0 {
 			t.Fatalf("plan = %s %v, want both visits cancelled", p.Outcome, opsOf(p))
 		}
 	})
@@ -327,7 +328,7 @@ func TestPlanChanges(t *testing.T) {
 		ev := ev
 		ev.IsCancelled, ev.Subject = true, "Canceled: Supplier visit"
 		p := plan(r, ev, known, employee)
-		if p.Outcome != OutcomeCancelled || !slices.Equal(opsOf(p), []string{"delete:ann.guest@fabrikam.com", "delete:bob.visitor@fabrikam.com"}) {
+		if p.Outcome != store.OutcomeCancelled || !slices.Equal(opsOf(p), []string{"delete:ann.guest@fabrikam.com", "delete:bob.visitor@fabrikam.com"}) {
 			t.Fatalf("plan = %s %v, want every visit cancelled and no reply", p.Outcome, opsOf(p))
 		}
 		if p.Reason != "the meeting was cancelled by its organizer; 2 visits cancelled" {
@@ -339,7 +340,7 @@ func TestPlanChanges(t *testing.T) {
 	})
 	t.Run("deleted", func(t *testing.T) {
 		p := plan(r, graph.Event{ID: "e1", Removed: true, RemovedReason: "deleted"}, known, Host{})
-		if p.Outcome != OutcomeCancelled || !p.Forget || len(p.Ops) != 2 {
+		if p.Outcome != store.OutcomeCancelled || !p.Forget || len(p.Ops) != 2 {
 			t.Fatalf("plan = %s forget=%v %v, want both visits cancelled and the event forgotten", p.Outcome, p.Forget, opsOf(p))
 		}
 		for _, op := range p.Ops {
@@ -353,7 +354,7 @@ func TestPlanChanges(t *testing.T) {
 	})
 	t.Run("host no longer an employee", func(t *testing.T) {
 		p := plan(r, ev, known, Host{Email: hostEmail})
-		if p.Outcome != OutcomeCancelled || !slices.Equal(opsOf(p)[:2], []string{"delete:ann.guest@fabrikam.com", "delete:bob.visitor@fabrikam.com"}) {
+		if p.Outcome != store.OutcomeCancelled || !slices.Equal(opsOf(p)[:2], []string{"delete:ann.guest@fabrikam.com", "delete:bob.visitor@fabrikam.com"}) {
 			t.Fatalf("plan = %s %v, want visits cancelled", p.Outcome, opsOf(p))
 		}
 	})
@@ -370,7 +371,7 @@ func TestPlanEndedAndOutOfWindow(t *testing.T) {
 	r := testRules(t)
 	ended := meeting("old", day(2026, 3, 19), ann)
 	p := plan(r, ended, nil, employee)
-	if p.Outcome != OutcomeSkipped || len(p.Ops) != 0 || p.Reason != "the meeting has already ended" {
+	if p.Outcome != store.OutcomeSkipped || len(p.Ops) != 0 || p.Reason != "the meeting has already ended" {
 		t.Fatalf("ended: %s %v %q", p.Outcome, opsOf(p), p.Reason)
 	}
 	// An ended meeting's visits are history: even a cancellation leaves them.
@@ -386,16 +387,16 @@ func TestPlanEndedAndOutOfWindow(t *testing.T) {
 	}
 
 	far := meeting("far", day(2026, 4, 19), ann) // the window ends at midnight of 19 April, Madrid
-	if p := plan(r, far, nil, employee); p.Outcome != OutcomeSkipped || p.Reason != "it starts after the 30-day look-ahead window" {
+	if p := plan(r, far, nil, employee); p.Outcome != store.OutcomeSkipped || p.Reason != "it starts after the 30-day look-ahead window" {
 		t.Fatalf("beyond window: %s %q", p.Outcome, p.Reason)
 	}
 	near := meeting("near", day(2026, 4, 18), ann)
-	if p := plan(r, near, nil, employee); p.Outcome != OutcomeCreated {
+	if p := plan(r, near, nil, employee); p.Outcome != store.OutcomeCreated {
 		t.Fatalf("last day of the window: %s %q, want created", p.Outcome, p.Reason)
 	}
 	// A meeting in progress is still handled.
 	running := meeting("now", day(2026, 3, 20), ann) // 09:00–11:00 UTC, planNow is 08:00 UTC
-	if p := planAt(r, running, nil, employee, planNow.Add(90*time.Minute)); p.Outcome != OutcomeCreated {
+	if p := planAt(r, running, nil, employee, planNow.Add(90*time.Minute)); p.Outcome != store.OutcomeCreated {
 		t.Fatalf("in progress: %s %q, want created", p.Outcome, p.Reason)
 	}
 }
@@ -408,7 +409,7 @@ func TestPlanRecurringOccurrences(t *testing.T) {
 		ev.ID, ev.ICalUID = ev.ID+string(rune('0'+week)), ev.ICalUID+string(rune('0'+week))
 		ev.Type, ev.SeriesMasterID = graph.TypeOccurrence, "master"
 		p := plan(r, ev, nil, employee)
-		if p.Outcome != OutcomeCreated || len(p.Visits) != 1 {
+		if p.Outcome != store.OutcomeCreated || len(p.Visits) != 1 {
 			t.Fatalf("week %d: %s %q", week, p.Outcome, p.Reason)
 		}
 		refs[p.Visits[0].Ref] = true
@@ -418,7 +419,7 @@ func TestPlanRecurringOccurrences(t *testing.T) {
 	}
 	master := meeting("master", day(2026, 3, 23), ann)
 	master.Type = graph.TypeSeriesMaster
-	if p := plan(r, master, nil, employee); p.Outcome != OutcomeSkipped || len(p.Ops) != 0 {
+	if p := plan(r, master, nil, employee); p.Outcome != store.OutcomeSkipped || len(p.Ops) != 0 {
 		t.Errorf("series master: %s %v, want skipped", p.Outcome, opsOf(p))
 	}
 }
@@ -434,7 +435,7 @@ func TestPlanAllDay(t *testing.T) {
 	// Graph reports all-day events midnight to midnight.
 	ev := allDay("fair", time.Date(2026, 3, 25, 0, 0, 0, 0, madrid), time.Date(2026, 3, 27, 0, 0, 0, 0, madrid), ann, bob)
 	p := plan(r, ev, nil, employee)
-	if p.Outcome != OutcomeCreated || len(p.Visits) != 4 {
+	if p.Outcome != store.OutcomeCreated || len(p.Visits) != 4 {
 		t.Fatalf("plan = %s, %d visits, want 2 days × 2 visitors", p.Outcome, len(p.Visits))
 	}
 	var spans []string
@@ -529,7 +530,7 @@ func TestPlanHostNotEmployee(t *testing.T) {
 		t.Fatalf("HostToLookUp = %q", got)
 	}
 	p := plan(r, ev, nil, Host{Email: "olga@contoso.com"})
-	if p.Outcome != OutcomeSkipped || len(p.Visits) != 0 {
+	if p.Outcome != store.OutcomeSkipped || len(p.Visits) != 0 {
 		t.Fatalf("plan = %s, %d visits, want skipped with none", p.Outcome, len(p.Visits))
 	}
 	if p.Reason != "the organizer olga@contoso.com is not an employee in Salto IDM" {
@@ -546,7 +547,7 @@ func TestPlanHostNotEmployee(t *testing.T) {
 	// Olga becomes an employee and the meeting changes: visits, and an accept.
 	ev.Subject = "Updated"
 	now := plan(r, ev, remember(ev, p), Host{Email: "olga@contoso.com", EmployeeID: "emp-9"})
-	if now.Outcome != OutcomeCreated || !slices.Equal(opsOf(now), []string{"put:ann.guest@fabrikam.com", "reply:accept"}) {
+	if now.Outcome != store.OutcomeCreated || !slices.Equal(opsOf(now), []string{"put:ann.guest@fabrikam.com", "reply:accept"}) {
 		t.Fatalf("after registration: %s %v", now.Outcome, opsOf(now))
 	}
 }
@@ -583,7 +584,7 @@ func TestPlanReplyConditions(t *testing.T) {
 	r := testRules(t)
 	ev := meeting("e1", day(2026, 3, 24), ann)
 	ev.IsOrganizer, ev.Organizer = true, graph.Address{Email: mailbox}
-	if p := plan(r, ev, nil, Host{}); p.Outcome != OutcomeSkipped || len(p.Ops) != 0 {
+	if p := plan(r, ev, nil, Host{}); p.Outcome != store.OutcomeSkipped || len(p.Ops) != 0 {
 		t.Errorf("organized by the mailbox: %s %v", p.Outcome, opsOf(p))
 	}
 }

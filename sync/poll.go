@@ -20,9 +20,9 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 	return e.poll(ctx, func() {})
 }
 
-// HistoryKept is how long the activity log, finished operations and ended
+// historyKept is how long the activity log, finished operations and ended
 // events are kept; older ones are deleted when the window rolls each day.
-const HistoryKept = 90 * 24 * time.Hour
+const historyKept = 90 * 24 * time.Hour
 
 // endBatch is how many events the end of a round decides per transaction:
 // a few pages' worth, which keeps the memory bounded and the transactions
@@ -60,7 +60,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		e.log.Info("starting a fresh round: the look-ahead window moved to a new day",
 			"from", win.Start.Format(time.DateOnly), "to", win.End.Format(time.DateOnly))
 		cur = e.freshCursor(win, now)
-		if err := e.store.Prune(ctx, now.Add(-HistoryKept)); err != nil {
+		if err := e.store.Prune(ctx, now.Add(-historyKept)); err != nil {
 			e.log.Warn("could not delete old history", "error", err)
 		}
 	}
@@ -79,7 +79,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 	pages.follow(cur.Link)
 	for {
 		f := <-incoming
-		if IsResync(f.err) && !resynced && cur.Link != "" {
+		if isResync(f.err) && !resynced && cur.Link != "" {
 			// The delta link expired: a fresh round replays every event,
 			// which planning makes idempotent.
 			resynced = true
@@ -234,7 +234,7 @@ func (e *Engine) load(ctx context.Context, ids []string) (map[string]*stored, er
 				return err
 			}
 			s := &stored{event: ev, visits: make(map[string]store.Visit, len(vs))}
-			k := &Known{EventID: id, ICalUID: ev.ICalUID, Occurrence: ev.Occurrence, Outcome: Outcome(ev.Outcome), Reason: ev.Reason, Reply: reply}
+			k := &Known{EventID: id, ICalUID: ev.ICalUID, Occurrence: ev.Occurrence, Outcome: store.Outcome(ev.Outcome), Reason: ev.Reason, Reply: reply}
 			for _, v := range vs {
 				s.visits[v.Ref] = v
 				if v.Status == store.VisitCancelled {

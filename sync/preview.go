@@ -59,13 +59,13 @@ type Planned struct {
 
 // Decided is one decision about an event, as the activity log would say it.
 type Decided struct {
-	EventID  string    `json:"eventId"`
-	Subject  string    `json:"subject"`
-	Host     string    `json:"host"`
-	Visitors string    `json:"visitors"`
-	Start    time.Time `json:"start,omitzero"` // of the meeting, when known
-	Outcome  Outcome   `json:"outcome"`
-	Reason   string    `json:"reason"`
+	EventID  string        `json:"eventId"`
+	Subject  string        `json:"subject"`
+	Host     string        `json:"host"`
+	Visitors string        `json:"visitors"`
+	Start    time.Time     `json:"start,omitzero"` // of the meeting, when known
+	Outcome  store.Outcome `json:"outcome"`
+	Reason   string        `json:"reason"`
 }
 
 // ErrNotACopy is Preview's answer on an engine whose store is the state
