@@ -22,7 +22,7 @@ func newCommon(log *slog.Logger) *common {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st := DefaultStyles()
+	st := defaultStyles()
 	h := help.New()
 	h.Styles.ShortKey = st.Strong
 	h.Styles.ShortDesc = st.Muted
@@ -30,7 +30,7 @@ func newCommon(log *slog.Logger) *common {
 	h.Styles.FullKey = st.Strong
 	h.Styles.FullDesc = st.Muted
 	h.Styles.FullSeparator = st.Muted
-	return &common{width: 80, height: 24, styles: st, keys: DefaultKeyMap(), help: h, log: log}
+	return &common{width: 80, height: 24, styles: st, keys: defaultKeyMap(), help: h, log: log}
 }
 
 // setSize records a new terminal size.

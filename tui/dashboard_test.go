@@ -404,7 +404,7 @@ func TestDashboardHeaderStates(t *testing.T) {
 }
 
 func TestSecretNotice(t *testing.T) {
-	st := NewStyles(DefaultPalette())
+	st := newStyles(defaultPalette())
 	for _, c := range []struct {
 		expires config.Date
 		want    string

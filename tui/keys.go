@@ -29,9 +29,9 @@ type KeyMap struct {
 	Dashboard DashboardKeyMap
 }
 
-// DefaultKeyMap returns the bindings. Wizard keys use Ctrl so they never
+// defaultKeyMap returns the bindings. Wizard keys use Ctrl so they never
 // collide with text typed into a field.
-func DefaultKeyMap() KeyMap {
+func defaultKeyMap() KeyMap {
 	return KeyMap{
 		Quit:        key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit (progress kept)")),
 		Back:        key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "previous step")),
@@ -45,7 +45,7 @@ func DefaultKeyMap() KeyMap {
 		ScrollLeft:  key.NewBinding(key.WithKeys("shift+left"), key.WithHelp("shift+←", "scroll left")),
 		ScrollRight: key.NewBinding(key.WithKeys("shift+right"), key.WithHelp("shift+→", "scroll right")),
 
-		Dashboard: DefaultDashboardKeyMap(),
+		Dashboard: defaultDashboardKeyMap(),
 	}
 }
 
@@ -105,8 +105,8 @@ type DashboardKeyMap struct {
 	Quit key.Binding
 }
 
-// DefaultDashboardKeyMap returns the dashboard's bindings.
-func DefaultDashboardKeyMap() DashboardKeyMap {
+// defaultDashboardKeyMap returns the dashboard's bindings.
+func defaultDashboardKeyMap() DashboardKeyMap {
 	return DashboardKeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),

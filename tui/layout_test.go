@@ -63,7 +63,7 @@ func TestClipSaysWhereTheHiddenLinesAre(t *testing.T) {
 		{1, 0, "… 6 more lines below: pgdn to scroll", false, true},
 		{6, 0, text, false, false},
 	} {
-		got, up, down := clip(DefaultStyles(), text, c.h, c.offset)
+		got, up, down := clip(defaultStyles(), text, c.h, c.offset)
 		if got != c.want || up != c.up || down != c.down {
 			t.Errorf("clip(h=%d, offset=%d) = %q, %v, %v; want %q, %v, %v", c.h, c.offset, got, up, down, c.want, c.up, c.down)
 		}

@@ -23,9 +23,9 @@ type Palette struct {
 	Contrast lipgloss.TerminalColor // text on an accent background
 }
 
-// DefaultPalette returns invitesync's colours, adapted to light and dark
+// defaultPalette returns invitesync's colours, adapted to light and dark
 // terminals, or no colours at all when NO_COLOR is set.
-func DefaultPalette() Palette {
+func defaultPalette() Palette {
 	if os.Getenv("NO_COLOR") != "" {
 		none := lipgloss.NoColor{}
 		return Palette{none, none, none, none, none, none, none, none}
@@ -83,11 +83,11 @@ type Styles struct {
 	}
 }
 
-// DefaultStyles builds the Styles from DefaultPalette.
-func DefaultStyles() Styles { return NewStyles(DefaultPalette()) }
+// defaultStyles builds the Styles from defaultPalette.
+func defaultStyles() Styles { return newStyles(defaultPalette()) }
 
-// NewStyles builds the Styles from p.
-func NewStyles(p Palette) Styles {
+// newStyles builds the Styles from p.
+func newStyles(p Palette) Styles {
 	var s Styles
 	s.Palette = p
 	s.App = lipgloss.NewStyle().Margin(1, 2)

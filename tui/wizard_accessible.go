@@ -212,5 +212,5 @@ func plainDiagnosis(r diag.Result) string {
 // plainStyles are styles without colour, for the accessible mode's text.
 func plainStyles() Styles {
 	none := lipgloss.NoColor{}
-	return NewStyles(Palette{Text: none, Muted: none, Accent: none, Good: none, Warn: none, Bad: none, Subtle: none, Contrast: none})
+	return newStyles(Palette{Text: none, Muted: none, Accent: none, Good: none, Warn: none, Bad: none, Subtle: none, Contrast: none})
 }

@@ -14,7 +14,7 @@ import (
 
 func TestNoColorTakesEveryColourAway(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
-	p := DefaultPalette()
+	p := defaultPalette()
 	v := reflect.ValueOf(p)
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.TrueColor)
@@ -31,7 +31,7 @@ func TestCheckStatusesSayInWords(t *testing.T) {
 	l = l.update(diag.Result{ID: "token", OK: true})
 	l = l.update(diag.Result{ID: "calendar", Diagnosis: diag.Diagnosis{Step: 2, Code: "ErrorAccessDenied"}})
 	l = l.update(diag.Result{ID: "probe", OK: true, Warning: true})
-	got := l.view(DefaultStyles(), "*")
+	got := l.view(defaultStyles(), "*")
 	for _, want := range []string{SymbolOK + " ok Sign in", SymbolFail + " failed Read the calendar", SymbolWarn + " warning Least privilege", "* Reach IDM"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("check list lacks %q:\n%s", want, got)
@@ -42,7 +42,7 @@ func TestCheckStatusesSayInWords(t *testing.T) {
 func TestDiagnosisViewCleansServerText(t *testing.T) {
 	r := diag.Result{ID: "idm-health", Diagnosis: diag.Diagnosis{Step: 6, Code: "E\x1b[31mVIL",
 		Message: "bad\x1b]52;c;AAAA\x07 key\nnext line", Fix: "Re-enter\x00 it."}}
-	got := diagnosisView(DefaultStyles(), r, 80)
+	got := diagnosisView(defaultStyles(), r, 80)
 	if strings.ContainsAny(got, "\x00\x07") || strings.Contains(got, "]52;") || strings.Contains(got, "[31m") {
 		t.Errorf("escape sequences reached the screen: %q", got)
 	}
