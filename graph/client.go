@@ -282,10 +282,12 @@ func validTenantID(id string) bool {
 	return true
 }
 
-// parseAuthority checks an authority host URL; name labels errors.
+// parseAuthority checks an authority host URL: https always, since the
+// client secret goes there, with no user information, query or fragment;
+// name labels errors.
 func parseAuthority(raw, name string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
+	u, err := weburl.Parse(raw)
+	if err != nil || u.Scheme != "https" {
 		return nil, fmt.Errorf("%s: %q is not usable: expected an https URL such as %s", name, raw, DefaultAuthorityHost)
 	}
 	if !strings.HasSuffix(u.Path, "/") {

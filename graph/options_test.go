@@ -55,6 +55,10 @@ func TestNewRefusesUnusableSettings(t *testing.T) {
 		{"no secret", func(_ *config.Automation, _ *graph.Options, s *string) { *s = "" }, 3, "secret"},
 		{"http authority", func(_ *config.Automation, o *graph.Options, _ *string) { o.AuthorityHost = "http://127.0.0.1:1/" }, 0, "AuthorityHost"},
 		{"http Graph elsewhere", func(_ *config.Automation, o *graph.Options, _ *string) { o.GraphURL = "http://graph.example/v1.0" }, 0, "GraphURL"},
+		{"authority with a password", func(_ *config.Automation, o *graph.Options, _ *string) {
+			o.AuthorityHost = "https://user:pw@login.example/"
+		}, 0, "AuthorityHost"},
+		{"Graph with a fragment", func(_ *config.Automation, o *graph.Options, _ *string) { o.GraphURL = "https://graph.example/v1.0#x" }, 0, "GraphURL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
