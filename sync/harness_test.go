@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ type harness struct {
 	host   idm.Employee
 	eng    *Engine
 	feed   *Feed
-	logBuf *strings.Builder
+	logBuf *lockedLog
 	// leaseTTL is the loop lease of the engines built next; zero: LeaseTTL.
 	leaseTTL time.Duration
 }
@@ -46,7 +47,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Cleanup(g.Close)
 	im := idmtest.NewTLSServer()
 	t.Cleanup(im.Close)
-	h := &harness{t: t, ctx: context.Background(), graph: g, idm: im, logBuf: &strings.Builder{}}
+	h := &harness{t: t, ctx: context.Background(), graph: g, idm: im, logBuf: &lockedLog{}}
 	h.host = im.AddEmployee(idm.Employee{Email: hostEmail, DisplayName: "Hanna Host"})
 	h.auto = config.Automation{
 		Name: "Reception", Environment: idmtest.DefaultEnvironment.Name, Enabled: true,
@@ -105,6 +106,24 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 func (h *harness) log(b []byte) (int, error) { return h.logBuf.Write(b) }
 
 var _ io.Writer = writerFunc(nil)
+
+// lockedLog is the harness's log: engines running side by side write it.
+type lockedLog struct {
+	mu stdsync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
 
 // cycle runs one full poll and drains the outbox, retrying what is due soon.
 func (h *harness) cycle() OnceResult {
