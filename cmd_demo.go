@@ -13,6 +13,7 @@ import (
 	"invitesync/config"
 	"invitesync/demo"
 	"invitesync/graph"
+	"invitesync/setup"
 	"invitesync/sync/store"
 	"invitesync/tui"
 )
@@ -83,7 +84,7 @@ func (a *app) demo(ctx context.Context, skipWizard bool, every time.Duration) (e
 
 	cfg, clientSecret, apiKey := d.Config(now)
 	if skipWizard {
-		if err := saveDemoConfig(a.configPath, a.secretStore(), cfg, clientSecret, apiKey, now); err != nil {
+		if err := saveDemoConfig(ctx, a.configPath, a.secretStore(), cfg, clientSecret, apiKey, now); err != nil {
 			return failedErr(err)
 		}
 	} else if err := a.demoWizard(ctx, cfg, clientSecret, apiKey); err != nil {
@@ -139,16 +140,13 @@ func useDemoEndpoints(d *demo.Demo) error {
 	return nil
 }
 
-// saveDemoConfig saves the demo's automation the way the wizard's Save
-// does (config.PlanChange and Commit), without the wizard.
-func saveDemoConfig(path string, secrets *config.Secrets, cfg *config.Config, clientSecret, apiKey string, now time.Time) error {
-	plan, err := config.PlanChange(path, nil, secrets, config.Change{
+// saveDemoConfig saves the demo's automation the way every set-up saves
+// one (setup.Save), without the wizard and its live test.
+func saveDemoConfig(ctx context.Context, path string, secrets *config.Secrets, cfg *config.Config, clientSecret, apiKey string, now time.Time) error {
+	_, _, err := setup.Save(ctx, setup.Request{ConfigPath: path, Secrets: secrets, Now: now, Change: config.Change{
 		Automation: cfg.Automations[0], IDM: cfg.IDM, ClientSecret: clientSecret, IDMAPIKey: apiKey,
-	}, now)
-	if err != nil {
-		return err
-	}
-	return plan.Commit()
+	}})
+	return err
 }
 
 // demoWizard runs the set-up wizard prefilled with the simulators' values,

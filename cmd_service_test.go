@@ -69,3 +69,24 @@ func TestSetupSaysWhatNextAndServiceUnitWritesIt(t *testing.T) {
 		}
 	}
 }
+
+// `setup --no-input` refuses what the wizard refuses: here the enterprise
+// application's Object ID copied from the client ID's line (the wizard's
+// step 4 says the same), with nothing written.
+func TestSetupNoInputRefusesWhatTheWizardRefuses(t *testing.T) {
+	keyringtest.Require(t)
+	e := newSetupEnv(t)
+	args := e.newAutomationArgs(t, "Front desk")
+	for i, a := range args {
+		if a == "--enterprise-object-id" {
+			args[i+1] = testClient
+		}
+	}
+	code, stdout, stderr := e.run("", args...)
+	if code != exitUsage || !strings.Contains(stderr, "--enterprise-object-id: that is the Application (client) ID") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(e.configPath()); !os.IsNotExist(err) {
+		t.Errorf("a configuration was written: %v", err)
+	}
+}

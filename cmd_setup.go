@@ -18,6 +18,7 @@ import (
 	"invitesync/graph"
 	"invitesync/internal/text"
 	"invitesync/livecheck"
+	"invitesync/setup"
 )
 
 func newSetupCmd(a *app) *cobra.Command {
@@ -260,22 +261,37 @@ func (a *app) runSetupNoInput(ctx context.Context, f *pflag.FlagSet) error {
 	ch.IDMAPIKey, idmFrom, err = a.secretFrom(config.IDMAPIKey(), "idm-api-key-file", idmFile, false)
 	problems.add(idmFrom, err)
 
-	plan, err := config.PlanChange(a.configPath, c, a.secretStore(), ch, time.Now())
-	if err := planProblems(err, ch, name, clientFrom, idmFrom, &problems); err != nil {
-		return err
-	}
-	if err := problems.err(); err != nil {
-		return err
-	}
-
-	check, _ := f.GetBool("check")
-	if check {
-		if err := a.setupCheck(ctx, plan); err != nil {
+	req := setup.Request{ConfigPath: a.configPath, Secrets: a.secretStore(), Change: ch, Now: time.Now()}
+	if len(problems.lines) > 0 { // nothing is tested or saved: every problem is said
+		_, err := setup.Plan(req)
+		if err := planProblems(err, ch, name, clientFrom, idmFrom, &problems); err != nil {
 			return err
 		}
+		return problems.err()
 	}
-	if err := plan.Commit(); err != nil {
+	check, _ := f.GetBool("check")
+	if check {
+		gopts, err := graph.OptionsFromEnv()
+		if err != nil {
+			return usageErr(err)
+		}
+		req.Test = a.setupTest(gopts)
+	}
+	plan, _, err := setup.Save(ctx, req)
+	var failed *setup.TestFailedError
+	switch {
+	case errors.As(err, &failed):
 		return failedErr(err)
+	case err != nil && plan == nil:
+		if err := planProblems(err, ch, name, clientFrom, idmFrom, &problems); err != nil {
+			return err
+		}
+		return problems.err()
+	case err != nil:
+		return failedErr(err)
+	}
+	if check {
+		fmt.Fprintln(a.stdout)
 	}
 	if plan.NotStored != nil {
 		fmt.Fprintf(a.stderr, "warning: the secrets were not stored: %v.\nAt run time the service will need:\n", plan.NotStored)
@@ -343,33 +359,17 @@ func applySetupFlags(f *pflag.FlagSet, ch *config.Change, problems *flagProblems
 	}
 }
 
-// setupCheck is `setup --no-input --check`: the live test of `invitesync
-// check`, on the automation as it would be saved, with the secrets it would
-// use. A failure is exit 1 with its diagnosis.
-func (a *app) setupCheck(ctx context.Context, p *config.Plan) error {
-	gopts, err := graph.OptionsFromEnv()
-	if err != nil {
-		return usageErr(err)
+// setupTest is the live test of `setup --no-input --check`: the one of
+// `invitesync check`, on the automation as it would be saved, with the
+// secrets it would use, each check printed as it ends.
+func (a *app) setupTest(gopts graph.Options) func(context.Context, *config.Plan) []diag.Result {
+	return func(ctx context.Context, p *config.Plan) []diag.Result {
+		fmt.Fprintf(a.stdout, "Testing %s before saving it\n", text.Clean(p.Automation.Name, 100))
+		return livecheck.Run(ctx, livecheck.Input{
+			Automation: p.Automation, IDMURL: p.Config.IDM.URL,
+			ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts,
+		}, func(r diag.Result) { printCheck(a.stdout, r) })
 	}
-	fmt.Fprintf(a.stdout, "Testing %s before saving it\n", text.Clean(p.Automation.Name, 100))
-	results := livecheck.Run(ctx, livecheck.Input{
-		Automation: p.Automation, IDMURL: p.Config.IDM.URL,
-		ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts,
-	}, func(r diag.Result) { printCheck(a.stdout, r) })
-	for _, r := range results {
-		if !r.OK {
-			msg := fmt.Sprintf("nothing was saved: the live test failed at step %d: %s", r.Step, r.Message)
-			if r.Fix != "" {
-				msg += "\nFix: " + r.Fix
-			}
-			return failedErr(errors.New(msg))
-		}
-	}
-	if !diag.Passed(results) {
-		return failedErr(errors.New("nothing was saved: the live test ran no check"))
-	}
-	fmt.Fprintln(a.stdout)
-	return nil
 }
 
 // secretFrom reads a secret from its file flag, standard input, or its

@@ -350,10 +350,7 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case envsMsg:
 		return w, w.environmentsArrived(msg)
 	case checkMsg:
-		w.checks = w.checks.update(msg.result)
-		return w, waitForCheck(msg.ch)
-	case testDoneMsg:
-		return w, w.testFinished(msg)
+		return w, w.checked(msg)
 	case savedMsg:
 		return w, w.saveFinished(msg)
 	case noticeMsg:
@@ -524,10 +521,10 @@ func (w *Wizard) stepFinished() tea.Cmd {
 			w.updateKeys()
 			return tea.Batch(w.spinner.Tick, w.fetchEnvironments())
 		}
-		return w.startLiveTest()
+		return w.startSave()
 	}
 	if w.fixing {
-		return tea.Batch(append(cmds, saveProgressCmd(w.progressPath(), *w.f.d), w.startLiveTest())...)
+		return tea.Batch(append(cmds, saveProgressCmd(w.progressPath(), *w.f.d), w.startSave())...)
 	}
 	w.notice = ""
 	w.goTo(w.step+1, 0)

@@ -10,7 +10,9 @@ import (
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
 
+	"invitesync/config"
 	"invitesync/diag"
+	"invitesync/setup"
 )
 
 // eofReader notes the end of input (Ctrl+D), which huh's accessible prompts
@@ -146,36 +148,32 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 	}
 }
 
-// accessibleSave runs the live test, printing each check, then saves. It
-// returns the step to go back to when a check fails.
+// accessibleSave tests and saves (see setup.Save), printing each check.
+// It returns the step to go back to when that fails.
 func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, int, bool) {
 	say("\nTesting the whole chain before saving…")
-	in, bad, _ := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
-	results := []diag.Result{}
-	if bad != nil {
-		results = append(results, *bad)
-	} else if w.opts.LiveTest != nil {
+	var p *config.Plan
+	var results []diag.Result
+	req, err := w.saveRequest(LiveTestInput{})
+	if err == nil {
 		tctx, cancel := context.WithTimeout(ctx, liveTestTimeout)
-		results = w.opts.LiveTest(tctx, in, func(r diag.Result) {
-			say("%s: %s", r.ID, checkWord(r))
-		})
+		req.Request.Test = func(ctx context.Context, p *config.Plan) []diag.Result {
+			return req.Test(ctx, p, func(r diag.Result) { say("%s: %s", r.ID, checkWord(r)) })
+		}
+		req.Tested = func() { say("Storing the secrets and saving the configuration…") }
+		p, results, err = setup.Save(tctx, req.Request)
 		cancel()
 	}
-	fail, step, warnings := firstFailure(results)
+	fail, _, warnings := saveFailure(results, err)
 	if fail != nil {
 		w.banner = fail
-		say("%s\nGoing back to step %d.", plainDiagnosis(*fail), step)
+		say("%s\nGoing back to step %d.", plainDiagnosis(*fail), fail.Step)
 		_ = saveProgress(w.progressPath(), *w.f.d)
-		return Result{}, step, false
+		return Result{}, fail.Step, false
 	}
-	say("Storing the secrets and saving the configuration…")
-	if err := save(w.saveInput(in)); err != nil {
-		w.banner = &diag.Result{ID: "save", Diagnosis: diag.Diagnosis{Step: 6, Message: err.Error()}}
-		say("%s", err)
-		return Result{}, 6, false
-	}
-	res := Result{Saved: true, Automation: in.Automation, Warnings: warnings,
-		Command: setupCommand(w.opts.ConfigPath, in.Automation, in.IDM), Next: NextSteps(w.opts.ConfigPath, in.Automation)}
+	_ = removeProgress(w.progressPath())
+	res := Result{Saved: true, Automation: p.Automation, Warnings: warnings,
+		Command: setupCommand(w.opts.ConfigPath, p.Automation, p.Config.IDM), Next: NextSteps(w.opts.ConfigPath, p.Automation)}
 	say("%s", savedText(plainStyles(), res))
 	return res, 0, true
 }

@@ -11,6 +11,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/diag"
+	"invitesync/setup"
 )
 
 // Time limits of the wizard's network calls.
@@ -27,18 +28,12 @@ type envsMsg struct {
 	err  error
 }
 
-// checkMsg is one finished check of the live test; ch brings the next.
+// checkMsg is one finished check of the live test, or (tested) the word
+// that every check passed and the save begins; ch brings the next.
 type checkMsg struct {
 	result diag.Result
-	ch     <-chan diag.Result
-}
-
-// testDoneMsg ends the live test with every result; cause is the error
-// behind a result made before any check ran (invalid settings).
-type testDoneMsg struct {
-	results []diag.Result
-	input   LiveTestInput
-	cause   error
+	tested bool
+	ch     <-chan checkMsg
 }
 
 // noticeMsg is a one-line message for the current screen.
@@ -171,128 +166,91 @@ func (w *Wizard) environmentsArrived(msg envsMsg) tea.Cmd {
 	return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.form.Init())
 }
 
-// liveTestInput turns the draft into what the live test checks, resolving
-// a secret left empty (editing) from the store. A failure names the
-// automation as the person knows it, and cause is the error behind it.
-func liveTestInput(d Draft, sec Secrets, store config.SecretStore) (in LiveTestInput, bad *diag.Result, cause error) {
-	a, idm, err := d.Automation()
-	if err != nil {
-		return LiveTestInput{}, &diag.Result{ID: "config", Diagnosis: diag.Diagnosis{
-			Step: 6, Message: "The settings are not valid: " + err.Error(), Fix: "Correct the field marked " + SymbolFail + ".",
-		}}, err
-	}
-	label := fmt.Sprintf("automation %q", a.Name)
-	in = LiveTestInput{Automation: a, IDM: idm, ClientSecret: sec.ClientSecret, IDMAPIKey: sec.IDMAPIKey}
-	if in.ClientSecret == "" {
-		err := errors.New("it was not entered in this set-up (secrets are never kept between runs)")
-		if d.Editing != "" {
-			_, _, err = config.ClientSecret(d.Editing).Resolve(store)
-		}
-		if err != nil {
-			return in, &diag.Result{ID: "secret", Diagnosis: diag.Diagnosis{
-				Step: 3, Message: "No client secret of " + label + " to test with: " + err.Error(),
-				Fix: "Enter the secret's Value on step 3.",
-			}}, err
-		}
-		in.ClientSecret, _, _ = config.ClientSecret(d.Editing).Resolve(store)
-	}
-	if in.IDMAPIKey == "" {
-		v, _, err := config.IDMAPIKey().Resolve(store)
-		if err != nil {
-			return in, &diag.Result{ID: "idm-key", Diagnosis: diag.Diagnosis{
-				Step: 6, Message: "No Salto IDM API key to test " + label + " with: " + err.Error(), Fix: "Enter the API key on step 6.",
-			}}, err
-		}
-		in.IDMAPIKey = v
-	}
-	return in, nil, nil
-}
-
-// startLiveTest runs the live test in the background; checkMsg and
-// testDoneMsg report on it.
-func (w *Wizard) startLiveTest() tea.Cmd {
-	in, bad, cause := liveTestInput(*w.f.d, *w.f.sec, w.opts.Store)
+// startSave tests and saves the set-up in the background (see
+// setup.Save): checkMsg reports each check, savedMsg the outcome.
+func (w *Wizard) startSave() tea.Cmd {
 	w.state = stateTesting
 	w.notice = ""
 	w.checks = newCheckList(w.opts.Checks)
 	w.updateKeys()
-	if bad != nil {
-		return func() tea.Msg { return testDoneMsg{results: []diag.Result{*bad}, input: in, cause: cause} }
+	var fresh LiveTestInput
+	waiting := w.liveTestWaiting(&fresh)
+	req, err := w.saveRequest(fresh)
+	if err != nil {
+		return func() tea.Msg { return savedMsg{err: err} }
 	}
-	if w.opts.LiveTest == nil {
-		bad := diag.Result{ID: "live-test", Diagnosis: diag.Diagnosis{Step: 6, Message: "This build cannot run the live test."}}
-		return func() tea.Msg { return testDoneMsg{results: []diag.Result{bad}, input: in} }
-	}
-	waiting := w.liveTestWaiting(&in)
 	ctx, cancel := context.WithTimeout(context.Background(), liveTestTimeout+w.opts.ConsentWait)
 	w.cancel = cancel
-	ch := make(chan diag.Result)
-	return tea.Batch(w.spinner.Tick, runLiveTestCmd(ctx, w.opts.LiveTest, in, ch), waitForCheck(ch), waiting)
-}
-
-// runLiveTestCmd runs test, passing each result to ch while someone reads it.
-func runLiveTestCmd(ctx context.Context, test LiveTestFunc, in LiveTestInput, ch chan<- diag.Result) tea.Cmd {
-	return func() tea.Msg {
-		results := test(ctx, in, func(r diag.Result) {
-			select {
-			case ch <- r:
-			case <-ctx.Done():
-			}
-		})
-		close(ch)
-		return testDoneMsg{results: results, input: in}
+	ch := make(chan checkMsg)
+	send := func(m checkMsg) {
+		m.ch = ch
+		select {
+		case ch <- m:
+		case <-ctx.Done():
+		}
 	}
+	req.Request.Test = func(ctx context.Context, p *config.Plan) []diag.Result {
+		return req.Test(ctx, p, func(r diag.Result) { send(checkMsg{result: r}) })
+	}
+	req.Tested = func() { send(checkMsg{tested: true}) }
+	run := func() tea.Msg {
+		defer close(ch)
+		p, results, err := setup.Save(ctx, req.Request)
+		return savedMsg{plan: p, results: results, err: err}
+	}
+	return tea.Batch(w.spinner.Tick, run, waitForCheck(ch), waiting)
 }
 
-// waitForCheck waits for the next reported check.
-func waitForCheck(ch <-chan diag.Result) tea.Cmd {
+// waitForCheck waits for the next report of the live test.
+func waitForCheck(ch <-chan checkMsg) tea.Cmd {
 	return func() tea.Msg {
-		r, ok := <-ch
+		m, ok := <-ch
 		if !ok {
 			return nil
 		}
-		return checkMsg{result: r, ch: ch}
+		return m
 	}
 }
 
-// testFinished saves after a passing live test, or jumps to the step that
-// fixes the first failure and shows its diagnosis there.
-func (w *Wizard) testFinished(msg testDoneMsg) tea.Cmd {
-	if w.state != stateTesting {
-		return nil
+// checked records a report of the live test.
+func (w *Wizard) checked(m checkMsg) tea.Cmd {
+	if m.tested {
+		if w.state == stateTesting {
+			w.state = stateSaving
+			w.updateKeys()
+		}
+	} else {
+		w.checks = w.checks.update(m.result)
 	}
-	if w.cancel != nil {
-		w.cancel()
-		w.cancel = nil
-	}
-	for _, r := range msg.results {
-		w.checks = w.checks.update(r)
-	}
-	fail, step, warnings := firstFailure(msg.results)
-	if fail != nil {
-		w.c.log.Info("live test failed", "check", fail.ID, "code", fail.Code, "step", step)
-		return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.failed(*fail, msg.cause))
-	}
-	w.result.Warnings = warnings
-	w.state = stateSaving
-	w.updateKeys()
-	return tea.Batch(w.spinner.Tick, saveCmd(w.saveInput(msg.input)))
+	return waitForCheck(m.ch)
 }
 
-// firstFailure returns the first failed check and the step that fixes it
-// (step 6 when the diagnosis names none), or the warnings when all passed.
-func firstFailure(results []diag.Result) (fail *diag.Result, step int, warnings []diag.Result) {
-	for _, r := range results {
-		if !r.OK {
-			step = r.Step
-			if step < 1 || step > stepCount {
-				step = 6
+// saveFailure is the check to show for a save that did not happen, the
+// error behind it (naming a field, see fieldOfError) and, when the test
+// passed, its warnings.
+func saveFailure(results []diag.Result, err error) (fail *diag.Result, cause error, warnings []diag.Result) {
+	var failed *setup.TestFailedError
+	var invalid *invalidDraftError
+	switch {
+	case err == nil:
+		for _, r := range results {
+			if r.Warning {
+				warnings = append(warnings, r)
 			}
-			return &r, step, nil
 		}
-		if r.Warning {
-			warnings = append(warnings, r)
+		return nil, nil, warnings
+	case errors.As(err, &failed) && failed.Failed != nil:
+		r := *failed.Failed
+		if r.Step < 1 || r.Step > stepCount {
+			r.Step = 6
 		}
+		return &r, nil, nil
+	case errors.As(err, &failed):
+		return &diag.Result{ID: "live-test", Diagnosis: diag.Diagnosis{Step: 6, Message: "The live test ran no check."}}, nil, nil
+	case errors.As(err, &invalid):
+		return &diag.Result{ID: "config", Diagnosis: diag.Diagnosis{
+			Step: 6, Message: "The settings are not valid: " + invalid.err.Error(), Fix: "Correct the field marked " + SymbolFail + ".",
+		}}, invalid.err, nil
 	}
-	return nil, 0, warnings
+	return &diag.Result{ID: "save", Diagnosis: diag.Diagnosis{Step: 6, Message: err.Error()}}, err, nil
 }

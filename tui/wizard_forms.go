@@ -14,6 +14,7 @@ import (
 
 	"invitesync/config"
 	"invitesync/internal/powershell"
+	"invitesync/setup"
 )
 
 // fields is what the step forms read and write: the draft and the secrets
@@ -529,13 +530,7 @@ func (f *fields) validateObjectID(s string) error {
 	if err := config.ValidateGUID(s); err != nil {
 		return err
 	}
-	switch {
-	case strings.EqualFold(s, f.d.ClientID):
-		return errors.New("that is the Application (client) ID: the enterprise application's Object ID is another GUID")
-	case strings.EqualFold(s, f.d.TenantID):
-		return errors.New("that is the Directory (tenant) ID: the enterprise application's Object ID is another GUID")
-	}
-	return nil
+	return setup.CheckObjectID(s, f.d.ClientID, f.d.TenantID)
 }
 
 func validateScriptPath(s string) error {

@@ -16,8 +16,7 @@ import (
 
 // TestWizardWrongSecretAgainstTheSimulators runs the real live test (the
 // one `invitesync check` runs) against graphtest and idmtest over loopback
-// TLS: a Secret ID pasted as the secret is refused by Entra with
-// AADSTS7000215, the wizard lands on step 3's secret field explaining it
+// TLS: a wrong secret is refused by Entra with AADSTS7000215, the wizard lands on step 3's secret field explaining it
 // beside the field, and with the secret's Value typed there one key runs
 // the same chain again, which passes and saves.
 func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
@@ -46,7 +45,7 @@ func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
 	d.TenantID, d.ClientID = g.TenantID, g.ClientID
 	d.IDMURL, d.Environment = im.URL(), idmtest.DefaultEnvironment.Name
 	opts.Draft = &d
-	opts.Secrets = Secrets{ClientSecret: g.SecretID, IDMAPIKey: im.APIKey()}
+	opts.Secrets = Secrets{ClientSecret: "Qx8Q~not.this.app's-secret_value", IDMAPIKey: im.APIKey()}
 	h.start(opts)
 
 	h.acceptStep6()

@@ -1,111 +1,92 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"invitesync/config"
 	"invitesync/diag"
+	"invitesync/setup"
 )
 
-// savedMsg ends the save.
+// savedMsg ends the test and save: the plan saved, or err says why not.
 type savedMsg struct {
-	automation config.Automation
-	err        error
+	plan    *config.Plan
+	results []diag.Result
+	err     error
 }
 
-// saveInput is everything a save needs, passed explicitly to its command.
-type saveInput struct {
-	configPath   string
-	progressPath string
-	store        config.SecretStore
-	automation   config.Automation
-	idm          config.IDM
-	editing      string // the automation's name before this edit
-	clientSecret string // the tested value
-	idmAPIKey    string
-	// newClientSecret and newIDMKey say the person typed the value; an
-	// untouched secret is left as it is stored.
-	newClientSecret, newIDMKey bool
-	now                        time.Time
-}
+// invalidDraftError is a draft that is not yet a valid automation.
+type invalidDraftError struct{ err error }
 
-func (w *Wizard) saveInput(in LiveTestInput) saveInput {
-	return saveInput{
-		configPath:      w.opts.ConfigPath,
-		progressPath:    w.progressPath(),
-		store:           w.opts.Store,
-		automation:      in.Automation,
-		idm:             in.IDM,
-		editing:         w.f.d.Editing,
-		clientSecret:    in.ClientSecret,
-		idmAPIKey:       in.IDMAPIKey,
-		newClientSecret: w.f.sec.ClientSecret != "",
-		newIDMKey:       w.f.sec.IDMAPIKey != "",
-		now:             w.opts.Now(),
-	}
-}
+func (e *invalidDraftError) Error() string { return e.err.Error() }
+func (e *invalidDraftError) Unwrap() error { return e.err }
 
-// saveCmd saves the tested automation (see save).
-func saveCmd(in saveInput) tea.Cmd {
-	return func() tea.Msg {
-		return savedMsg{automation: in.automation, err: save(in)}
-	}
-}
-
-// save checks the automation against the configuration as it is now on
-// disk (complete, its mailbox watched by no other automation), stores the
-// secrets, then writes the configuration atomically (config.PlanChange and
-// Commit, as `setup --no-input` does), then forgets the progress.
-func save(in saveInput) error {
-	cfg, err := config.Load(in.configPath)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		cfg = nil
-	case err != nil:
-		return fmt.Errorf("nothing was saved: %w", err)
-	}
-	if in.store == nil {
-		return errors.New("nothing was saved: no secret store")
-	}
-	secrets, _ := config.OpenSecrets(in.configPath, in.store)
-	ch := config.Change{Automation: in.automation, IDM: in.idm, Editing: in.editing}
-	if in.newClientSecret || in.editing == "" {
-		ch.ClientSecret = in.clientSecret
-	}
-	if in.newIDMKey {
-		ch.IDMAPIKey = in.idmAPIKey
-	}
-	plan, err := config.PlanChange(in.configPath, cfg, secrets, ch, in.now)
+// saveRequest is the set-up as setup.Save takes it: the draft as an
+// automation, the secrets typed in this run (one left empty is the stored
+// one, when editing) and the live test, whose report it leaves open.
+// fresh says whether Entra ID is still applying a just-created app.
+func (w *Wizard) saveRequest(fresh LiveTestInput) (wizardRequest, error) {
+	a, idm, err := w.f.d.Automation()
 	if err != nil {
-		return fmt.Errorf("nothing was saved: %w", err)
+		return wizardRequest{}, &invalidDraftError{err}
 	}
-	if err := plan.Commit(); err != nil {
-		return err
+	if w.opts.Store == nil {
+		return wizardRequest{}, errors.New("nothing was saved: no secret store")
 	}
-	return removeProgress(in.progressPath)
+	secrets, _ := config.OpenSecrets(w.opts.ConfigPath, w.opts.Store)
+	req := wizardRequest{Request: setup.Request{ConfigPath: w.opts.ConfigPath, Secrets: secrets, Now: w.opts.Now(),
+		Change: config.Change{Automation: a, IDM: idm, Editing: w.f.d.Editing,
+			ClientSecret: w.f.sec.ClientSecret, IDMAPIKey: w.f.sec.IDMAPIKey}}}
+	live := w.opts.LiveTest
+	req.Test = func(ctx context.Context, p *config.Plan, report func(diag.Result)) []diag.Result {
+		if live == nil {
+			return []diag.Result{{ID: "live-test", Diagnosis: diag.Diagnosis{Step: 6, Message: "This build cannot run the live test."}}}
+		}
+		return live(ctx, LiveTestInput{Automation: p.Automation, IDM: p.Config.IDM, ClientSecret: p.ClientSecret,
+			IDMAPIKey: p.IDMAPIKey, Fresh: fresh.Fresh, Waiting: fresh.Waiting}, report)
+	}
+	return req, nil
 }
 
-// saveFinished shows the success screen, or lands on the field the error
+// wizardRequest is a setup.Request whose live test reports each check.
+type wizardRequest struct {
+	setup.Request
+	Test func(ctx context.Context, p *config.Plan, report func(diag.Result)) []diag.Result
+}
+
+// saveFinished shows the success screen, or lands on the field the failure
 // names (step 6 when it names none).
 func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
-	if msg.err != nil {
-		w.c.log.Error("save failed", "err", msg.err)
-		return w.failed(diag.Result{ID: "save", Diagnosis: diag.Diagnosis{Step: 6, Message: msg.err.Error()}}, msg.err)
+	if w.state != stateTesting && w.state != stateSaving {
+		return nil
 	}
+	if w.cancel != nil {
+		w.cancel()
+		w.cancel = nil
+	}
+	for _, r := range msg.results {
+		w.checks = w.checks.update(r)
+	}
+	fail, cause, warnings := saveFailure(msg.results, msg.err)
+	if fail != nil {
+		w.c.log.Info("save failed", "check", fail.ID, "code", fail.Code, "step", fail.Step, "err", msg.err)
+		return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.failed(*fail, cause))
+	}
+	_ = removeProgress(w.progressPath())
 	w.fixing, w.f.problem = false, nil
 	w.state = stateDone
 	w.result.Saved = true
-	w.result.Automation = msg.automation
-	w.result.Command = setupCommand(w.opts.ConfigPath, msg.automation, config.IDM{URL: w.f.d.IDMURL})
-	w.result.Next = NextSteps(w.opts.ConfigPath, msg.automation)
+	w.result.Warnings = warnings
+	w.result.Automation = msg.plan.Automation
+	w.result.Command = setupCommand(w.opts.ConfigPath, msg.plan.Automation, msg.plan.Config.IDM)
+	w.result.Next = NextSteps(w.opts.ConfigPath, msg.plan.Automation)
 	w.updateKeys()
 	return nil
 }
