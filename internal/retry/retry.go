@@ -2,6 +2,19 @@
 // outbox: how long a server's Retry-After asks to wait, and an exponential
 // backoff for when it says nothing. It is pure: callers bring the clock and
 // the randomness.
+//
+// Who retries what, from the request outwards:
+//   - Entra ID token requests: azcore's own policy, twice (graph/client.go).
+//   - Graph requests answered 429, 503 or 504: in place by the Graph SDK,
+//     after Retry-After or 3 s, 6 s, 12 s, unless the wait would pass
+//     Options.MaxRetryWait or the call's deadline (graph/retry.go).
+//   - IDM reads answered 429 or 503: in place, twice, each wait 5 s at most
+//     (idm/client.go); IDM writes are never retried in place.
+//   - Visits and replies: by the outbox, Retry-After or a jittered backoff
+//     up to 10 minutes, for as long as the failure is retryable
+//     (sync.Policy).
+//   - A failed poll: the loop polls again after Graph's Retry-After or a
+//     jittered backoff up to its interval (sync/loop.go).
 package retry
 
 import (
