@@ -16,8 +16,8 @@
 //     own, with its own id; Graph's delta may send it stripped, and it is
 //     completed from its series (series.go).
 //   - visit: one visitor at one event, keyed by its reference (idm.Ref). It
-//     has three forms: planned, what IDM should hold (Visit); on the wire,
-//     the body of PUT /visits/{ref} (idm.Visit); and stored, what was
+//     has three forms: planned, what IDM should hold (PlannedVisit); on the
+//     wire, the body of PUT /visits/{ref} (idm.Visit); and stored, what was
 //     registered and how that went (store.Visit).
 //   - operation: one piece of work for the outbox: put or delete a visit in
 //     IDM, or reply to the organizer through Graph. Planned as Op, kept

@@ -261,7 +261,7 @@ func (e *Engine) deliver(ctx context.Context, op Op) (store.Result, error) {
 }
 
 // idmVisit is the PUT body for a planned visit.
-func (e *Engine) idmVisit(env idmEnvironment, v Visit) idm.Visit {
+func (e *Engine) idmVisit(env idmEnvironment, v PlannedVisit) idm.Visit {
 	return idm.Visit{
 		EnvironmentID:  env.id,
 		HostEmployeeID: v.HostEmployeeID,

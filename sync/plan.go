@@ -27,8 +27,8 @@ type Host struct {
 	EmployeeID string // empty when the organizer is not an employee
 }
 
-// Visit is one visitor's visit as planned: what IDM should hold under Ref.
-type Visit struct {
+// PlannedVisit is one visitor's visit as planned: what IDM should hold under Ref.
+type PlannedVisit struct {
 	Ref            string    `json:"ref"`
 	VisitorEmail   string    `json:"visitorEmail"`
 	VisitorName    string    `json:"visitorName,omitempty"`
@@ -46,7 +46,7 @@ type Visit struct {
 
 // BodyHash is a digest of everything the visit sends to IDM: equal hashes
 // mean an unchanged visit that needs no new PUT.
-func (v Visit) BodyHash() string {
+func (v PlannedVisit) BodyHash() string {
 	b, _ := json.Marshal(struct {
 		Ref, Email, Name, HostEmail, HostID, Subject, Location, EventID, ICalUID string
 		Arrival, Departure                                                       string
@@ -66,7 +66,7 @@ type Known struct {
 	Occurrence string
 	// Visits are the visits the event should have as last planned (whether
 	// or not the outbox has delivered them yet).
-	Visits []Visit
+	Visits []PlannedVisit
 	// Outcome and Reason are the last decision recorded for the event.
 	Outcome store.Outcome
 	Reason  string
@@ -106,10 +106,10 @@ type Reply struct {
 // Op is one operation the outbox must run. Ref is the visit's reference for
 // puts and deletes, and the id of the event answered for replies.
 type Op struct {
-	Kind  OpKind `json:"kind"`
-	Ref   string `json:"ref"`
-	Visit *Visit `json:"visit,omitempty"`
-	Reply *Reply `json:"reply,omitempty"`
+	Kind  OpKind        `json:"kind"`
+	Ref   string        `json:"ref"`
+	Visit *PlannedVisit `json:"visit,omitempty"`
+	Reply *Reply        `json:"reply,omitempty"`
 }
 
 // PlanInput is everything a decision about one event depends on.
@@ -138,7 +138,7 @@ type Plan struct {
 	Outcome store.Outcome
 	Reason  string
 	// Visits replaces Known.Visits in the store.
-	Visits []Visit
+	Visits []PlannedVisit
 	Ops    []Op
 	// Reply replaces Known.Reply (for an occurrence, its series' reply) in
 	// the store.
@@ -385,9 +385,9 @@ func replyTarget(ev graph.Event) string {
 
 // diff plans the puts and deletes that take known's visits to desired, and
 // sets p.Visits. Visits that are over are never cancelled.
-func (p *Plan) diff(known *Known, desired []Visit, now time.Time) {
+func (p *Plan) diff(known *Known, desired []PlannedVisit, now time.Time) {
 	old := knownVisits(known)
-	byRef := make(map[string]Visit, len(old))
+	byRef := make(map[string]PlannedVisit, len(old))
 	for _, v := range old {
 		byRef[v.Ref] = v
 	}
@@ -399,7 +399,7 @@ func (p *Plan) diff(known *Known, desired []Visit, now time.Time) {
 		}
 		p.Ops = append(p.Ops, Op{Kind: OpPut, Ref: v.Ref, Visit: &v})
 	}
-	p.Visits = append([]Visit(nil), desired...)
+	p.Visits = append([]PlannedVisit(nil), desired...)
 	for _, v := range old {
 		if want[v.Ref] {
 			continue
@@ -421,7 +421,7 @@ func (p *Plan) diff(known *Known, desired []Visit, now time.Time) {
 // but it would leave the visitor expected — and their credential valid —
 // through every night in between; per-day visits keep access to the
 // configured hours, and days roll into the look-ahead window like any event.
-func (r Rules) desiredVisits(ev graph.Event, key string, host Host, visitors []candidate, win Window, now time.Time) []Visit {
+func (r Rules) desiredVisits(ev graph.Event, key string, host Host, visitors []candidate, win Window, now time.Time) []PlannedVisit {
 	type span struct {
 		key                string
 		arrival, departure time.Time
@@ -440,10 +440,10 @@ func (r Rules) desiredVisits(ev graph.Event, key string, host Host, visitors []c
 	} else {
 		spans = []span{{key, ev.Start.In(r.Location), ev.End.In(r.Location)}}
 	}
-	visits := make([]Visit, 0, len(spans)*len(visitors))
+	visits := make([]PlannedVisit, 0, len(spans)*len(visitors))
 	for _, s := range spans {
 		for _, c := range visitors {
-			visits = append(visits, Visit{
+			visits = append(visits, PlannedVisit{
 				Ref:            idm.Ref(r.Mailbox, s.key, c.email),
 				VisitorEmail:   c.email,
 				VisitorName:    c.name,
@@ -534,11 +534,11 @@ func removalReason(removed string) string {
 	return "the meeting was deleted from the calendar"
 }
 
-func knownVisits(k *Known) []Visit {
+func knownVisits(k *Known) []PlannedVisit {
 	if k == nil {
 		return nil
 	}
-	return append([]Visit(nil), k.Visits...)
+	return append([]PlannedVisit(nil), k.Visits...)
 }
 
 func knownOutcome(k *Known) store.Outcome {
@@ -556,8 +556,8 @@ func knownReason(k *Known) string {
 }
 
 // pastVisits keeps the visits that are over.
-func pastVisits(vs []Visit, now time.Time) []Visit {
-	var out []Visit
+func pastVisits(vs []PlannedVisit, now time.Time) []PlannedVisit {
+	var out []PlannedVisit
 	for _, v := range vs {
 		if !v.Departure.After(now) {
 			out = append(out, v)
@@ -567,4 +567,4 @@ func pastVisits(vs []Visit, now time.Time) []Visit {
 }
 
 // allGone reports whether every visit is over.
-func allGone(vs []Visit, now time.Time) bool { return len(pastVisits(vs, now)) == len(vs) }
+func allGone(vs []PlannedVisit, now time.Time) bool { return len(pastVisits(vs, now)) == len(vs) }

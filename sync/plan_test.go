@@ -109,7 +109,7 @@ func opsOf(p Plan) []string {
 	return out
 }
 
-func visitorsOf(vs []Visit) []string {
+func visitorsOf(vs []PlannedVisit) []string {
 	var out []string
 	for _, v := range vs {
 		out = append(out, v.VisitorEmail)

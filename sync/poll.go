@@ -240,7 +240,7 @@ func (e *Engine) load(ctx context.Context, ids []string) (map[string]*stored, er
 				if v.Status == store.VisitCancelled {
 					continue
 				}
-				k.Visits = append(k.Visits, Visit{
+				k.Visits = append(k.Visits, PlannedVisit{
 					Ref: v.Ref, VisitorEmail: v.VisitorEmail, VisitorName: v.VisitorName,
 					HostEmail: v.HostEmail, HostEmployeeID: v.HostID,
 					Arrival: v.Arrival.In(e.rules.Location), Departure: v.Departure.In(e.rules.Location),

@@ -9,7 +9,7 @@ import (
 
 // changeSummary says in a few words what the plan's operations change.
 func (p Plan) changeSummary(known *Known, notes []note) string {
-	old := map[string]Visit{}
+	old := map[string]PlannedVisit{}
 	for _, v := range knownVisits(known) {
 		old[v.Ref] = v
 	}

@@ -59,7 +59,7 @@ func TestDashboardOnTheStateDatabase(t *testing.T) {
 			Start: start, End: start.Add(time.Hour), Outcome: store.OutcomeCreated, Reason: "1 visitor registered"},
 		[]store.Visit{{Automation: auto, Ref: "ref-bob", EventID: "ev-1", VisitorEmail: "bob@fabrikam.com", Status: store.VisitPending,
 			Arrival: start, Departure: start.Add(time.Hour)}},
-		[]invsync.Op{{Kind: invsync.OpPut, Ref: "ref-bob", Visit: &invsync.Visit{Ref: "ref-bob", VisitorEmail: "bob@fabrikam.com"}}},
+		[]invsync.Op{{Kind: invsync.OpPut, Ref: "ref-bob", Visit: &invsync.PlannedVisit{Ref: "ref-bob", VisitorEmail: "bob@fabrikam.com"}}},
 		store.Activity{Automation: auto, EventID: "ev-1", Subject: "Kick-off with Fabrikam", Host: "ann@contoso.com",
 			Visitors: "bob@fabrikam.com", Outcome: store.OutcomeCreated, Reason: "1 visitor registered"},
 	)
