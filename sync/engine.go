@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	stdsync "sync"
-	"sync/atomic"
 	"time"
 
 	"invitesync/config"
@@ -116,12 +115,8 @@ type Engine struct {
 	// dueAt is when the outbox's next operation falls due (zero: none), as
 	// read at dueRead. Only Run's goroutine uses them.
 	dueAt, dueRead time.Time
-	// slot is when the loop polls (see jitterShare); seen is when the last
-	// poll stored its round's first page; worstLate is the worst lateness
-	// of a scheduled poll, in nanoseconds (see Supervisor.WorstLateness).
-	slot      slot
-	seen      time.Time
-	worstLate atomic.Int64
+	// slot is when the loop polls (see jitterShare).
+	slot slot
 }
 
 // NewEngine checks the automation and builds its engine.

@@ -71,15 +71,10 @@ func (e *Engine) loop(ctx context.Context, in *inbox, at slot) error {
 	defer ticker.Stop()
 	due := time.NewTimer(time.Hour)
 	defer due.Stop()
-	next, scheduled := e.now(), false
+	next := e.now()
 	for {
 		if !e.isPaused() && !e.now().Before(next) {
-			planned := next
 			next = e.cycle(work)
-			if scheduled && !e.seen.IsZero() {
-				e.noteLateness(e.seen.Sub(planned))
-			}
-			scheduled = true
 		}
 		if work.Err() != nil {
 			return e.end(ctx, keeper)
@@ -100,19 +95,9 @@ func (e *Engine) loop(ctx context.Context, in *inbox, at slot) error {
 		case <-in.ready:
 			for _, cmd := range in.take() {
 				if e.obey(work, cmd) {
-					next, scheduled = e.now(), false
+					next = e.now()
 				}
 			}
-		}
-	}
-}
-
-// noteLateness keeps the worst lateness of a scheduled poll.
-func (e *Engine) noteLateness(late time.Duration) {
-	for {
-		worst := e.worstLate.Load()
-		if int64(late) <= worst || e.worstLate.CompareAndSwap(worst, int64(late)) {
-			return
 		}
 	}
 }

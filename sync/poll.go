@@ -185,11 +185,7 @@ func (e *Engine) pollAndDeliver(ctx context.Context) (events int, res DrainResul
 			}
 		}
 	}()
-	e.seen = time.Time{}
 	events, pollErr = e.poll(ctx, func() {
-		if e.seen.IsZero() {
-			e.seen = e.now()
-		}
 		select {
 		case wake <- struct{}{}:
 		default:

@@ -156,28 +156,6 @@ func (s *Supervisor) Nudge(automation string) {
 	}
 }
 
-// WorstLateness is the most a scheduled poll of any loop here saw the
-// calendar after its time since the last ResetLateness: from the instant it
-// was due to the first page of its round being stored.
-func (s *Supervisor) WorstLateness() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var worst time.Duration
-	for _, r := range s.running {
-		worst = max(worst, time.Duration(r.engine.worstLate.Load()))
-	}
-	return worst
-}
-
-// ResetLateness starts WorstLateness afresh.
-func (s *Supervisor) ResetLateness() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.running {
-		r.engine.worstLate.Store(0)
-	}
-}
-
 // Wait returns once every loop started has stopped (and released its
 // lease), with the errors of those that stopped for one; it then stops
 // reading the control queue. Loops stop when the context ends, or at once
