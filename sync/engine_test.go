@@ -466,7 +466,7 @@ func TestEngineWindowRollsDaily(t *testing.T) {
 		t.Fatalf("visits on day one = %v, want Ann's only", got)
 	}
 	writes := h.idm.Writes()
-	old := store.Activity{Automation: h.eng.Name(), At: time.Now().Add(-historyKept), Subject: "Long ago", Outcome: store.OutcomeSkipped}
+	old := store.Activity{Automation: h.eng.Name(), At: time.Now().Add(-store.HistoryKept), Subject: "Long ago", Outcome: store.OutcomeSkipped}
 	if err := h.store.Update(h.ctx, func(tx *store.Tx) error { _, err := tx.AddActivity(old); return err }); err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +476,7 @@ func TestEngineWindowRollsDaily(t *testing.T) {
 		t.Errorf("no fresh round for the new day:\n%s", h.logBuf)
 	}
 	if rows, err := h.store.Activity(h.ctx, store.ActivityQuery{Automation: h.eng.Name(), Filter: "Long ago"}); err != nil || len(rows) != 0 {
-		t.Errorf("history older than %v was kept across the daily roll: %d rows, %v", historyKept, len(rows), err)
+		t.Errorf("history older than %v was kept across the daily roll: %d rows, %v", store.HistoryKept, len(rows), err)
 	}
 	if rows, _ := h.store.Activity(h.ctx, store.ActivityQuery{Automation: h.eng.Name()}); len(rows) == 0 {
 		t.Error("the daily roll deleted recent history too")

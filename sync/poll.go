@@ -20,10 +20,6 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 	return e.poll(ctx, func() {})
 }
 
-// historyKept is how long the activity log, finished operations and ended
-// events are kept; older ones are deleted when the window rolls each day.
-const historyKept = 90 * 24 * time.Hour
-
 // endBatch is how many events the end of a round decides per transaction:
 // a few pages' worth, which keeps the memory bounded and the transactions
 // few.
@@ -60,7 +56,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		e.log.Info("starting a fresh round: the look-ahead window moved to a new day",
 			"from", win.Start.Format(time.DateOnly), "to", win.End.Format(time.DateOnly))
 		cur = e.freshCursor(win, now)
-		if err := e.store.Prune(ctx, now.Add(-historyKept)); err != nil {
+		if err := e.store.Prune(ctx, now.Add(-store.HistoryKept)); err != nil {
 			e.log.Warn("could not delete old history", "error", err)
 		}
 	}

@@ -191,6 +191,11 @@ WHERE a.automation = ? AND a.event_id = ? ORDER BY a.id DESC LIMIT 50`, automati
 	return d, err
 }
 
+// HistoryKept is how long the activity log, finished operations and ended
+// events are kept: the engine prunes what is older (Prune) when its
+// look-ahead window rolls to a new day.
+const HistoryKept = 90 * 24 * time.Hour
+
 // Prune deletes history older than before: activity lines, finished
 // operations (done or superseded), and events that ended before it with
 // nothing left to run, with their visits and replies. Counts are kept.
