@@ -67,14 +67,18 @@ func (s *Store) Boards(ctx context.Context, automations []string) ([]Board, erro
 	return out, err
 }
 
+// eventCountsSQL counts an automation's events by outcome, series masters
+// aside, from the index events_outcome alone.
+const eventCountsSQL = `SELECT outcome, count(*) FROM events
+WHERE automation = ? AND event_type <> 'seriesMaster' GROUP BY outcome`
+
 func (tx *Tx) board(automation string) (Board, error) {
 	var b Board
 	var err error
 	if b.Status, err = tx.status(automation); err != nil {
 		return b, err
 	}
-	rows, err := tx.query(tx.ctx, `SELECT outcome, count(*) FROM events
-WHERE automation = ? AND event_type <> 'seriesMaster' GROUP BY outcome`, automation)
+	rows, err := tx.query(tx.ctx, eventCountsSQL, automation)
 	if err != nil {
 		return b, tx.s.fail(err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -172,5 +173,34 @@ func TestFailuresNameTheirMeetings(t *testing.T) {
 	}
 	if fs, _ := s.Failures(ctx, "a", 1); len(fs) != 1 || fs[0].ID != ids[1] {
 		t.Errorf("limit 1 = %+v", fs)
+	}
+}
+
+// planOf is SQLite's query plan of query, one step a line.
+func planOf(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	return strings.Join(steps, "\n")
+}
+
+// TestBoardCountsEventsFromAnIndex: the events a Board counts are read
+// from an index alone, however many event rows a year of history holds.
+func TestBoardCountsEventsFromAnIndex(t *testing.T) {
+	s := openTemp(t)
+	if plan := planOf(t, s, eventCountsSQL, "a"); !strings.Contains(plan, "COVERING INDEX events_outcome") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the event counts are not read from events_outcome alone:\n%s", plan)
 	}
 }

@@ -182,6 +182,11 @@ DROP TABLE control;
 ALTER TABLE control_v5 RENAME TO control;
 CREATE INDEX control_automation ON control (automation, id);
 `,
+	// Version 6: the events counted by outcome (Board, read by `status` and
+	// the dashboard) from an index alone, not from a year of event rows.
+	`
+CREATE INDEX events_outcome ON events (automation, outcome, event_type);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ func TestDamagedOrForeignDatabaseNamesTheFileAndTheFix(t *testing.T) {
 		want  []string
 	}{
 		{name: "dropped table", sql: `DROP TABLE outbox`, kind: ErrCorrupt,
-			want: []string{"schema (version 5) is damaged: it lacks table outbox", "move the file aside"}},
+			want: []string{fmt.Sprintf("schema (version %d) is damaged: it lacks table outbox", SchemaVersion()), "move the file aside"}},
 		{name: "two dropped tables", sql: `DROP TABLE outbox; DROP TABLE visits`, kind: ErrCorrupt,
 			want: []string{"it lacks table outbox, table visits"}},
 		{name: "dropped column", sql: `ALTER TABLE outbox DROP COLUMN intent`, kind: ErrCorrupt,
