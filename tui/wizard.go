@@ -485,51 +485,33 @@ func (w *Wizard) chosen() tea.Cmd {
 	return w.form.Init()
 }
 
-// stepFinished moves on from a completed step form: to the next step;
-// after a failed Save, straight back to the live test; on a resumed
-// set-up, from step 3 back to where it stopped.
+// stepFinished moves on from a completed step form to what afterStep
+// says follows it.
 func (w *Wizard) stepFinished() tea.Cmd {
 	w.banner = nil
 	var cmds []tea.Cmd
-	switch w.step {
-	case 1:
-		if w.f.createApp {
-			return w.startCreate()
-		}
-	case 3:
-		if looksLikeSecretID(w.f.sec.ClientSecret) && !w.f.useSecretID {
-			w.f.sec.ClientSecret = ""
-			w.goTo(3, 0)
-			w.notice = "Paste the secret's Value, not its Secret ID."
-			return w.form.Init()
-		}
-		if at := w.resumeAt; at > 3 && !w.fixing {
-			w.resumeAt, w.notice = 0, ""
-			w.goTo(at, 0)
-			return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.form.Init())
-		}
-	case 5:
+	if w.step == 5 {
 		if path := w.f.d.ScriptPath; path != "" {
 			cmds = append(cmds, saveScriptCmd(path, w.script()))
 		}
 		if w.f.copyScript {
 			cmds = append(cmds, copyCmd(w.opts.Output, w.script()))
 		}
-	case 6:
-		if w.part == 0 {
-			w.state = stateLoading
-			w.updateKeys()
-			return tea.Batch(w.spinner.Tick, w.fetchEnvironments())
-		}
-		return w.startSave()
 	}
-	if w.fixing {
-		return tea.Batch(append(cmds, saveProgressCmd(w.progressPath(), *w.f.d), w.startSave())...)
+	switch next := w.afterStep(); next.kind {
+	case afterCreate:
+		return w.startCreate()
+	case afterEnvironments:
+		w.state = stateLoading
+		w.updateKeys()
+		return tea.Batch(append(cmds, w.spinner.Tick, w.fetchEnvironments())...)
+	case afterSave:
+		return tea.Batch(append(cmds, keepProgress(w.progressPath(), *w.f.d), w.startSave())...)
+	default:
+		w.notice = next.notice
+		w.goTo(next.step, next.part)
 	}
-	w.notice = ""
-	w.goTo(w.step+1, 0)
-	cmds = append(cmds, saveProgressCmd(w.progressPath(), *w.f.d), w.form.Init())
-	return tea.Batch(cmds...)
+	return tea.Batch(append(cmds, keepProgress(w.progressPath(), *w.f.d), w.form.Init())...)
 }
 
 // script is the step-5 script for the current draft, or why there is none.

@@ -75,24 +75,23 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 			return stop()
 		}
 		w.chosen()
+		if w.notice != "" {
+			say("%s", w.notice)
+			w.notice = ""
+		}
 	}
-	step, part := w.step, w.part
+	shown := "" // the commands as step 5 showed them
 	for {
-		w.f.d.Step = step
-		say("\nStep %d of %d: %s", step, stepCount, stepTitles[step])
-		say("%s", stepText(step, w.f.d))
-		for _, l := range stepLinks(step, w.f.d) {
-			say("%s: %s", l.label, l.url)
-		}
-		if w.banner != nil {
-			say("\n%s", plainDiagnosis(*w.banner))
-			w.banner = nil
-		}
-		for _, g := range w.f.stepGroups(step, part) {
+		w.f.d.Step = w.step
+		shown = w.sayStep(say)
+		for _, g := range w.f.stepGroups(w.step, w.part) {
 			if g.hide != nil && g.hide() {
 				continue
 			}
 			for _, q := range g.questions {
+				if q.key == keyScriptPath && w.script() != shown {
+					say("\nThe commands, as you chose them:\n%s", w.script())
+				}
 				if _, note := q.field.(*huh.Note); q.desc != "" && !note {
 					say("%s", q.desc)
 				}
@@ -101,56 +100,81 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 				}
 			}
 		}
-		switch {
-		case step == 3 && looksLikeSecretID(w.f.sec.ClientSecret) && !w.f.useSecretID:
-			w.f.sec.ClientSecret = ""
-			say("Paste the secret's Value, not its Secret ID.")
-			continue
-		case step == 5:
-			script := w.script()
-			say("\nThe commands:\n%s", script)
-			if path := w.f.d.ScriptPath; path != "" {
-				if err := writeScript(path, script); err != nil {
-					say("Could not save the commands: %v", err)
-				} else {
-					say("Saved the commands to %s", path)
-				}
-			}
-			if w.f.copyScript {
-				if err := copyOSC52(out, script); err != nil {
-					say("Could not copy the commands: %v", err)
-				}
-			}
-		case step == 6 && part == 0:
+		if w.step == 5 {
+			w.accessibleScript(say)
+		}
+		switch next := w.afterStep(); next.kind {
+		case afterEnvironments:
 			if w.opts.Environments != nil {
 				say("Asking Salto IDM for its environments…")
 				m := listEnvironments(ctx, w.opts.Environments, w.f.d.IDMURL, w.f.sec.IDMAPIKey, w.opts.Store)
 				w.f.setEnvironments(m.envs, m.err)
 			}
-			part = 1
-			continue
-		case step == 6:
-			res, next, ok := w.accessibleSave(ctx, say)
+			w.part = 1
+		case afterSave:
+			_ = saveProgress(w.progressPath(), *w.f.d)
+			res, ok := w.accessibleSave(ctx, say)
 			if ok {
 				return res, nil
 			}
 			if ctx.Err() != nil {
 				return stop()
 			}
-			step, part = next, 0
-			continue
+		default: // afterCreate is not offered here
+			if next.notice != "" {
+				say("%s", next.notice)
+			}
+			w.step, w.part = next.step, next.part
+			w.f.d.Step = w.step
+			if err := saveProgress(w.progressPath(), *w.f.d); err != nil {
+				say("%v", err)
+			}
 		}
-		step++
-		w.f.d.Step = step
-		if err := saveProgress(w.progressPath(), *w.f.d); err != nil {
-			say("%v", err)
+	}
+}
+
+// sayStep says the step on screen as the full screen shows it: its title,
+// on step 5 the commands first, its instruction, its pages, and the
+// diagnosis that brought the person back to it. It returns the commands
+// it showed.
+func (w *Wizard) sayStep(say func(string, ...any)) (script string) {
+	say("\nStep %d of %d: %s", w.step, stepCount, stepTitles[w.step])
+	if w.step == 5 {
+		script = w.script()
+		say("The commands:\n%s", script)
+	}
+	say("%s", stepText(w.step, w.f.d))
+	for _, l := range stepLinks(w.step, w.f.d) {
+		say("%s: %s", l.label, l.url)
+	}
+	if w.banner != nil {
+		say("\n%s", plainDiagnosis(*w.banner))
+		w.banner = nil
+	}
+	return script
+}
+
+// accessibleScript saves and copies step 5's commands as asked.
+func (w *Wizard) accessibleScript(say func(string, ...any)) {
+	script := w.script()
+	if path := w.f.d.ScriptPath; path != "" {
+		if err := writeScript(path, script); err != nil {
+			say("Could not save the commands: %v", err)
+		} else {
+			say("Saved the commands to %s", path)
+		}
+	}
+	if w.f.copyScript {
+		if err := copyOSC52(w.opts.Output, script); err != nil {
+			say("Could not copy the commands: %v", err)
 		}
 	}
 }
 
 // accessibleSave tests and saves (see setup.Save), printing each check.
-// It returns the step to go back to when that fails.
-func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, int, bool) {
+// When that fails it goes back to the step and field that fix it, as the
+// full screen does (see failed).
+func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, bool) {
 	say("\nTesting the whole chain before saving…")
 	var p *config.Plan
 	var results []diag.Result
@@ -164,18 +188,19 @@ func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (
 		p, results, err = setup.Save(tctx, req.Request)
 		cancel()
 	}
-	fail, _, warnings := saveFailure(results, err)
+	fail, cause, warnings := saveFailure(results, err)
 	if fail != nil {
-		w.banner = fail
-		say("%s\nGoing back to step %d.", plainDiagnosis(*fail), fail.Step)
+		w.failed(*fail, cause)
+		say("%s\nGoing back to step %d.", plainDiagnosis(*fail), w.step)
+		w.banner = nil
 		_ = saveProgress(w.progressPath(), *w.f.d)
-		return Result{}, fail.Step, false
+		return Result{}, false
 	}
 	_ = removeProgress(w.progressPath())
 	res := Result{Saved: true, Automation: p.Automation, Warnings: warnings,
 		Command: setupCommand(w.opts.ConfigPath, p.Automation, p.Config.IDM), Next: NextSteps(w.opts.ConfigPath, p.Automation)}
 	say("%s", savedText(plainStyles(), res))
-	return res, 0, true
+	return res, true
 }
 
 // checkWord says a check's outcome in words.

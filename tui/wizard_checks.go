@@ -163,7 +163,7 @@ func (w *Wizard) environmentsArrived(msg envsMsg) tea.Cmd {
 		w.c.log.Info("IDM environments unavailable", "err", msg.err)
 	}
 	w.goTo(6, 1)
-	return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.form.Init())
+	return tea.Batch(keepProgress(w.progressPath(), *w.f.d), w.form.Init())
 }
 
 // startSave tests and saves the set-up in the background (see

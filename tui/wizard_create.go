@@ -161,7 +161,7 @@ func (w *Wizard) createEvent(m createMsg) tea.Cmd {
 		w.f.sec.ClientSecret = m.app.ClientSecret
 		w.goTo(4, 0)
 		w.notice = "Steps 1–3 are done and the IDs filled in; the new client secret is held until Save stores it. Enter the mailbox."
-		return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.form.Init())
+		return tea.Batch(keepProgress(w.progressPath(), *w.f.d), w.form.Init())
 	}
 	return waitForCreate(m.event)
 }

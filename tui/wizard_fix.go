@@ -165,7 +165,7 @@ func (w *Wizard) retry() tea.Cmd {
 	if looksLikeSecretID(w.f.sec.ClientSecret) && !w.f.useSecretID {
 		return w.landOn(keyClientSecret, "That looks like the Secret ID: paste the secret's Value.")
 	}
-	return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.startSave())
+	return tea.Batch(keepProgress(w.progressPath(), *w.f.d), w.startSave())
 }
 
 // failed lands on the field that fixes a failed check, with its diagnosis

@@ -77,7 +77,7 @@ func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
 	fail, cause, warnings := saveFailure(msg.results, msg.err)
 	if fail != nil {
 		w.c.log.Info("save failed", "check", fail.ID, "code", fail.Code, "step", fail.Step, "err", msg.err)
-		return tea.Batch(saveProgressCmd(w.progressPath(), *w.f.d), w.failed(*fail, cause))
+		return tea.Batch(keepProgress(w.progressPath(), *w.f.d), w.failed(*fail, cause))
 	}
 	_ = removeProgress(w.progressPath())
 	w.fixing, w.f.problem = false, nil
@@ -91,14 +91,14 @@ func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
 	return nil
 }
 
-// saveProgressCmd keeps d for a later run; a failure is only a notice.
-func saveProgressCmd(path string, d Draft) tea.Cmd {
-	return func() tea.Msg {
-		if err := saveProgress(path, d); err != nil {
-			return noticeMsg(err.Error())
-		}
-		return nil
+// keepProgress writes d for a later run at once, in Update, so that
+// leaving the wizard never races the write; a failure is only a notice.
+func keepProgress(path string, d Draft) tea.Cmd {
+	if err := saveProgress(path, d); err != nil {
+		msg := noticeMsg(err.Error())
+		return func() tea.Msg { return msg }
 	}
+	return nil
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
