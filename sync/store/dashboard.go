@@ -9,6 +9,9 @@ import (
 // meetings: meetings to come first, the soonest first; then meetings that
 // have begun, the latest first; then rows of no known meeting. Rows of one
 // meeting stay together, newest first. "To come" is by the store's clock.
+// Each part of that order is read on its own, from the index of meeting
+// starts, and only as far as the page needs: a page never sorts the whole
+// history.
 func (s *Store) ActivityByMeeting(ctx context.Context, q ActivityQuery) ([]Activity, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
@@ -16,11 +19,33 @@ func (s *Store) ActivityByMeeting(ctx context.Context, q ActivityQuery) ([]Activ
 	if q.Offset < 0 {
 		q.Offset = 0
 	}
-	rows, err := queryAll(ctx, s.rc, scanActivity, selectActivity+activityWhere+`
-ORDER BY coalesce(e.starts, 0) = 0, e.starts < ?5,
-	CASE WHEN e.starts >= ?5 THEN e.starts END, e.starts DESC, a.id DESC
-LIMIT ?3 OFFSET ?4`, q.Automation, q.Filter, q.Limit, q.Offset, nanos(s.now()))
-	return rows, s.fail(err)
+	want := q.Offset + q.Limit
+	now := nanos(s.now())
+	var rows []Activity
+	err := s.View(ctx, func(tx *Tx) error {
+		for _, part := range byMeetingParts {
+			got, err := queryAll(ctx, tx, scanActivity, part, q.Automation, q.Filter, want-len(rows), now)
+			if err != nil {
+				return s.fail(err)
+			}
+			if rows = append(rows, got...); len(rows) >= want {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil || q.Offset >= len(rows) {
+		return nil, err
+	}
+	return rows[q.Offset:min(len(rows), want)], nil
+}
+
+// byMeetingParts are the parts of ActivityByMeeting's order, in order:
+// automation ?1, filter ?2, at most ?3 rows, the store's clock ?4.
+var byMeetingParts = []string{
+	selectActivity + activityWhere + ` AND e.starts >= ?4 ORDER BY e.starts, a.id DESC LIMIT ?3`,
+	selectActivity + activityWhere + ` AND e.starts < ?4 AND e.starts <> 0 ORDER BY e.starts DESC, a.id DESC LIMIT ?3`,
+	selectActivity + activityWhere + ` AND coalesce(e.starts, 0) = 0 ORDER BY a.id DESC LIMIT ?3`,
 }
 
 // Board is what the dashboard and `invitesync status` show of one

@@ -60,6 +60,27 @@ func TestActivityByMeetingPutsComingMeetingsFirst(t *testing.T) {
 		t.Errorf("order = %v\nwant    %v", got, want)
 	}
 
+	// Pages of any size, read one after the other, give the same order,
+	// across the coming, begun and unknown meetings.
+	for limit := 1; limit <= len(want)+1; limit++ {
+		var paged []string
+		for offset := 0; offset <= len(want); offset += limit {
+			page, err := s.ActivityByMeeting(ctx, ActivityQuery{Automation: "a", Limit: limit, Offset: offset})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) > limit {
+				t.Fatalf("limit %d gave %d rows", limit, len(page))
+			}
+			for _, r := range page {
+				paged = append(paged, r.Subject+"/"+string(r.Outcome))
+			}
+		}
+		if !slices.Equal(paged, want) {
+			t.Errorf("pages of %d: %v\nwant        %v", limit, paged, want)
+		}
+	}
+
 	// Paged and filtered like Activity.
 	page, err := s.ActivityByMeeting(ctx, ActivityQuery{Automation: "a", Filter: "TOMORROW", Limit: 1, Offset: 1})
 	if err != nil || len(page) != 1 || page[0].Outcome != OutcomeCreated || page[0].Subject != "tomorrow" {
@@ -196,11 +217,17 @@ func planOf(t *testing.T, s *Store, query string, args ...any) string {
 	return strings.Join(steps, "\n")
 }
 
-// TestBoardCountsEventsFromAnIndex: the events a Board counts are read
-// from an index alone, however many event rows a year of history holds.
-func TestBoardCountsEventsFromAnIndex(t *testing.T) {
+// TestReadsOfAYearAreServedByIndexes: the events a Board counts are read
+// from an index alone, and a page of the activity log by meeting from the
+// meetings' starts, however many rows a year of history holds.
+func TestReadsOfAYearAreServedByIndexes(t *testing.T) {
 	s := openTemp(t)
 	if plan := planOf(t, s, eventCountsSQL, "a"); !strings.Contains(plan, "COVERING INDEX events_outcome") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("the event counts are not read from events_outcome alone:\n%s", plan)
+	}
+	for _, part := range byMeetingParts[:2] {
+		if plan := planOf(t, s, part, "a", "", 100, 1); !strings.Contains(plan, "SEARCH e USING INDEX events_starts") {
+			t.Errorf("a page by meeting is not read from events_starts:\n%s", plan)
+		}
 	}
 }

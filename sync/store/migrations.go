@@ -187,6 +187,11 @@ CREATE INDEX control_automation ON control (automation, id);
 	`
 CREATE INDEX events_outcome ON events (automation, outcome, event_type);
 `,
+	// Version 7: the activity log in the order of its meetings
+	// (ActivityByMeeting) read from the meetings' starts, a page at a time.
+	`
+CREATE INDEX events_starts ON events (automation, starts);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.
