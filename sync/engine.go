@@ -115,8 +115,10 @@ type Engine struct {
 	// dueAt is when the outbox's next operation falls due (zero: none), as
 	// read at dueRead. Only Run's goroutine uses them.
 	dueAt, dueRead time.Time
-	// slot is when the loop polls (see jitterShare).
-	slot slot
+	// slot is when the loop polls (see jitterShare); renewer renews its
+	// lease with the other loops of its supervisor (nil: on its own).
+	slot    slot
+	renewer *renewals
 }
 
 // NewEngine checks the automation and builds its engine.

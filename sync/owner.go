@@ -105,7 +105,7 @@ func (e *Engine) keepLease(ctx context.Context) (context.Context, *leaseKeeper) 
 			}
 			start := e.now()
 			rctx, rcancel := context.WithTimeout(work, every)
-			_, err := e.store.Renew(rctx, e.name, e.owner, e.ttl)
+			err := e.renewLease(rctx)
 			rcancel()
 			switch {
 			case err == nil:
@@ -127,6 +127,16 @@ func (e *Engine) keepLease(ctx context.Context) (context.Context, *leaseKeeper) 
 		}
 	}()
 	return work, k
+}
+
+// renewLease renews the lease once: with the other loops of its
+// supervisor when it has one, else on its own.
+func (e *Engine) renewLease(ctx context.Context) error {
+	if e.renewer != nil {
+		return e.renewer.renew(ctx, e.name, e.owner, e.ttl)
+	}
+	_, err := e.store.Renew(ctx, e.name, e.owner, e.ttl)
+	return err
 }
 
 // stop ends the keeper and its work context, and returns why the work

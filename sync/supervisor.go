@@ -17,10 +17,11 @@ import (
 const commandTick = 250 * time.Millisecond
 
 // Supervisor runs the poll loops of a process — the `run` service's or the
-// dashboard's: it starts each engine's loop under its lease, gives each loop
-// a slot of its interval so that many loops spread their polls, hands the
-// loops the commands queued for them in the state database (one read for
-// all of them), and stops them when its context ends.
+// dashboard's: it starts each engine's loop under its lease, renews the
+// leases together, gives each loop a slot of its interval so that many
+// loops spread their polls, hands the loops the commands queued for them in
+// the state database (one read for all of them), and stops them when its
+// context ends.
 type Supervisor struct {
 	store   *store.Store
 	log     *slog.Logger
@@ -33,6 +34,7 @@ type Supervisor struct {
 	loops   stdsync.WaitGroup
 	helpers stdsync.WaitGroup
 	repeats repeats
+	renew   *renewals
 
 	mu      stdsync.Mutex
 	running map[string]*running // by automation
@@ -54,11 +56,12 @@ func NewSupervisor(ctx context.Context, st *store.Store, log *slog.Logger) *Supe
 	}
 	s := &Supervisor{
 		store: st, log: log, epoch: time.Now(), feed: NewFeed(64),
-		changes: make(chan struct{}, 1), running: map[string]*running{},
+		changes: make(chan struct{}, 1), running: map[string]*running{}, renew: newRenewals(st),
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.helpers.Go(s.readCommands)
 	s.helpers.Go(s.forwardFeed)
+	s.helpers.Go(func() { s.renew.run(s.ctx) })
 	return s
 }
 
@@ -110,7 +113,9 @@ func (s *Supervisor) Start(engines []*Engine) int {
 		s.mu.Unlock()
 		n++
 		s.loops.Go(func() {
+			e.renewer = s.renew
 			err := e.loop(s.ctx, r.in, at)
+			e.renewer = nil
 			s.mu.Lock()
 			delete(s.running, e.name)
 			if err != nil {

@@ -2,10 +2,12 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -191,4 +193,42 @@ func deltas(h *harness) int {
 		}
 	}
 	return n
+}
+
+// TestRenewalsGoTogether: keepers that ask at about the same time have
+// their leases renewed together, and one whose lease another process took
+// hears that it was lost.
+func TestRenewalsGoTogether(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(h.ctx)
+	defer cancel()
+	const ttl = 2400 * time.Millisecond
+	for _, a := range []string{"a", "b", "c"} {
+		if _, err := h.store.Acquire(h.ctx, a, "pid 1 on here", ttl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.store.Release(h.ctx, "b", "pid 1 on here"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Acquire(h.ctx, "b", "pid 2 on there", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	r := newRenewals(h.store)
+	go r.run(ctx)
+	asked := time.Now()
+	errs := make([]error, 3)
+	var wg stdsync.WaitGroup
+	for i, a := range []string{"a", "b", "c"} {
+		wg.Go(func() { errs[i] = r.renew(h.ctx, a, "pid 1 on here", ttl) })
+	}
+	wg.Wait()
+	if errs[0] != nil || !errors.Is(errs[1], store.ErrLeaseLost) || errs[2] != nil {
+		t.Fatalf("renewals = %v; want a and c renewed, b lost", errs)
+	}
+	for _, a := range []string{"a", "c"} {
+		if l, ok, err := h.store.Lease(h.ctx, a); err != nil || !ok || l.Expires.Before(asked.Add(ttl)) {
+			t.Errorf("lease %s = %+v, %v, %v; want renewed", a, l, ok, err)
+		}
+	}
 }

@@ -41,13 +41,35 @@ func (s *Store) AcquireWatching(ctx context.Context, automation, mailbox, owner 
 // took it since, or another automation took its mailbox; the loop must then
 // stop.
 func (s *Store) Renew(ctx context.Context, automation, owner string, ttl time.Duration) (Lease, error) {
-	return s.take(ctx, automation, "", owner, ttl, true, func(held Lease) error {
+	return s.take(ctx, automation, "", owner, ttl, true, lost(automation))
+}
+
+// RenewAll is Renew for owner's leases on automations, in one transaction:
+// it returns each lease's error (nil: renewed) in their order, or an error
+// when the database could not be written, and then nothing was renewed.
+func (s *Store) RenewAll(ctx context.Context, automations []string, owner string, ttl time.Duration) ([]error, error) {
+	errs := make([]error, len(automations))
+	err := s.Update(ctx, func(tx *Tx) error {
+		for i, a := range automations {
+			_, errs[i] = tx.take(a, "", owner, ttl, true, lost(a))
+			if errs[i] != nil && !errors.Is(errs[i], ErrLeaseLost) {
+				return errs[i]
+			}
+		}
+		return nil
+	})
+	return errs, err
+}
+
+// lost is what Renew answers when the lease on automation is now held.
+func lost(automation string) func(Lease) error {
+	return func(held Lease) error {
 		if held.Automation != automation {
 			return fmt.Errorf("automation %q: %w (its mailbox %s is now watched by automation %q, run by %s)",
 				automation, ErrLeaseLost, held.Mailbox, held.Automation, held.Owner)
 		}
 		return fmt.Errorf("automation %q: %w (now held by %s)", automation, ErrLeaseLost, held.Owner)
-	})
+	}
 }
 
 // normMailbox is a mailbox address as leases compare it.
@@ -67,7 +89,17 @@ func (s *Store) take(ctx context.Context, automation, mailbox, owner string, ttl
 		return Lease{}, &InvalidError{Field: "lease.ttl", Want: "a positive duration", Got: ttl.String()}
 	}
 	var l Lease
-	err := s.Update(ctx, func(tx *Tx) error {
+	err := s.Update(ctx, func(tx *Tx) (err error) {
+		l, err = tx.take(automation, mailbox, owner, ttl, keep, held)
+		return err
+	})
+	return l, err
+}
+
+// take is Store.take in tx, once its arguments are checked.
+func (tx *Tx) take(automation, mailbox, owner string, ttl time.Duration, keep bool, held func(Lease) error) (Lease, error) {
+	var l Lease
+	err := func() error {
 		cur, live, err := tx.lease(automation)
 		if err != nil {
 			return err
@@ -99,7 +131,7 @@ ON CONFLICT (automation) DO UPDATE SET mailbox = excluded.mailbox, owner = exclu
 	acquired = excluded.acquired, expires = excluded.expires`,
 			automation, mailbox, owner, nanos(l.Acquired), nanos(l.Expires))
 		return err
-	})
+	}()
 	return l, err
 }
 

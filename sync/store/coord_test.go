@@ -70,6 +70,35 @@ func TestLeaseIsExclusiveAcrossHandles(t *testing.T) {
 	}
 }
 
+// TestRenewAllRenewsEachLeaseOrSaysItWasLost: one transaction renews the
+// owner's leases, and answers ErrLeaseLost for one another process took.
+func TestRenewAllRenewsEachLeaseOrSaysItWasLost(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock()
+	path := filepath.Join(t.TempDir(), "state.db")
+	run := openAt(t, path, WithClock(clk.Now))
+	other := openAt(t, path, WithClock(clk.Now))
+	for _, a := range []string{"a", "b", "c"} {
+		if _, err := run.AcquireWatching(ctx, a, a+"@contoso.com", "run pid 1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Add(2 * time.Minute) // all expired; another process takes b
+	if _, err := other.Acquire(ctx, "b", "run pid 2", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	errs, err := run.RenewAll(ctx, []string{"a", "b", "c"}, "run pid 1", time.Minute)
+	if err != nil || len(errs) != 3 || errs[0] != nil || !errors.Is(errs[1], ErrLeaseLost) || errs[2] != nil {
+		t.Fatalf("RenewAll = %v, %v; want a and c renewed, b lost", errs, err)
+	}
+	for _, a := range []string{"a", "c"} {
+		l, ok, err := other.Lease(ctx, a)
+		if err != nil || !ok || l.Owner != "run pid 1" || l.Mailbox != a+"@contoso.com" || !l.Expires.Equal(clk.Now().Add(time.Minute)) {
+			t.Errorf("lease %s after RenewAll = %+v, %v, %v; want renewed with its mailbox", a, l, ok, err)
+		}
+	}
+}
+
 func TestLeaseRaceHasOneWinner(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state.db")
