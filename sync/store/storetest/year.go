@@ -29,6 +29,9 @@ type Filled struct {
 	Events, Visits, Ops, Activity int
 	Failed                        int   // operations failed for good, kept for an operator
 	Bytes                         int64 // the database file and its WAL, once closed
+	// Prune is how long the last day's Prune took: the write lock the
+	// poll loop holds once a day.
+	Prune time.Duration
 }
 
 // pageSize is the events of one delta page, committed in one transaction.
@@ -65,6 +68,7 @@ func Fill(ctx context.Context, path string, h History) (Filled, error) {
 	}
 	defer st.Close()
 	f := filler{st: st, h: h}
+	var pruned time.Duration
 	for d := range h.Days {
 		now = h.End.Add(-time.Duration(h.Days-d) * 24 * time.Hour)
 		day := now
@@ -84,9 +88,11 @@ func Fill(ctx context.Context, path string, h History) (Filled, error) {
 			LastPoll: now, LastSuccess: now, NextPoll: now.Add(15 * time.Second)}); err != nil {
 			return Filled{}, err
 		}
+		start := time.Now()
 		if err := st.Prune(ctx, now.Add(-store.HistoryKept)); err != nil {
 			return Filled{}, err
 		}
+		pruned = time.Since(start)
 	}
 	now = h.End.Add(-5 * time.Second)
 	if err := st.SetLoopStatus(ctx, store.LoopStatus{Automation: h.Automation, State: "idle",
@@ -100,6 +106,7 @@ func Fill(ctx context.Context, path string, h History) (Filled, error) {
 	if err != nil {
 		return out, err
 	}
+	out.Prune = pruned
 	for _, p := range []string{path, path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {
 			out.Bytes += fi.Size()
