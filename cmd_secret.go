@@ -10,10 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"invitesync/config"
+	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/provision"
 	"invitesync/internal/text"
 	"invitesync/livecheck"
+	"invitesync/setup"
 )
 
 func newSecretCmd(a *app) *cobra.Command {
@@ -123,17 +125,18 @@ func (a *app) rotate(ctx context.Context, cmd *cobra.Command) error {
 
 	next := *au
 	next.SecretExpires = dateOf(secret.End)
-	plan, err := config.PlanChange(a.configPath, c, secrets, config.Change{Automation: next, IDM: c.IDM, Editing: au.Name,
-		ClientSecret: secret.Value}, time.Now())
-	if err != nil {
-		return keepOld(err.Error())
-	}
-	results, ok := waitLive(ctx, a.stdout, livecheck.Input{Automation: plan.Automation, IDMURL: plan.Config.IDM.URL,
-		ClientSecret: plan.ClientSecret, IDMKey: plan.IDMAPIKey, Graph: gopts}, adm.consentWait)
-	if !ok {
+	_, results, err := setup.Save(ctx, setup.Request{ConfigPath: a.configPath, Secrets: secrets, Now: time.Now(),
+		Change: config.Change{Automation: next, IDM: c.IDM, Editing: au.Name, ClientSecret: secret.Value},
+		Test: func(ctx context.Context, p *config.Plan) []diag.Result {
+			results, _ := waitLive(ctx, a.stdout, livecheck.Input{Automation: p.Automation, IDMURL: p.Config.IDM.URL,
+				ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts}, adm.consentWait)
+			return results
+		}})
+	var failed *setup.TestFailedError
+	switch {
+	case errors.As(err, &failed):
 		return keepOld(firstFailure(results, adm.consentWait))
-	}
-	if err := plan.Commit(); err != nil {
+	case err != nil:
 		return keepOld(err.Error())
 	}
 	fmt.Fprintf(a.stdout, "\nThe new secret is stored in the OS keyring; %s records its expiry, %s.\n", a.configPath, next.SecretExpires)

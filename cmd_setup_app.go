@@ -19,6 +19,7 @@ import (
 	"invitesync/internal/powershell"
 	"invitesync/internal/text"
 	"invitesync/livecheck"
+	"invitesync/setup"
 	"invitesync/tui"
 )
 
@@ -144,17 +145,18 @@ func (a *app) runCreateApp(ctx context.Context, f *pflag.FlagSet) error {
 		}
 		return halfway(res.Created, au.AppName, why)
 	}
-	plan, err := config.PlanChange(a.configPath, c, secrets, ch, time.Now())
-	if err != nil {
-		return undo(err)
-	}
-	fmt.Fprintln(a.stdout)
-	results, ok := waitLive(ctx, a.stdout, livecheck.Input{Automation: plan.Automation, IDMURL: plan.Config.IDM.URL,
-		ClientSecret: plan.ClientSecret, IDMKey: plan.IDMAPIKey, Graph: gopts}, adm.consentWait)
-	if !ok {
+	plan, results, err := setup.Save(ctx, setup.Request{ConfigPath: a.configPath, Secrets: secrets, Change: ch, Now: time.Now(),
+		Test: func(ctx context.Context, p *config.Plan) []diag.Result {
+			fmt.Fprintln(a.stdout)
+			results, _ := waitLive(ctx, a.stdout, livecheck.Input{Automation: p.Automation, IDMURL: p.Config.IDM.URL,
+				ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts}, adm.consentWait)
+			return results
+		}})
+	var failed *setup.TestFailedError
+	switch {
+	case errors.As(err, &failed):
 		return undo(errors.New(firstFailure(results, adm.consentWait)))
-	}
-	if err := plan.Commit(); err != nil {
+	case err != nil:
 		return undo(err)
 	}
 	fmt.Fprintln(a.stdout)
