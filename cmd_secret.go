@@ -10,11 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"invitesync/config"
-	"invitesync/diag"
 	"invitesync/graph"
 	"invitesync/graph/provision"
 	"invitesync/internal/text"
-	"invitesync/livecheck"
 	"invitesync/setup"
 )
 
@@ -127,11 +125,7 @@ func (a *app) rotate(ctx context.Context, cmd *cobra.Command) error {
 	next.SecretExpires = dateOf(secret.End)
 	_, results, err := setup.Save(ctx, setup.Request{ConfigPath: a.configPath, Secrets: secrets, Now: time.Now(),
 		Change: config.Change{Automation: next, IDM: c.IDM, Editing: au.Name, ClientSecret: secret.Value},
-		Test: func(ctx context.Context, p *config.Plan) []diag.Result {
-			results, _ := waitLive(ctx, a.stdout, livecheck.Input{Automation: p.Automation, IDMURL: p.Config.IDM.URL,
-				ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts}, adm.consentWait)
-			return results
-		}})
+		Test:   a.waitLiveTest(gopts, adm.consentWait, false)})
 	var failed *setup.TestFailedError
 	switch {
 	case errors.As(err, &failed):

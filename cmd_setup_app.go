@@ -146,12 +146,7 @@ func (a *app) runCreateApp(ctx context.Context, f *pflag.FlagSet) error {
 		return halfway(res.Created, au.AppName, why)
 	}
 	plan, results, err := setup.Save(ctx, setup.Request{ConfigPath: a.configPath, Secrets: secrets, Change: ch, Now: time.Now(),
-		Test: func(ctx context.Context, p *config.Plan) []diag.Result {
-			fmt.Fprintln(a.stdout)
-			results, _ := waitLive(ctx, a.stdout, livecheck.Input{Automation: p.Automation, IDMURL: p.Config.IDM.URL,
-				ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts}, adm.consentWait)
-			return results
-		}})
+		Test: a.waitLiveTest(gopts, adm.consentWait, true)})
 	var failed *setup.TestFailedError
 	switch {
 	case errors.As(err, &failed):
@@ -317,4 +312,18 @@ func waitLiveReporting(ctx context.Context, in livecheck.Input, bound time.Durat
 			waiting(fmt.Sprintf("Waiting for Entra ID: %s. Trying again in %s; gives up in %s.", t.Why, t.Next.Round(time.Second), t.Left.Round(time.Second)))
 		}
 	})
+}
+
+// waitLiveTest is the live test of a save (setup.Request's Test) after an
+// app or its secret was just made: tried again while Entra ID applies it,
+// for at most bound (see waitLive); gap puts a blank line before it.
+func (a *app) waitLiveTest(gopts graph.Options, bound time.Duration, gap bool) func(context.Context, *config.Plan) []diag.Result {
+	return func(ctx context.Context, p *config.Plan) []diag.Result {
+		if gap {
+			fmt.Fprintln(a.stdout)
+		}
+		results, _ := waitLive(ctx, a.stdout, livecheck.Input{Automation: p.Automation, IDMURL: p.Config.IDM.URL,
+			ClientSecret: p.ClientSecret, IDMKey: p.IDMAPIKey, Graph: gopts}, bound)
+		return results
+	}
 }
