@@ -280,12 +280,8 @@ func (e *Engine) settleVisit(tx *store.Tx, op Op, status store.VisitStatus, idmI
 	if op.Kind != OpPut {
 		return nil
 	}
-	v, ok, err := tx.Visit(e.name, op.Ref)
 	// op.Visit came back from the stored payload, which leaves Hash out.
-	if err != nil || !ok || v.Status == store.VisitCancelled || v.BodyHash != op.Visit.BodyHash() {
-		return err
-	}
-	return tx.SetVisitState(e.name, op.Ref, status, idmID)
+	return tx.SettleVisit(e.name, op.Ref, op.Visit.BodyHash(), status, idmID)
 }
 
 // failInTx records a permanent failure in tx: on the operation, the visit,

@@ -212,6 +212,22 @@ WHERE automation = ? AND ref = ?`, status, idmID, nanos(tx.now), automation, ref
 	return affected(res, err, "visit "+ref)
 }
 
+// SettleVisit is SetVisitState for the answer to an operation that wrote
+// the visit with body hash bodyHash: it changes the visit only while it
+// still has that body and is not cancelled (a later change or a
+// cancellation wins), and changes nothing otherwise, the visit gone
+// included.
+func (tx *Tx) SettleVisit(automation, ref, bodyHash string, status VisitStatus, idmID string) error {
+	if err := oneOf("visit.status", status, VisitPending, VisitActive, VisitCancelled, VisitFailed); err != nil {
+		return err
+	}
+	_, err := tx.exec(`
+UPDATE visits SET status = ?, idm_id = coalesce(nullif(?, ''), idm_id), updated = ?
+WHERE automation = ? AND ref = ? AND body_hash = ? AND status <> 'cancelled'`,
+		status, idmID, nanos(tx.now), automation, ref, bodyHash)
+	return err
+}
+
 // Reply returns the outcome fingerprint of the last reply planned for an
 // event, or "" when none was.
 func (tx *Tx) Reply(automation, eventID string) (string, error) {

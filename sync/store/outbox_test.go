@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -183,5 +184,45 @@ func TestMarkingAnOpThatIsNotPending(t *testing.T) {
 	}
 	if op := opByID(t, s, id); op.State != OpDone || op.Result.Code != 200 {
 		t.Fatalf("op changed: %+v", op)
+	}
+}
+
+// TestSettleVisitOnlyTheBodyItWrote: the answer to a write settles the
+// visit while it still has the body written; a visit changed since, or
+// cancelled, or gone, is left alone.
+func TestSettleVisitOnlyTheBodyItWrote(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "state.db"))
+	ev := sampleEvent("a", "e1")
+	current, changed, cancelled := sampleVisit("a", "e1", "ann@x.example"), sampleVisit("a", "e1", "bob@x.example"), sampleVisit("a", "e1", "eve@x.example")
+	changed.BodyHash = "h2"
+	cancelled.Status = VisitCancelled
+	update(t, s, func(tx *Tx) error {
+		if err := tx.PutEvent(ev); err != nil {
+			return err
+		}
+		for _, v := range []Visit{current, changed, cancelled} {
+			if err := tx.PutVisit(v); err != nil {
+				return err
+			}
+		}
+		for _, v := range []Visit{current, changed, cancelled, sampleVisit("a", "e1", "gone@x.example")} {
+			if err := tx.SettleVisit("a", v.Ref, "h1", VisitActive, "idm-"+v.VisitorEmail); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	want := map[string]VisitStatus{current.Ref: VisitActive, changed.Ref: VisitPending, cancelled.Ref: VisitCancelled}
+	if err := s.View(ctx, func(tx *Tx) error {
+		for ref, status := range want {
+			v, ok, err := tx.Visit("a", ref)
+			if err != nil || !ok || v.Status != status || (status == VisitActive) != (v.IDMID != "") {
+				t.Errorf("visit %s = %+v, %v, %v; want %s", ref, v, ok, err, status)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
