@@ -97,11 +97,12 @@ func Save(ctx context.Context, req Request) (*config.Plan, []diag.Result, error)
 		if err := verdict(results); err != nil {
 			return p, results, err
 		}
-		if err := ctx.Err(); err != nil {
-			return p, results, fmt.Errorf("nothing was saved: %w", err)
-		}
 		if req.Tested != nil {
 			req.Tested()
+		}
+		// Leaving while the test ran (or while Tested was said) saves nothing.
+		if err := ctx.Err(); err != nil {
+			return p, results, fmt.Errorf("nothing was saved: %w", err)
 		}
 	}
 	if err := p.Commit(); err != nil {

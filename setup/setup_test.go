@@ -109,3 +109,16 @@ func TestPlanRefusesTheWrongObjectID(t *testing.T) {
 		}
 	}
 }
+
+// Leaving while the test runs saves nothing, even when the test passed.
+func TestSaveAfterLeavingWritesNothing(t *testing.T) {
+	req := request(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	req.Test = func(ctx context.Context, p *config.Plan) []diag.Result { cancel(); return pass(ctx, p) }
+	if _, _, err := Save(ctx, req); !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v", err)
+	}
+	if _, err := os.Stat(req.ConfigPath); !os.IsNotExist(err) {
+		t.Errorf("the configuration was written: %v", err)
+	}
+}
