@@ -159,7 +159,8 @@ func TestE2EDashboardOverview(t *testing.T) {
 	e.saveConfig()
 
 	term := newTerminal(t, e.env, e.bin, "dashboard", "--watch")
-	screen := term.waitFor("3 automations, 2 enabled", "Reception", "Lobby B", "Warehouse", "automation 1 of 3")
+	// The first frame may come before the state database is read ("reading…").
+	screen := term.waitFor("3 automations, 2 enabled", "Reception", "Lobby B", "Warehouse", "automation 1 of 3", "not running")
 	for name, want := range map[string]string{"Reception": "not running", "Lobby B": "not running", "Warehouse": "disabled"} {
 		if line := lineOf(screen, name); !strings.Contains(line, want) {
 			t.Errorf("the overview's line of %s lacks %q: %q", name, want, line)
