@@ -121,7 +121,10 @@ func diagnosisView(st Styles, r diag.Result, width int) string {
 	if r.Fix != "" {
 		b.WriteString("\n" + st.Strong.Render("Fix: ") + Sanitize(r.Fix))
 	}
-	return frame.Width(max(width-2, 20)).Render(b.String())
+	// Wrapped here, at spaces only: the frame's own wrapping would also
+	// break a GUID or an address at its hyphens and dots.
+	inner := max(width-2, 20) - frame.GetHorizontalFrameSize()
+	return frame.Width(max(width-2, 20)).Render(wrapWords(b.String(), inner))
 }
 
 // --- COMMANDS ---

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"invitesync/diag"
 	"invitesync/internal/powershell"
 	"invitesync/internal/screentest"
 )
@@ -120,6 +121,22 @@ func TestWizardStep5ShowsItsCommandsFirst(t *testing.T) {
 	for _, want := range []string{"Install-Module -Name ExchangeOnlineManagement", "Import-Module ExchangeOnlineManagement"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("step 5 at 80×24 does not show %q:\n%s", want, view)
+		}
+	}
+}
+
+// A diagnosis breaks its lines at spaces only: an ID in Entra's message
+// stays whole on a narrow terminal.
+func TestDiagnosisKeepsIDsWhole(t *testing.T) {
+	r := diag.Result{ID: "token", Diagnosis: diag.Diagnosis{Step: 4, Code: "AADSTS700016",
+		Message: "Application with identifier '" + clientID + "' was not found in the directory '" + tenantID + "'.",
+		Fix:     "Copy the Application (client) ID from the app's Overview page."}}
+	for width := 44; width <= 120; width++ {
+		view := ansi.Strip(diagnosisView(defaultStyles(), r, width))
+		for _, id := range []string{clientID, tenantID} {
+			if !strings.Contains(view, id) {
+				t.Fatalf("%d columns: %s is broken:\n%s", width, id, view)
+			}
 		}
 	}
 }
