@@ -198,7 +198,7 @@ func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (
 	}
 	_ = removeProgress(w.progressPath())
 	res := Result{Saved: true, Automation: p.Automation, Warnings: warnings,
-		Command: setupCommand(w.opts.ConfigPath, p.Automation, p.Config.IDM), Next: NextSteps(w.opts.ConfigPath, p.Automation)}
+		Command: setupCommand(w.opts.ConfigPath, p.Automation, p.Config.IDM), Next: w.nextSteps(p.Automation)}
 	say("%s", savedText(plainStyles(), res))
 	return res, true
 }

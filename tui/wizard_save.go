@@ -55,6 +55,15 @@ func (w *Wizard) saveRequest(fresh LiveTestInput) (wizardRequest, error) {
 	return req, nil
 }
 
+// nextSteps is what to do now that a is saved; nothing in the demo (a
+// prefilled draft), whose configuration goes when it ends.
+func (w *Wizard) nextSteps(a config.Automation) string {
+	if w.opts.Draft != nil {
+		return ""
+	}
+	return NextSteps(w.opts.ConfigPath, a)
+}
+
 // wizardRequest is a setup.Request whose live test reports each check.
 type wizardRequest struct {
 	setup.Request
@@ -86,7 +95,7 @@ func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
 	w.result.Warnings = warnings
 	w.result.Automation = msg.plan.Automation
 	w.result.Command = setupCommand(w.opts.ConfigPath, msg.plan.Automation, msg.plan.Config.IDM)
-	w.result.Next = NextSteps(w.opts.ConfigPath, msg.plan.Automation)
+	w.result.Next = w.nextSteps(msg.plan.Automation)
 	w.updateKeys()
 	return nil
 }
