@@ -214,8 +214,8 @@ func TestE2ELogPaneFollowsTheServicesLog(t *testing.T) {
 	term.waitFor(logPath, "INFO", "event created")
 	e.meeting("Supplier review", tomorrowAt(14), "carol@northwind.example")
 	term.keys("Escape")
-	term.waitFor("Kick-off with Fabrikam")
-	term.keys("p") // the service polls now, and logs the new meeting
+	term.waitFor("p poll now") // the log pane has closed: its footer has no poll now
+	term.keys("p")             // the service polls now, and logs the new meeting
 	term.waitFor("Supplier review")
 	term.keys("l")
 	term.waitFor(logPath, "Supplier review")
