@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"invitesync/graph"
 	"invitesync/internal/text"
 	"invitesync/livecheck"
+	invsync "invitesync/sync"
 )
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -106,6 +108,7 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 	secrets := a.secretStore()
 	idmKey, _, idmKeyErr := config.IDMAPIKey().Resolve(secrets)
 	report := checkReport{OK: true}
+	var attention []string
 	for _, au := range autos {
 		secret, _, secretErr := config.ClientSecret(au.Name).Resolve(secrets)
 		in := livecheck.Input{
@@ -125,6 +128,7 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 				Code: r.Code, Message: r.Message, Fix: r.Fix})
 		}
 		report.OK = report.OK && out.OK
+		attention = append(attention, livecheck.Attention(au, results, time.Now())...)
 		report.Automations = append(report.Automations, out)
 	}
 	if o.json {
@@ -137,11 +141,12 @@ func (a *app) check(ctx context.Context, o checkOptions) error {
 	if !report.OK {
 		return failedErr(errors.New("some checks failed"))
 	}
-	if err := checkAttention(report, autos, time.Now()); err != nil {
+	if len(attention) > 0 {
 		if !o.json {
 			fmt.Fprintln(a.stdout, "All checks passed, but something needs attention.")
 		}
-		return err
+		h := invsync.NeedsAttention
+		return &exitError{h.ExitCode(), fmt.Errorf("%s: %s", h, strings.Join(attention, " | "))}
 	}
 	if !o.json {
 		fmt.Fprintln(a.stdout, "All checks passed.")

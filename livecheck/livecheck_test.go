@@ -181,3 +181,46 @@ func TestExplainSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestAttention(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	date := func(days int) config.Date {
+		d, err := config.ParseDate(now.AddDate(0, 0, days).Format("2006-01-02"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	a := config.Automation{Name: "Reception", Environment: "Production", TimeZone: "Europe/Madrid"}
+	otherZone := environmentFound(a, idm.Environment{ID: "env-1", Name: "Production", TimeZone: "Europe/London"}, now)
+	sameZone := environmentFound(a, idm.Environment{ID: "env-1", Name: "Production", TimeZone: "Europe/Madrid"}, now)
+	for _, tc := range []struct {
+		name    string
+		days    int // the secret expires in; 0: no date recorded
+		results []diag.Result
+		want    []string // what each reason contains, in order
+	}{
+		{"all well", 60, []diag.Result{sameZone}, nil},
+		{"no expiry date", 0, []diag.Result{sameZone}, nil},
+		{"expires in 30 days", 30, []diag.Result{sameZone}, nil},
+		{"expires in 14 days", 14, []diag.Result{sameZone}, []string{"Reception: the client secret expires in 14 days"}},
+		{"expires in 3 days", 3, []diag.Result{sameZone}, []string{"Reception: the client secret expires in 3 days"}},
+		{"a warning", 60, []diag.Result{otherZone}, []string{"Reception: " + IDMEnvironment + ": "}},
+		{"both", 7, []diag.Result{otherZone}, []string{"Reception: " + IDMEnvironment + ": ", "Reception: the client secret expires in 7 days"}},
+	} {
+		au := a
+		if tc.days != 0 {
+			au.SecretExpires = date(tc.days)
+		}
+		got := Attention(au, tc.results, now)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %q, want %d reasons", tc.name, got, len(tc.want))
+			continue
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], tc.want[i]) {
+				t.Errorf("%s: reason %d = %q, want it to start with %q", tc.name, i, got[i], tc.want[i])
+			}
+		}
+	}
+}
