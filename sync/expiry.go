@@ -10,24 +10,24 @@ import (
 // ExpiryLevel grades how soon an automation's client secret expires.
 type ExpiryLevel int
 
-// Expiry levels, from harmless to stopped. Warnings start warnDays ahead and
-// sharpen at 14 and 7 days.
+// Expiry levels, from harmless to stopped. Warnings start ExpiryWarnDays
+// ahead and sharpen at ExpiryUrgentDays and ExpiryCriticalDays.
 const (
 	ExpiryUnknown ExpiryLevel = iota // no expiry date configured
-	ExpiryOK                         // more than warnDays left
-	Expiry30                         // warnDays (30) or fewer
-	Expiry14                         // urgentDays (14) or fewer
-	Expiry7                          // criticalDays (7) or fewer
+	ExpiryOK                         // more than ExpiryWarnDays left
+	Expiry30                         // ExpiryWarnDays (30) or fewer
+	Expiry14                         // ExpiryUrgentDays (14) or fewer
+	Expiry7                          // ExpiryCriticalDays (7) or fewer
 	ExpiryExpired                    // past its expiry date: Graph refuses it (AADSTS7000222)
 )
 
 // The days before a client secret's expiry date at which its warnings start
-// (warnDays) and sharpen: every command, log and view grades it with
-// SecretExpiry, so these are the only thresholds.
+// (ExpiryWarnDays) and sharpen: every command, log and view grades it with
+// SecretExpiry, and the wizard names them, so these are the only thresholds.
 const (
-	warnDays     = 30
-	urgentDays   = 14
-	criticalDays = 7
+	ExpiryWarnDays     = 30
+	ExpiryUrgentDays   = 14
+	ExpiryCriticalDays = 7
 )
 
 // Expiry is what to say about a client secret's expiry.
@@ -40,7 +40,7 @@ type Expiry struct {
 	Message string
 }
 
-// Warn reports whether the expiry deserves a warning (warnDays or fewer, or expired).
+// Warn reports whether the expiry deserves a warning (ExpiryWarnDays or fewer, or expired).
 func (x Expiry) Warn() bool { return x.Level >= Expiry30 }
 
 // SecretExpiry grades the client secret that expires on date, seen at now.
@@ -61,13 +61,13 @@ func SecretExpiry(date config.Date, now time.Time) Expiry {
 	case days == 0:
 		x.Level = Expiry7
 		x.Message = fmt.Sprintf("the client secret expires today (%s): %s", date, renew)
-	case days <= criticalDays:
+	case days <= ExpiryCriticalDays:
 		x.Level = Expiry7
 		x.Message = fmt.Sprintf("the client secret expires in %s (%s): %s", plural(days, "day"), date, renew)
-	case days <= urgentDays:
+	case days <= ExpiryUrgentDays:
 		x.Level = Expiry14
 		x.Message = fmt.Sprintf("the client secret expires in %d days (%s): %s", days, date, renew)
-	case days <= warnDays:
+	case days <= ExpiryWarnDays:
 		x.Level = Expiry30
 		x.Message = fmt.Sprintf("the client secret expires in %d days (%s): plan to %s", days, date, renew)
 	default:

@@ -46,3 +46,21 @@ func TestSecretExpiry(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiryThresholds: the named thresholds the wizard quotes are the days
+// at which the grade sharpens.
+func TestExpiryThresholds(t *testing.T) {
+	now := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
+	day := func(offset int) config.Date {
+		d := now.AddDate(0, 0, offset)
+		return config.Date{Year: d.Year(), Month: d.Month(), Day: d.Day()}
+	}
+	for _, c := range []struct {
+		days  int
+		level ExpiryLevel
+	}{{ExpiryWarnDays, Expiry30}, {ExpiryUrgentDays, Expiry14}, {ExpiryCriticalDays, Expiry7}} {
+		if at, before := SecretExpiry(day(c.days), now).Level, SecretExpiry(day(c.days+1), now).Level; at != c.level || before >= c.level {
+			t.Errorf("%d days ahead: level %d (a day earlier %d), want %d from that day on", c.days, at, before, c.level)
+		}
+	}
+}

@@ -11,7 +11,13 @@ import (
 
 	"invitesync/config"
 	"invitesync/internal/powershell"
+	invsync "invitesync/sync"
 )
+
+// expiryHelp names the days before the secret's expiry at which every
+// command, log and view warns (sync's thresholds).
+var expiryHelp = fmt.Sprintf("Required: the integration stops the day the secret expires;\ninvitesync warns you %d, %d and %d days before.",
+	invsync.ExpiryWarnDays, invsync.ExpiryUrgentDays, invsync.ExpiryCriticalDays)
 
 // fields is what the step forms read and write: the draft and the secrets
 // (both on the heap, bound with Value), plus the answers that only steer the
@@ -246,7 +252,7 @@ func (f *fields) stepGroups(n, part int) []group {
 					huh.NewInput().Title(f.secretTitle()).
 						EchoMode(huh.EchoModePassword).
 						Value(&f.sec.ClientSecret).Validate(func(s string) error { return named("Client secret value", f.validateSecret(s)) })),
-				ask(f, keySecretExpires, "Required: the integration stops the day the secret expires;\ninvitesync warns you 30, 14 and 7 days before.",
+				ask(f, keySecretExpires, expiryHelp,
 					huh.NewInput().Title(f.label("The secret expires on (YYYY-MM-DD)", &f.d.SecretExpires)).
 						Placeholder("e.g. 2026-12-31").
 						Value(&f.d.SecretExpires).Validate(f.keep("Secret expiry date", &f.d.SecretExpires, f.validateExpiry))),
