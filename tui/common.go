@@ -12,8 +12,8 @@ import (
 // logger. The root model owns it and hands it to its children explicitly.
 type common struct {
 	width, height int
-	styles        Styles
-	keys          KeyMap
+	styles        styleSet
+	keys          keyMap
 	help          help.Model
 	log           *slog.Logger
 }
@@ -44,6 +44,6 @@ func (c *common) contentWidth() int {
 	return max(c.width-c.styles.App.GetHorizontalFrameSize(), 20)
 }
 
-// Sanitize makes untrusted text safe to show: on one line, with terminal
+// sanitize makes untrusted text safe to show: on one line, with terminal
 // escape sequences and control characters removed (see text.Clean).
-func Sanitize(s string) string { return text.Clean(s, 0) }
+func sanitize(s string) string { return text.Clean(s, 0) }

@@ -158,8 +158,8 @@ func RunDashboard(opts DashboardOptions, in io.Reader, out io.Writer) error {
 	return nil
 }
 
-// ErrNoAutomation is returned by NewDashboard when there is nothing to show.
-var ErrNoAutomation = errors.New("no automation to show: add one with `invitesync setup`")
+// errNoAutomation is returned by NewDashboard when there is nothing to show.
+var errNoAutomation = errors.New("no automation to show: add one with `invitesync setup`")
 
 // NewDashboard returns the dashboard for opts.
 func NewDashboard(opts DashboardOptions) (Dashboard, error) {
@@ -167,7 +167,7 @@ func NewDashboard(opts DashboardOptions) (Dashboard, error) {
 		return Dashboard{}, errors.New("dashboard: no state database")
 	}
 	if len(opts.Automations) == 0 {
-		return Dashboard{}, ErrNoAutomation
+		return Dashboard{}, errNoAutomation
 	}
 	d := Dashboard{
 		c:       newCommon(opts.Logger),
@@ -259,10 +259,10 @@ func (d Dashboard) request(cmd store.Command) (Dashboard, tea.Cmd) {
 		if d.watchLocked {
 			why = "started with --watch"
 		}
-		d.setFlash(st.Status.Warn.Render(SymbolWarn + " watch only: nothing was sent (" + why + ")"))
+		d.setFlash(st.Status.Warn.Render(symbolWarn + " watch only: nothing was sent (" + why + ")"))
 		return d, nil
 	case !d.running(a):
-		d.setFlash(st.Status.Warn.Render(SymbolWarn + " nothing was sent: " + d.notRunningText(a)))
+		d.setFlash(st.Status.Warn.Render(symbolWarn + " nothing was sent: " + d.notRunningText(a)))
 		return d, nil
 	}
 	d.queue = append(d.queue, control{a, cmd})
@@ -424,12 +424,12 @@ func (d Dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return d, nil
 	case loopsStartedMsg:
 		if msg.err != nil {
-			d.setFlash(d.c.styles.Status.Fail.Render(SymbolFail + " the loops did not start: " + text.Clean(msg.err.Error(), 0)))
+			d.setFlash(d.c.styles.Status.Fail.Render(symbolFail + " the loops did not start: " + text.Clean(msg.err.Error(), 0)))
 			return d, nil
 		}
 		d.loopsStarted = true
 		d.layout()
-		d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " the loops nobody ran now run here, until you quit"))
+		d.setFlash(d.c.styles.Status.OK.Render(symbolOK + " the loops nobody ran now run here, until you quit"))
 		return d, d.reloadAll()
 	case sentMsg:
 		d.setFlash(sentText(d.c.styles, msg, d.status[msg.automation].Loop.State == store.LoopPaused))
@@ -515,9 +515,9 @@ func (d *Dashboard) setFlash(s string) {
 
 // sentText confirms a command, or says why it could not be sent. A poll
 // asked of a paused loop is one poll: the loop stays paused, and says so.
-func sentText(st Styles, m sentMsg, paused bool) string {
+func sentText(st styleSet, m sentMsg, paused bool) string {
 	if m.err != nil {
-		return st.Status.Fail.Render(SymbolFail + " could not send " + string(m.cmd) + ": " + text.Clean(m.err.Error(), 0))
+		return st.Status.Fail.Render(symbolFail + " could not send " + string(m.cmd) + ": " + text.Clean(m.err.Error(), 0))
 	}
 	what := map[store.Command]string{
 		store.CmdPollNow:     "poll requested",
@@ -526,8 +526,8 @@ func sentText(st Styles, m sentMsg, paused bool) string {
 		store.CmdRetryFailed: "retry of failed operations requested",
 	}[m.cmd]
 	if m.cmd == store.CmdPollNow && paused {
-		return st.Status.OK.Render(SymbolOK+" one poll requested for "+text.Clean(m.automation, 0)) +
+		return st.Status.OK.Render(symbolOK+" one poll requested for "+text.Clean(m.automation, 0)) +
 			st.Status.Warn.Render("; it stays paused (space resumes)")
 	}
-	return st.Status.OK.Render(SymbolOK + " " + what + " for " + text.Clean(m.automation, 0))
+	return st.Status.OK.Render(symbolOK + " " + what + " for " + text.Clean(m.automation, 0))
 }

@@ -54,9 +54,9 @@ func (p textPane) view(c *common) string {
 	head := st.Title.Render(p.title)
 	switch {
 	case p.err != nil:
-		return head + "\n" + st.Status.Fail.Render(SymbolFail+" "+text.Clean(p.err.Error(), 0))
+		return head + "\n" + st.Status.Fail.Render(symbolFail+" "+text.Clean(p.err.Error(), 0))
 	case p.loading:
-		return head + "\n" + st.Muted.Render(SymbolPending+" reading…")
+		return head + "\n" + st.Muted.Render(symbolPending+" reading…")
 	}
 	return head + "\n" + p.vp.View()
 }
@@ -64,7 +64,7 @@ func (p textPane) view(c *common) string {
 // detailsContent renders one event, when the row it was opened from was
 // processed, its visits, its operations with IDM's answers, and its
 // history, wrapped to width.
-func detailsContent(st Styles, d store.EventDetails, processed, now time.Time, loc *time.Location, width int) string {
+func detailsContent(st styleSet, d store.EventDetails, processed, now time.Time, loc *time.Location, width int) string {
 	e := d.Event
 	var b strings.Builder
 	line := func(label, value string) {
@@ -161,28 +161,28 @@ func opLine(op store.Op, visitor map[string]string, now time.Time, loc *time.Loc
 	return strings.Join(parts, " · ")
 }
 
-func opState(st Styles, s store.OpState) string {
+func opState(st styleSet, s store.OpState) string {
 	switch s {
 	case store.OpDone:
-		return st.Status.OK.Render(fit(SymbolOK+" done", 11))
+		return st.Status.OK.Render(fit(symbolOK+" done", 11))
 	case store.OpFailed:
-		return st.Status.Fail.Render(fit(SymbolFail+" failed", 11))
+		return st.Status.Fail.Render(fit(symbolFail+" failed", 11))
 	case store.OpSuperseded:
 		return st.Muted.Render(fit("- replaced", 11))
 	}
-	return st.Status.Pending.Render(fit(SymbolPending+" pending", 11))
+	return st.Status.Pending.Render(fit(symbolPending+" pending", 11))
 }
 
-func visitStatus(st Styles, s store.VisitStatus) string {
+func visitStatus(st styleSet, s store.VisitStatus) string {
 	switch s {
 	case store.VisitActive:
-		return st.Status.OK.Render(fit(SymbolOK+" active", 11))
+		return st.Status.OK.Render(fit(symbolOK+" active", 11))
 	case store.VisitCancelled:
 		return st.Status.Warn.Render(fit("- cancelled", 11))
 	case store.VisitFailed:
-		return st.Status.Fail.Render(fit(SymbolFail+" failed", 11))
+		return st.Status.Fail.Render(fit(symbolFail+" failed", 11))
 	}
-	return st.Status.Pending.Render(fit(SymbolPending+" pending", 11))
+	return st.Status.Pending.Render(fit(symbolPending+" pending", 11))
 }
 
 // when is the event's time in loc: its span, or its days when all-day.

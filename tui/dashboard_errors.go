@@ -105,21 +105,21 @@ func listed(items []string, n int) string {
 
 // errorsContent renders the poll loop's health and the operations that
 // failed for good, grouped by reason.
-func errorsContent(st Styles, b store.Board, fs []store.Failure, now time.Time, loc *time.Location, width int) string {
+func errorsContent(st styleSet, b store.Board, fs []store.Failure, now time.Time, loc *time.Location, width int) string {
 	var w strings.Builder
 	ls := b.Loop
 	w.WriteString(st.Title.Render("Poll loop") + "\n")
 	switch {
 	case ls.LastError != "" && (ls.State == store.LoopError || ls.State == store.LoopThrottled):
-		w.WriteString("  " + st.Status.Fail.Render(SymbolFail+" the last poll failed:") + " " +
+		w.WriteString("  " + st.Status.Fail.Render(symbolFail+" the last poll failed:") + " " +
 			wrapIndent(text.Clean(ls.LastError, 0)+" (last success "+ago(ls.LastSuccess, now, loc)+")", width, 24) + "\n")
 	case !ls.LastSuccess.IsZero():
-		w.WriteString("  " + st.Status.OK.Render(SymbolOK+" the last poll succeeded") + " " + ago(ls.LastSuccess, now, loc) + "\n")
+		w.WriteString("  " + st.Status.OK.Render(symbolOK+" the last poll succeeded") + " " + ago(ls.LastSuccess, now, loc) + "\n")
 	default:
-		w.WriteString("  " + st.Muted.Render(SymbolPending+" no poll has succeeded yet") + "\n")
+		w.WriteString("  " + st.Muted.Render(symbolPending+" no poll has succeeded yet") + "\n")
 	}
 	if ls.ThrottledUntil.After(now) {
-		w.WriteString("  " + st.Status.Warn.Render(SymbolWarn+" throttled until "+clock(ls.ThrottledUntil, now, loc)) + "\n")
+		w.WriteString("  " + st.Status.Warn.Render(symbolWarn+" throttled until "+clock(ls.ThrottledUntil, now, loc)) + "\n")
 	}
 
 	groups := groupFailures(fs, loc)
@@ -129,7 +129,7 @@ func errorsContent(st Styles, b store.Board, fs []store.Failure, now time.Time, 
 	}
 	fmt.Fprintf(&w, "\n%s\n", st.Title.Render(title))
 	if len(fs) == 0 {
-		w.WriteString("  " + st.Status.OK.Render(SymbolOK+" none") + "\n")
+		w.WriteString("  " + st.Status.OK.Render(symbolOK+" none") + "\n")
 		return strings.TrimRight(w.String(), "\n")
 	}
 	w.WriteString(st.Muted.Render("  r retries them all; they run again in order") + "\n")
@@ -139,7 +139,7 @@ func errorsContent(st Styles, b store.Board, fs []store.Failure, now time.Time, 
 	const indent = 10
 	pad := strings.Repeat(" ", indent)
 	for _, g := range groups {
-		count := fmt.Sprintf("%s %d ×", SymbolFail, g.n)
+		count := fmt.Sprintf("%s %d ×", symbolFail, g.n)
 		w.WriteString("  " + st.Status.Fail.Render(fit(count, indent-2)) + wrapIndent(string(g.kind)+": "+g.reason, width, indent) + "\n")
 		label := "meeting"
 		if len(g.meetings) > 1 {

@@ -38,7 +38,7 @@ func (d Dashboard) headerView(width int) string {
 		st.Muted.Render("events: ")+st.Status.OK.Render(fmt.Sprintf("+ created %d", e.Created)),
 		st.Status.OK.Render(fmt.Sprintf("~ updated %d", e.Updated)),
 		st.Status.Warn.Render(fmt.Sprintf("- cancelled %d", e.Cancelled)),
-		st.Muted.Render(fmt.Sprintf("%s skipped %d", SymbolPending, e.Skipped)),
+		st.Muted.Render(fmt.Sprintf("%s skipped %d", symbolPending, e.Skipped)),
 		failedCount(st, e.Failed),
 		st.Muted.Render("· operations: ")+operationsView(st, s),
 	)...)
@@ -49,19 +49,19 @@ func (d Dashboard) headerView(width int) string {
 	}
 	switch {
 	case s.Failed > 0:
-		line := fmt.Sprintf("%s %s failed for good", SymbolFail, plural(s.Failed, "operation"))
+		line := fmt.Sprintf("%s %s failed for good", symbolFail, plural(s.Failed, "operation"))
 		if s.LatestFailure != "" {
 			line += ", latest: "
 		}
 		warn = append(warn, st.Status.Fail.Render(line)+st.Text.Render(text.Clean(s.LatestFailure, 0)))
 	case s.Loop.State == store.LoopFailing && s.Loop.LastError != "":
-		warn = append(warn, st.Status.Fail.Render(SymbolFail+" last failure: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
+		warn = append(warn, st.Status.Fail.Render(symbolFail+" last failure: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
 	}
 	if s.Loop.State == store.LoopError && s.Loop.LastError != "" {
-		warn = append(warn, st.Status.Fail.Render(SymbolFail+" last error: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
+		warn = append(warn, st.Status.Fail.Render(symbolFail+" last error: ")+st.Text.Render(text.Clean(s.Loop.LastError, 0)))
 	}
 	if d.statusErr != nil {
-		warn = append(warn, st.Status.Fail.Render(SymbolFail+" cannot read the state database: ")+st.Text.Render(text.Clean(d.statusErr.Error(), 0)))
+		warn = append(warn, st.Status.Fail.Render(symbolFail+" cannot read the state database: ")+st.Text.Render(text.Clean(d.statusErr.Error(), 0)))
 	}
 	for _, w := range warn {
 		// Wrapped, not cut: the end of a warning says what to do. Only a
@@ -83,7 +83,7 @@ func (d Dashboard) tabsView(width int) string {
 	st := d.c.styles
 	title := st.Title.Render("invitesync")
 	if d.watch {
-		title += " " + st.Status.Warn.Render(SymbolDone+" watch only")
+		title += " " + st.Status.Warn.Render(symbolDone+" watch only")
 	}
 	zone := st.Muted.Render("times in " + d.zone().String())
 	if len(d.autos) == 1 {
@@ -111,36 +111,36 @@ func (d Dashboard) tabsView(width int) string {
 func (d Dashboard) stateView(s store.Board, known bool, now time.Time) string {
 	st := d.c.styles
 	if !known {
-		return st.Muted.Render(SymbolPending + " reading…")
+		return st.Muted.Render(symbolPending + " reading…")
 	}
 	if !d.autos[d.cur].Enabled {
-		return st.Muted.Render(SymbolTodo + " disabled")
+		return st.Muted.Render(symbolTodo + " disabled")
 	}
 	if !d.running(s.Automation) {
 		// What the store last heard is stale: nobody polls.
-		return st.Status.Warn.Render(SymbolWarn + " " + d.notRunningText(s.Automation))
+		return st.Status.Warn.Render(symbolWarn + " " + d.notRunningText(s.Automation))
 	}
 	if s.Failed > 0 && (s.Loop.State == store.LoopIdle || s.Loop.State == store.LoopFailing) {
 		// Polls succeed, but what they planned does not reach IDM.
-		return st.Status.Fail.Render(SymbolFail + " failing")
+		return st.Status.Fail.Render(symbolFail + " failing")
 	}
 	switch s.Loop.State {
 	case store.LoopPolling:
 		return st.Title.Render("↻ polling")
 	case store.LoopIdle:
-		return st.Status.OK.Render(SymbolOK + " idle")
+		return st.Status.OK.Render(symbolOK + " idle")
 	case store.LoopPaused:
 		return st.Status.Warn.Render("‖ paused")
 	case store.LoopThrottled:
-		return st.Status.Warn.Render(SymbolWarn + " throttled until " + clock(s.Loop.ThrottledUntil, now, d.zone()))
+		return st.Status.Warn.Render(symbolWarn + " throttled until " + clock(s.Loop.ThrottledUntil, now, d.zone()))
 	case store.LoopError:
-		return st.Status.Fail.Render(SymbolFail + " error")
+		return st.Status.Fail.Render(symbolFail + " error")
 	case store.LoopFailing:
-		return st.Status.Fail.Render(SymbolFail + " failing")
+		return st.Status.Fail.Render(symbolFail + " failing")
 	case store.LoopStopped:
-		return st.Muted.Render(SymbolTodo + " stopped")
+		return st.Muted.Render(symbolTodo + " stopped")
 	}
-	return st.Muted.Render(SymbolTodo + " not started")
+	return st.Muted.Render(symbolTodo + " not started")
 }
 
 // nextView is the countdown to the next poll.
@@ -177,37 +177,37 @@ func (d Dashboard) runnerView(s store.Board, known bool) string {
 	return st.Muted.Render("attached to ") + st.Text.Render(text.Clean(s.Lease.Owner, 0))
 }
 
-func failedCount(st Styles, n int) string {
+func failedCount(st styleSet, n int) string {
 	if n == 0 {
-		return st.Muted.Render(fmt.Sprintf("%s failed 0", SymbolFail))
+		return st.Muted.Render(fmt.Sprintf("%s failed 0", symbolFail))
 	}
-	return st.Status.Fail.Render(fmt.Sprintf("%s failed %d", SymbolFail, n))
+	return st.Status.Fail.Render(fmt.Sprintf("%s failed %d", symbolFail, n))
 }
 
 // operationsView counts the operations waiting to run and those that
 // failed for good, each counted once, as `invitesync status` does.
-func operationsView(st Styles, s store.Board) string {
+func operationsView(st styleSet, s store.Board) string {
 	pending := fmt.Sprintf("%d pending", s.Pending)
 	if s.Failed == 0 {
 		return st.Text.Render(pending + ", 0 failed for good")
 	}
-	return st.Text.Render(pending+", ") + st.Status.Fail.Render(fmt.Sprintf("%s %d failed for good (r retries, e shows)", SymbolFail, s.Failed))
+	return st.Text.Render(pending+", ") + st.Status.Fail.Render(fmt.Sprintf("%s %d failed for good (r retries, e shows)", symbolFail, s.Failed))
 }
 
 // secretNotice warns from 30 days before the client secret expires, in
 // colour and in words (the same words as `invitesync status` and the logs);
 // it is empty when there is nothing to say.
-func secretNotice(st Styles, expires config.Date, now time.Time) string {
+func secretNotice(st styleSet, expires config.Date, now time.Time) string {
 	x := invsync.SecretExpiry(expires, now)
 	switch {
 	case !x.Warn():
 		return ""
 	case x.Level == invsync.ExpiryExpired:
-		return st.Status.Fail.Render(SymbolFail + " " + x.Message)
+		return st.Status.Fail.Render(symbolFail + " " + x.Message)
 	case x.Level >= invsync.Expiry7:
-		return st.Status.Fail.Render(SymbolWarn + " " + x.Message)
+		return st.Status.Fail.Render(symbolWarn + " " + x.Message)
 	}
-	return st.Status.Warn.Render(SymbolWarn + " " + x.Message)
+	return st.Status.Warn.Render(symbolWarn + " " + x.Message)
 }
 
 // wrapParts joins the non-empty parts with sep into lines no wider than width.

@@ -60,7 +60,7 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return d.request(cmd)
 	case key.Matches(msg, k.Retry):
 		if s, known := d.status[d.automation()]; known && s.Failed == 0 && !d.watch {
-			d.setFlash(d.c.styles.Muted.Render(SymbolOK + " nothing to retry: no operation of " +
+			d.setFlash(d.c.styles.Muted.Render(symbolOK + " nothing to retry: no operation of " +
 				text.Clean(d.automation(), 0) + " failed for good"))
 			return d, nil
 		}
@@ -151,9 +151,9 @@ func (d Dashboard) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 func (d Dashboard) toggleWatch() (tea.Model, tea.Cmd) {
 	d.watch = !d.watch
 	if d.watch {
-		d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " watch only: no key sends a command now (w steers the loops again)"))
+		d.setFlash(d.c.styles.Status.OK.Render(symbolOK + " watch only: no key sends a command now (w steers the loops again)"))
 	} else {
-		d.setFlash(d.c.styles.Status.OK.Render(SymbolOK + " the keys steer the loops again"))
+		d.setFlash(d.c.styles.Status.OK.Render(symbolOK + " the keys steer the loops again"))
 	}
 	d.layout()
 	return d, nil

@@ -66,7 +66,7 @@ type logPane struct {
 	reading   bool
 }
 
-func newLogPane(st Styles, path string) logPane {
+func newLogPane(st styleSet, path string) logPane {
 	f := textinput.New()
 	f.Prompt = "/"
 	f.Placeholder = "text in the log's lines"
@@ -370,7 +370,7 @@ func (p logPane) view(c *common, width int, loc *time.Location) string {
 	case p.path == "":
 		return b.String() + "\n" + st.Muted.Render("No log file: start the dashboard with --log-file PATH to follow one.")
 	case p.err != nil && len(p.lines) == 0:
-		return b.String() + "\n" + st.Status.Fail.Render(SymbolFail+" cannot read the log: "+text.Clean(p.err.Error(), 0))
+		return b.String() + "\n" + st.Status.Fail.Render(symbolFail+" cannot read the log: "+text.Clean(p.err.Error(), 0))
 	case len(p.shown) == 0 && len(p.lines) > 0:
 		return b.String() + "\n" + st.Muted.Render("No line of the log passes the level and the filter.")
 	case len(p.shown) == 0:
@@ -385,7 +385,7 @@ func (p logPane) view(c *common, width int, loc *time.Location) string {
 
 // logLineView is a line of the log: its time in loc, its level as a word
 // in colour, its message and its attributes.
-func logLineView(st Styles, l logLine, loc *time.Location) string {
+func logLineView(st styleSet, l logLine, loc *time.Location) string {
 	if l.raw != "" {
 		return st.Muted.Render(l.raw)
 	}

@@ -36,7 +36,7 @@ type overview struct {
 	loaded   bool
 }
 
-func newOverview(st Styles, n int) overview {
+func newOverview(st styleSet, n int) overview {
 	f := textinput.New()
 	f.Prompt = "/"
 	f.Placeholder = "name, mailbox, state, verdict or error"
@@ -254,7 +254,7 @@ func (d Dashboard) overviewHeader(width int) string {
 	st := d.c.styles
 	title := st.Title.Render("invitesync")
 	if d.watch {
-		title += " " + st.Status.Warn.Render(SymbolDone+" watch only")
+		title += " " + st.Status.Warn.Render(symbolDone+" watch only")
 	}
 	enabled := 0
 	var count [3]int
@@ -266,23 +266,23 @@ func (d Dashboard) overviewHeader(width int) string {
 	}
 	parts := []string{title + "  " + st.Strong.Render(plural(len(d.autos), "automation")) + st.Muted.Render(fmt.Sprintf(", %d enabled", enabled))}
 	if !d.ov.loaded {
-		parts = append(parts, st.Muted.Render(SymbolPending+" reading…"))
+		parts = append(parts, st.Muted.Render(symbolPending+" reading…"))
 	} else {
 		parts = append(parts,
-			healthStyle(st, invsync.Failing).Render(fmt.Sprintf("%s %d failing", SymbolFail, count[invsync.Failing])),
-			healthStyle(st, invsync.NeedsAttention).Render(fmt.Sprintf("%s %d need attention", SymbolWarn, count[invsync.NeedsAttention])),
-			healthStyle(st, invsync.Healthy).Render(fmt.Sprintf("%s %d healthy", SymbolOK, count[invsync.Healthy])))
+			healthStyle(st, invsync.Failing).Render(fmt.Sprintf("%s %d failing", symbolFail, count[invsync.Failing])),
+			healthStyle(st, invsync.NeedsAttention).Render(fmt.Sprintf("%s %d need attention", symbolWarn, count[invsync.NeedsAttention])),
+			healthStyle(st, invsync.Healthy).Render(fmt.Sprintf("%s %d healthy", symbolOK, count[invsync.Healthy])))
 	}
 	parts = append(parts, st.Muted.Render("times in each automation's zone"))
 	lines := wrapParts(width, " · ", parts...)
 	if d.statusErr != nil {
-		lines = append(lines, st.Status.Fail.Render(SymbolFail+" cannot read the state database: ")+st.Text.Render(text.Clean(d.statusErr.Error(), 0)))
+		lines = append(lines, st.Status.Fail.Render(symbolFail+" cannot read the state database: ")+st.Text.Render(text.Clean(d.statusErr.Error(), 0)))
 	}
 	return strings.Join(lines, "\n")
 }
 
 // healthStyle is a verdict's colour.
-func healthStyle(st Styles, h invsync.Health) lipgloss.Style {
+func healthStyle(st styleSet, h invsync.Health) lipgloss.Style {
 	switch h {
 	case invsync.Failing:
 		return st.Status.Fail
@@ -296,11 +296,11 @@ func healthStyle(st Styles, h invsync.Health) lipgloss.Style {
 func healthLabel(h invsync.Health) string {
 	switch h {
 	case invsync.Failing:
-		return SymbolFail + " failing"
+		return symbolFail + " failing"
 	case invsync.NeedsAttention:
-		return SymbolWarn + " attention"
+		return symbolWarn + " attention"
 	}
-	return SymbolOK + " healthy"
+	return symbolOK + " healthy"
 }
 
 // stateWord is an automation's loop state in a word or two, for the overview.
@@ -349,7 +349,7 @@ type ovColumn struct {
 func overviewColumns(width int) []ovColumn {
 	verdict := ovColumn{title: "Verdict", width: ovVerdictWidth, cell: func(d Dashboard, i int, _ time.Time) string {
 		if !d.ov.loaded {
-			return SymbolPending
+			return symbolPending
 		}
 		return healthLabel(d.ov.verdicts[i].Health)
 	}}
@@ -366,11 +366,11 @@ func overviewColumns(width int) []ovColumn {
 	}}
 	events := ovColumn{title: "Events", width: ovEventsWidth, cell: func(d Dashboard, i int, _ time.Time) string {
 		e := d.status[d.autos[i].Name].Events
-		return fmt.Sprintf("%d %s%d", e.Created+e.Updated+e.Cancelled+e.Skipped+e.Failed, SymbolFail, e.Failed)
+		return fmt.Sprintf("%d %s%d", e.Created+e.Updated+e.Cancelled+e.Skipped+e.Failed, symbolFail, e.Failed)
 	}}
 	ops := ovColumn{title: "Operations", width: ovOpsWidth, cell: func(d Dashboard, i int, _ time.Time) string {
 		b := d.status[d.autos[i].Name]
-		return fmt.Sprintf("%d %s%d", b.Pending, SymbolFail, b.Failed)
+		return fmt.Sprintf("%d %s%d", b.Pending, symbolFail, b.Failed)
 	}}
 	secret := ovColumn{title: "Secret", width: ovSecretWidth, cell: func(d Dashboard, i int, now time.Time) string {
 		x := invsync.SecretExpiry(d.autos[i].SecretExpires, now)

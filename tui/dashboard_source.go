@@ -40,15 +40,15 @@ type Source interface {
 // The state database is the dashboard's source.
 var _ Source = (*store.Store)(nil)
 
-// ErrWatchOnly is what a watch-only dashboard's Source answers to a command.
-var ErrWatchOnly = errors.New("the dashboard only watches: it sends no command")
+// errWatchOnly is what a watch-only dashboard's Source answers to a command.
+var errWatchOnly = errors.New("the dashboard only watches: it sends no command")
 
 // watchOnly is a Source that refuses every command, so a watch-only
 // dashboard cannot steer a loop even by mistake.
 type watchOnly struct{ Source }
 
 // Request implements Source: it sends nothing.
-func (watchOnly) Request(context.Context, string, store.Command) error { return ErrWatchOnly }
+func (watchOnly) Request(context.Context, string, store.Command) error { return errWatchOnly }
 
 // ioTimeout bounds every read and write the dashboard makes.
 const ioTimeout = 5 * time.Second

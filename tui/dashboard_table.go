@@ -251,7 +251,7 @@ func (t *activityTable) view(c *common, width int, loc *time.Location) string {
 }
 
 // rowView renders one row; its outcome keeps its colour unless selected.
-func (t *activityTable) rowView(st Styles, cols []column, r store.Activity, selected bool, loc *time.Location) string {
+func (t *activityTable) rowView(st styleSet, cols []column, r store.Activity, selected bool, loc *time.Location) string {
 	cells := make([]string, len(cols))
 	outcomeAt := -1
 	for i, col := range cols {
@@ -303,7 +303,7 @@ func fit(s string, width int) string {
 
 // outcomeLabel pairs an outcome with a symbol, so it reads without colour.
 func outcomeLabel(o store.Outcome) string {
-	sym := SymbolPending
+	sym := symbolPending
 	switch o {
 	case store.OutcomeCreated:
 		sym = "+"
@@ -312,13 +312,13 @@ func outcomeLabel(o store.Outcome) string {
 	case store.OutcomeCancelled:
 		sym = "-"
 	case store.OutcomeFailed:
-		sym = SymbolFail
+		sym = symbolFail
 	}
 	return sym + " " + string(o)
 }
 
 // outcomeStyle is an outcome's colour.
-func outcomeStyle(st Styles, o store.Outcome) lipgloss.Style {
+func outcomeStyle(st styleSet, o store.Outcome) lipgloss.Style {
 	switch o {
 	case store.OutcomeCreated, store.OutcomeUpdated:
 		return st.Status.OK

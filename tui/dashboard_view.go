@@ -199,10 +199,10 @@ func (d Dashboard) tableView(w int) string {
 	out := d.table.view(d.c, w, d.zone())
 	switch {
 	case d.tableErr != nil:
-		out += "\n" + st.Status.Fail.Render(SymbolFail+" cannot read the activity: "+text.Clean(d.tableErr.Error(), 0))
+		out += "\n" + st.Status.Fail.Render(symbolFail+" cannot read the activity: "+text.Clean(d.tableErr.Error(), 0))
 	case len(d.table.rows) > 0:
 	case !d.table.loaded:
-		out += "\n" + st.Muted.Render(SymbolPending+" reading the activity…")
+		out += "\n" + st.Muted.Render(symbolPending+" reading the activity…")
 	case d.filter.Value() != "":
 		out += "\n" + st.Muted.Render("No processed event matches the filter.")
 	default:
@@ -215,7 +215,7 @@ func (d Dashboard) footerView(w int) string {
 	st := d.c.styles
 	var lines []string
 	if d.confirming {
-		lines = append(lines, st.Status.Warn.Render(SymbolWarn+" Run the loops nobody runs in this dashboard? ")+
+		lines = append(lines, st.Status.Warn.Render(symbolWarn+" Run the loops nobody runs in this dashboard? ")+
 			st.Text.Render("They poll the mailboxes, write visits to Salto IDM and answer organizers until you quit."))
 	} else if d.flash != "" {
 		lines = append(lines, d.flash)

@@ -25,7 +25,7 @@ func TestDashboardWatchOnlySendsNothing(t *testing.T) {
 	}
 	waitFor(t, tm, "watch only: nothing was sent (started with --watch)")
 	// Even a command that reaches the Source is refused there.
-	if err := d.src.Request(t.Context(), "reception", store.CmdPollNow); err != ErrWatchOnly {
+	if err := d.src.Request(t.Context(), "reception", store.CmdPollNow); err != errWatchOnly {
 		t.Errorf("the watch-only source answered %v to a command", err)
 	}
 	view := finalView(t, tm)

@@ -8,9 +8,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// KeyMap is every key binding of the terminal interface. Views enable the
+// keyMap is every key binding of the terminal interface. Views enable the
 // bindings that apply to them, and the footer shows the enabled ones.
-type KeyMap struct {
+type keyMap struct {
 	Quit     key.Binding
 	Back     key.Binding // the previous wizard step
 	Open     key.Binding // open the step's page in a browser
@@ -25,14 +25,14 @@ type KeyMap struct {
 	// addresses), which are never broken.
 	ScrollUp, ScrollDown, ScrollLeft, ScrollRight key.Binding
 
-	// Dashboard is the dashboard's own bindings; see DashboardKeyMap.
-	Dashboard DashboardKeyMap
+	// Dashboard is the dashboard's own bindings; see dashboardKeyMap.
+	Dashboard dashboardKeyMap
 }
 
 // defaultKeyMap returns the bindings. Wizard keys use Ctrl so they never
 // collide with text typed into a field.
-func defaultKeyMap() KeyMap {
-	return KeyMap{
+func defaultKeyMap() keyMap {
+	return keyMap{
 		Quit:        key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit (progress kept)")),
 		Back:        key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "previous step")),
 		Open:        key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "open in browser")),
@@ -49,15 +49,15 @@ func defaultKeyMap() KeyMap {
 	}
 }
 
-var _ help.KeyMap = KeyMap{}
+var _ help.KeyMap = keyMap{}
 
 // ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
-func (k KeyMap) ShortHelp() []key.Binding {
+func (k keyMap) ShortHelp() []key.Binding {
 	return enabled(k.Retry, k.Continue, k.Open, k.Copy, k.SaveFile, k.ScrollDown, k.ScrollRight, k.Back, k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
-func (k KeyMap) FullHelp() [][]key.Binding {
+func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		enabled(k.Retry, k.Continue, k.Back),
 		enabled(k.Open, k.Copy, k.SaveFile, k.ScrollUp, k.ScrollDown, k.ScrollLeft, k.ScrollRight),
@@ -75,9 +75,9 @@ func enabled(bs ...key.Binding) []key.Binding {
 	return out
 }
 
-// DashboardKeyMap is the dashboard's bindings. Single letters are safe here:
+// dashboardKeyMap is the dashboard's bindings. Single letters are safe here:
 // the only text field, the filter, captures keys while it is focused.
-type DashboardKeyMap struct {
+type dashboardKeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 
 	Details key.Binding // open the selected event
@@ -106,8 +106,8 @@ type DashboardKeyMap struct {
 }
 
 // defaultDashboardKeyMap returns the dashboard's bindings.
-func defaultDashboardKeyMap() DashboardKeyMap {
-	return DashboardKeyMap{
+func defaultDashboardKeyMap() dashboardKeyMap {
+	return dashboardKeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
@@ -139,15 +139,15 @@ func defaultDashboardKeyMap() DashboardKeyMap {
 	}
 }
 
-var _ help.KeyMap = DashboardKeyMap{}
+var _ help.KeyMap = dashboardKeyMap{}
 
 // ShortHelp implements help.KeyMap: the enabled bindings, most useful first.
-func (k DashboardKeyMap) ShortHelp() []key.Binding {
+func (k dashboardKeyMap) ShortHelp() []key.Binding {
 	return enabled(k.Yes, k.No, k.Details, k.Back, k.Filter, k.Order, k.PollNow, k.Pause, k.Retry, k.StartLoops, k.Next, k.Errors, k.Log, k.Level, k.Watch, k.Help, k.Quit)
 }
 
 // FullHelp implements help.KeyMap.
-func (k DashboardKeyMap) FullHelp() [][]key.Binding {
+func (k dashboardKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		enabled(k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
 		enabled(k.Details, k.Back, k.Filter, k.Order, k.Errors, k.Log, k.Level),

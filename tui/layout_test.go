@@ -29,7 +29,7 @@ func fits(t *testing.T, view string, w, h int) {
 func TestWizardStepsFitSmallTerminals(t *testing.T) {
 	h := newHarness(t)
 	for _, size := range [][2]int{{80, 24}, {60, 20}} {
-		w := New(h.options())
+		w := newWizard(h.options())
 		w.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 		for step := 1; step <= stepCount; step++ {
 			for part := range 2 {
@@ -139,10 +139,10 @@ func TestDashboardHelpWrapsOnNarrowTerminals(t *testing.T) {
 
 func TestWizardNoticeWraps(t *testing.T) {
 	h := newHarness(t)
-	w := New(h.options())
+	w := newWizard(h.options())
 	w.Update(tea.WindowSizeMsg{Width: 60, Height: 24})
 	w.goTo(6, 0)
-	w.notice = SymbolOK + " Saved the commands to /tmp/a-rather-long-directory/exchange-Salto-IDM-Calendar-Integration.ps1"
+	w.notice = symbolOK + " Saved the commands to /tmp/a-rather-long-directory/exchange-Salto-IDM-Calendar-Integration.ps1"
 	view := w.View()
 	fits(t, view, 60, 24)
 	if !strings.Contains(view, "Integration.ps1") {

@@ -10,9 +10,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// Palette is the handful of colours every view draws from. Colour never
+// palette is the handful of colours every view draws from. Colour never
 // carries meaning alone: each use comes with a symbol or a word.
-type Palette struct {
+type palette struct {
 	Text     lipgloss.TerminalColor
 	Muted    lipgloss.TerminalColor
 	Accent   lipgloss.TerminalColor
@@ -25,12 +25,12 @@ type Palette struct {
 
 // defaultPalette returns invitesync's colours, adapted to light and dark
 // terminals, or no colours at all when NO_COLOR is set.
-func defaultPalette() Palette {
+func defaultPalette() palette {
 	if os.Getenv("NO_COLOR") != "" {
 		none := lipgloss.NoColor{}
-		return Palette{none, none, none, none, none, none, none, none}
+		return palette{none, none, none, none, none, none, none, none}
 	}
-	return Palette{
+	return palette{
 		Text:     lipgloss.AdaptiveColor{Light: "235", Dark: "252"},
 		Muted:    lipgloss.AdaptiveColor{Light: "243", Dark: "245"},
 		Accent:   lipgloss.AdaptiveColor{Light: "#1F5FBF", Dark: "#6CA8FF"},
@@ -44,17 +44,17 @@ func defaultPalette() Palette {
 
 // Symbols pair every status colour with a mark that survives NO_COLOR.
 const (
-	SymbolOK      = "✓"
-	SymbolFail    = "✗"
-	SymbolWarn    = "!"
-	SymbolPending = "·"
-	SymbolDone    = "●"
-	SymbolTodo    = "○"
+	symbolOK      = "✓"
+	symbolFail    = "✗"
+	symbolWarn    = "!"
+	symbolPending = "·"
+	symbolDone    = "●"
+	symbolTodo    = "○"
 )
 
-// Styles is every style the views use, built once from a Palette.
-type Styles struct {
-	Palette Palette
+// styleSet is every style the views use, built once from a palette.
+type styleSet struct {
+	palette palette
 
 	App    lipgloss.Style // outer margin of a screen
 	Title  lipgloss.Style // a screen's title
@@ -83,13 +83,13 @@ type Styles struct {
 	}
 }
 
-// defaultStyles builds the Styles from defaultPalette.
-func defaultStyles() Styles { return newStyles(defaultPalette()) }
+// defaultStyles builds the styleSet from defaultPalette.
+func defaultStyles() styleSet { return newStyles(defaultPalette()) }
 
-// newStyles builds the Styles from p.
-func newStyles(p Palette) Styles {
-	var s Styles
-	s.Palette = p
+// newStyles builds the styleSet from p.
+func newStyles(p palette) styleSet {
+	var s styleSet
+	s.palette = p
 	s.App = lipgloss.NewStyle().Margin(1, 2)
 	s.Title = lipgloss.NewStyle().Bold(true).Foreground(p.Accent)
 	s.Header = lipgloss.NewStyle().Foreground(p.Muted)
@@ -124,8 +124,8 @@ func newStyles(p Palette) Styles {
 
 // HuhTheme returns the form theme built from the same palette, so forms and
 // the surrounding screens match.
-func (s Styles) HuhTheme() *huh.Theme {
-	p := s.Palette
+func (s styleSet) HuhTheme() *huh.Theme {
+	p := s.palette
 	t := huh.ThemeBase()
 
 	t.Focused.Base = t.Focused.Base.BorderForeground(p.Subtle)
@@ -141,7 +141,7 @@ func (s Styles) HuhTheme() *huh.Theme {
 	t.Focused.Option = t.Focused.Option.Foreground(p.Text)
 	t.Focused.MultiSelectSelector = t.Focused.MultiSelectSelector.Foreground(p.Accent)
 	t.Focused.SelectedOption = t.Focused.SelectedOption.Foreground(p.Good)
-	t.Focused.SelectedPrefix = t.Focused.SelectedPrefix.Foreground(p.Good).SetString(SymbolOK + " ")
+	t.Focused.SelectedPrefix = t.Focused.SelectedPrefix.Foreground(p.Good).SetString(symbolOK + " ")
 	t.Focused.UnselectedOption = t.Focused.UnselectedOption.Foreground(p.Text)
 	t.Focused.FocusedButton = t.Focused.FocusedButton.Foreground(p.Contrast).Background(p.Accent)
 	t.Focused.Next = t.Focused.FocusedButton

@@ -125,9 +125,9 @@ const (
 	stateQuit                  // leaving without saving
 )
 
-// Wizard is the set-up wizard's root model: a small state machine that
+// wizard is the set-up wizard's root model: a small state machine that
 // routes to the active form or view.
-type Wizard struct {
+type wizard struct {
 	c    *common
 	opts Options
 	f    *fields
@@ -165,7 +165,7 @@ type Wizard struct {
 	result Result
 }
 
-var _ tea.Model = (*Wizard)(nil)
+var _ tea.Model = (*wizard)(nil)
 
 // Choices of the first screen.
 const (
@@ -175,9 +175,9 @@ const (
 	choiceEditPfx  = "edit:"
 )
 
-// New returns a wizard ready to run. It reads the progress file of an
+// newWizard returns a wizard ready to run. It reads the progress file of an
 // earlier, unfinished run.
-func New(opts Options) *Wizard {
+func newWizard(opts Options) *wizard {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -187,7 +187,7 @@ func New(opts Options) *Wizard {
 	if opts.Input == nil {
 		opts.Input = os.Stdin
 	}
-	w := &Wizard{c: newCommon(opts.Logger), opts: opts}
+	w := &wizard{c: newCommon(opts.Logger), opts: opts}
 	w.spinner = spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(w.c.styles.Status.Pending))
 	if opts.OpenURL == nil {
 		w.c.keys.Open.SetEnabled(false)
@@ -217,10 +217,10 @@ func New(opts Options) *Wizard {
 	return w
 }
 
-func (w *Wizard) progressPath() string { return ProgressPath(w.opts.ConfigPath) }
+func (w *wizard) progressPath() string { return progressPathFor(w.opts.ConfigPath) }
 
 // automations are the configured automations' names.
-func (w *Wizard) automations() []string {
+func (w *wizard) automations() []string {
 	if w.opts.Config == nil {
 		return nil
 	}
@@ -232,10 +232,10 @@ func (w *Wizard) automations() []string {
 }
 
 // offerResume asks whether to continue the unfinished run.
-func (w *Wizard) offerResume(d Draft) {
+func (w *wizard) offerResume(d Draft) {
 	what := "a new automation"
 	if d.Editing != "" {
-		what = fmt.Sprintf("automation %q", Sanitize(d.Editing))
+		what = fmt.Sprintf("automation %q", sanitize(d.Editing))
 	}
 	w.choice = choiceContinue
 	w.state = stateChoose
@@ -251,15 +251,15 @@ func (w *Wizard) offerResume(d Draft) {
 
 // offerEdit asks which automation to edit, when there are any; otherwise
 // it starts a new one.
-func (w *Wizard) offerEdit() {
+func (w *wizard) offerEdit() {
 	names := w.automations()
 	if len(names) == 0 {
-		w.begin(NewDraft())
+		w.begin(newDraft())
 		return
 	}
 	opts := make([]huh.Option[string], 0, len(names)+1)
 	for _, n := range names {
-		opts = append(opts, huh.NewOption("Edit "+Sanitize(n), choiceEditPfx+n))
+		opts = append(opts, huh.NewOption("Edit "+sanitize(n), choiceEditPfx+n))
 	}
 	opts = append(opts, huh.NewOption("Add a new automation", choiceNew))
 	w.choice = choiceEditPfx + names[0]
@@ -272,7 +272,7 @@ func (w *Wizard) offerEdit() {
 }
 
 // begin starts (or resumes) the steps with d.
-func (w *Wizard) begin(d Draft) {
+func (w *wizard) begin(d Draft) {
 	if d.Step < 1 || d.Step > stepCount {
 		d.Step = 1
 	}
@@ -299,7 +299,7 @@ func (w *Wizard) begin(d Draft) {
 
 // goTo shows step n (part p of step 6) with a new form prefilled from the
 // draft.
-func (w *Wizard) goTo(n, p int) {
+func (w *wizard) goTo(n, p int) {
 	w.state = stateStep
 	w.step, w.part = n, p
 	w.scroll, w.hscroll = 0, 0
@@ -311,10 +311,10 @@ func (w *Wizard) goTo(n, p int) {
 }
 
 // formWidth keeps forms readable on wide terminals.
-func (w *Wizard) formWidth() int { return min(w.c.contentWidth(), 100) }
+func (w *wizard) formWidth() int { return min(w.c.contentWidth(), 100) }
 
 // updateKeys enables the bindings that apply to the current screen.
-func (w *Wizard) updateKeys() {
+func (w *wizard) updateKeys() {
 	k := &w.c.keys
 	inStep := w.state == stateStep
 	k.Back.SetEnabled(inStep && (w.step > 1 || w.part > 0) || w.state == stateCreating)
@@ -326,7 +326,7 @@ func (w *Wizard) updateKeys() {
 }
 
 // Init implements tea.Model.
-func (w *Wizard) Init() tea.Cmd {
+func (w *wizard) Init() tea.Cmd {
 	if w.form == nil {
 		return nil
 	}
@@ -334,7 +334,7 @@ func (w *Wizard) Init() tea.Cmd {
 }
 
 // Update implements tea.Model.
-func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (w *wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		w.c.setSize(msg.Width, msg.Height)
@@ -383,7 +383,7 @@ func (w *Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // handleKey handles the wizard's own keys before the form sees them.
-func (w *Wizard) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+func (w *wizard) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	k := w.c.keys
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -433,7 +433,7 @@ func (w *Wizard) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 
 // quit leaves without saving. While the save runs it waits for it, so
 // nothing is left half-written.
-func (w *Wizard) quit() tea.Cmd {
+func (w *wizard) quit() tea.Cmd {
 	if w.state == stateSaving {
 		w.notice = "Finishing the save first…"
 		return nil
@@ -449,7 +449,7 @@ func (w *Wizard) quit() tea.Cmd {
 }
 
 // updateForm passes msg to the form and acts when it is finished.
-func (w *Wizard) updateForm(msg tea.Msg) tea.Cmd {
+func (w *wizard) updateForm(msg tea.Msg) tea.Cmd {
 	m, cmd := w.form.Update(msg)
 	if f, ok := m.(*huh.Form); ok {
 		w.form = f
@@ -464,7 +464,7 @@ func (w *Wizard) updateForm(msg tea.Msg) tea.Cmd {
 }
 
 // chosen acts on the first screen's answer.
-func (w *Wizard) chosen() tea.Cmd {
+func (w *wizard) chosen() tea.Cmd {
 	switch {
 	case w.choice == choiceContinue && w.f.d.Step > 3 && w.f.sec.ClientSecret == "":
 		step := w.f.d.Step
@@ -476,7 +476,7 @@ func (w *Wizard) chosen() tea.Cmd {
 		w.notice = ""
 		w.offerEdit()
 	case w.choice == choiceNew:
-		w.begin(NewDraft())
+		w.begin(newDraft())
 	case strings.HasPrefix(w.choice, choiceEditPfx):
 		name := strings.TrimPrefix(w.choice, choiceEditPfx)
 		a, _ := w.opts.Config.Automation(name)
@@ -487,7 +487,7 @@ func (w *Wizard) chosen() tea.Cmd {
 
 // stepFinished moves on from a completed step form to what afterStep
 // says follows it.
-func (w *Wizard) stepFinished() tea.Cmd {
+func (w *wizard) stepFinished() tea.Cmd {
 	w.banner = nil
 	var cmds []tea.Cmd
 	if w.step == 5 {
@@ -515,7 +515,7 @@ func (w *Wizard) stepFinished() tea.Cmd {
 }
 
 // script is the step-5 script for the current draft, or why there is none.
-func (w *Wizard) script() string {
+func (w *wizard) script() string {
 	s, err := powershell.SetupScript(w.scriptInput())
 	if err != nil {
 		return "# " + err.Error() + "\n"
@@ -523,7 +523,7 @@ func (w *Wizard) script() string {
 	return s
 }
 
-func (w *Wizard) scriptInput() powershell.Input {
+func (w *wizard) scriptInput() powershell.Input {
 	d := w.f.d
 	return powershell.Input{
 		TenantID: d.TenantID, ClientID: d.ClientID, EnterpriseObjectID: d.EnterpriseObjectID,
@@ -549,10 +549,10 @@ func defaultScriptPath(configPath, appName string) string {
 }
 
 // Result returns what the wizard did; meaningful once it has ended.
-func (w *Wizard) Result() Result { return w.result }
+func (w *wizard) Result() Result { return w.result }
 
 // Step is the step on screen (1–6), 0 before the steps begin.
-func (w *Wizard) Step() int {
+func (w *wizard) Step() int {
 	if w.state == stateChoose {
 		return 0
 	}
@@ -560,10 +560,10 @@ func (w *Wizard) Step() int {
 }
 
 // Draft returns a copy of what has been gathered so far.
-func (w *Wizard) Draft() Draft { return *w.f.d }
+func (w *wizard) Draft() Draft { return *w.f.d }
 
 // Banner is the failed check shown on the current step, if any.
-func (w *Wizard) Banner() *diag.Result { return w.banner }
+func (w *wizard) Banner() *diag.Result { return w.banner }
 
 // Run runs the wizard on the terminal until it is saved or left. It returns
 // ErrAborted when the person leaves before saving.
@@ -571,14 +571,14 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.Accessible {
 		return runAccessible(ctx, opts)
 	}
-	w := New(opts)
+	w := newWizard(opts)
 	p := tea.NewProgram(w, tea.WithContext(ctx), tea.WithAltScreen(),
 		tea.WithInput(w.opts.Input), tea.WithOutput(w.opts.Output))
 	m, err := p.Run()
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return Result{}, err
 	}
-	w = m.(*Wizard)
+	w = m.(*wizard)
 	if w.cancel != nil {
 		w.cancel()
 	}

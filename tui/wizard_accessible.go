@@ -43,7 +43,7 @@ func (e *eofReader) Fd() uintptr {
 // live test and save are the same as on the full screen.
 func runAccessible(ctx context.Context, opts Options) (Result, error) {
 	opts.Accessible = true
-	w := New(opts)
+	w := newWizard(opts)
 	in := &eofReader{r: w.opts.Input}
 	out := w.opts.Output
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
@@ -137,7 +137,7 @@ func runAccessible(ctx context.Context, opts Options) (Result, error) {
 // on step 5 the commands first, its instruction, its pages, and the
 // diagnosis that brought the person back to it. It returns the commands
 // it showed.
-func (w *Wizard) sayStep(say func(string, ...any)) (script string) {
+func (w *wizard) sayStep(say func(string, ...any)) (script string) {
 	say("\nStep %d of %d: %s", w.step, stepCount, stepTitles[w.step])
 	if w.step == 5 {
 		script = w.script()
@@ -155,7 +155,7 @@ func (w *Wizard) sayStep(say func(string, ...any)) (script string) {
 }
 
 // accessibleScript saves and copies step 5's commands as asked.
-func (w *Wizard) accessibleScript(say func(string, ...any)) {
+func (w *wizard) accessibleScript(say func(string, ...any)) {
 	script := w.script()
 	if path := w.f.d.ScriptPath; path != "" {
 		if err := writeScript(path, script); err != nil {
@@ -174,7 +174,7 @@ func (w *Wizard) accessibleScript(say func(string, ...any)) {
 // accessibleSave tests and saves (see setup.Save), printing each check.
 // When that fails it goes back to the step and field that fix it, as the
 // full screen does (see failed).
-func (w *Wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, bool) {
+func (w *wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (Result, bool) {
 	say("\nTesting the whole chain before saving…")
 	var p *config.Plan
 	var results []diag.Result
@@ -223,17 +223,17 @@ func plainDiagnosis(r diag.Result) string {
 		b.WriteString("The live test failed")
 	}
 	if r.Code != "" {
-		b.WriteString(" (" + Sanitize(r.Code) + ")")
+		b.WriteString(" (" + sanitize(r.Code) + ")")
 	}
-	b.WriteString(": " + Sanitize(r.Message))
+	b.WriteString(": " + sanitize(r.Message))
 	if r.Fix != "" {
-		b.WriteString("\nFix: " + Sanitize(r.Fix))
+		b.WriteString("\nFix: " + sanitize(r.Fix))
 	}
 	return b.String()
 }
 
 // plainStyles are styles without colour, for the accessible mode's text.
-func plainStyles() Styles {
+func plainStyles() styleSet {
 	none := lipgloss.NoColor{}
-	return newStyles(Palette{Text: none, Muted: none, Accent: none, Good: none, Warn: none, Bad: none, Subtle: none, Contrast: none})
+	return newStyles(palette{Text: none, Muted: none, Accent: none, Good: none, Warn: none, Bad: none, Subtle: none, Contrast: none})
 }

@@ -16,9 +16,9 @@ import (
 func openURLCmd(open func(string) error, url string) tea.Cmd {
 	return func() tea.Msg {
 		if err := open(url); err != nil {
-			return noticeMsg(fmt.Sprintf("%s Could not open a browser (%v): open %s yourself.", SymbolFail, err, url))
+			return noticeMsg(fmt.Sprintf("%s Could not open a browser (%v): open %s yourself.", symbolFail, err, url))
 		}
-		return noticeMsg(SymbolOK + " Opened " + url + " in the browser.")
+		return noticeMsg(symbolOK + " Opened " + url + " in the browser.")
 	}
 }
 
@@ -27,9 +27,9 @@ func openURLCmd(open func(string) error, url string) tea.Cmd {
 func copyCmd(out io.Writer, text string) tea.Cmd {
 	return func() tea.Msg {
 		if err := copyOSC52(out, text); err != nil {
-			return noticeMsg(fmt.Sprintf("%s Could not copy: %v", SymbolFail, err))
+			return noticeMsg(fmt.Sprintf("%s Could not copy: %v", symbolFail, err))
 		}
-		return noticeMsg(SymbolOK + " Copied the commands to the clipboard (if your terminal allows OSC 52).")
+		return noticeMsg(symbolOK + " Copied the commands to the clipboard (if your terminal allows OSC 52).")
 	}
 }
 
@@ -49,9 +49,9 @@ func copyOSC52(out io.Writer, text string) error {
 func saveScriptCmd(path, script string) tea.Cmd {
 	return func() tea.Msg {
 		if err := writeScript(path, script); err != nil {
-			return noticeMsg(fmt.Sprintf("%s Could not save the commands: %v", SymbolFail, err))
+			return noticeMsg(fmt.Sprintf("%s Could not save the commands: %v", symbolFail, err))
 		}
-		return noticeMsg(SymbolOK + " Saved the commands to " + path)
+		return noticeMsg(symbolOK + " Saved the commands to " + path)
 	}
 }
 

@@ -77,7 +77,7 @@ func (l checkList) update(r diag.Result) checkList {
 
 // --- VIEW ---
 
-func (l checkList) view(st Styles, spin string) string {
+func (l checkList) view(st styleSet, spin string) string {
 	var b strings.Builder
 	for _, ln := range l.lines {
 		title := ln.info.Title
@@ -88,38 +88,38 @@ func (l checkList) view(st Styles, spin string) string {
 		case r == nil:
 			fmt.Fprintf(&b, "%s %s\n", spin, st.Muted.Render(title))
 		case !r.OK:
-			fmt.Fprintf(&b, "%s %s\n", st.Status.Fail.Render(SymbolFail+" failed"), title)
+			fmt.Fprintf(&b, "%s %s\n", st.Status.Fail.Render(symbolFail+" failed"), title)
 		case r.Warning:
-			fmt.Fprintf(&b, "%s %s\n", st.Status.Warn.Render(SymbolWarn+" warning"), title)
+			fmt.Fprintf(&b, "%s %s\n", st.Status.Warn.Render(symbolWarn+" warning"), title)
 		default:
-			fmt.Fprintf(&b, "%s %s\n", st.Status.OK.Render(SymbolOK+" ok"), title)
+			fmt.Fprintf(&b, "%s %s\n", st.Status.OK.Render(symbolOK+" ok"), title)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
 // diagnosisView explains a failed or warning check: code, sentence, fix.
-func diagnosisView(st Styles, r diag.Result, width int) string {
+func diagnosisView(st styleSet, r diag.Result, width int) string {
 	var b strings.Builder
-	head := st.Status.Fail.Render(SymbolFail + " The live test failed")
-	msg := Sanitize(r.Message)
+	head := st.Status.Fail.Render(symbolFail + " The live test failed")
+	msg := sanitize(r.Message)
 	if r.ID == createAppCheck { // invitesync's own lines: what was created, one each
-		head, msg = st.Status.Fail.Render(SymbolFail+" Create it for me stopped"), sanitizeLines(r.Message)
+		head, msg = st.Status.Fail.Render(symbolFail+" Create it for me stopped"), sanitizeLines(r.Message)
 	}
 	frame := st.Banner.Fail
 	if r.OK {
-		head = st.Status.Warn.Render(SymbolWarn + " Warning")
+		head = st.Status.Warn.Render(symbolWarn + " Warning")
 		frame = st.Banner.Warn
 	}
 	if r.Code != "" {
-		head += ": " + st.Strong.Render(Sanitize(r.Code))
+		head += ": " + st.Strong.Render(sanitize(r.Code))
 	}
 	b.WriteString(head)
 	if msg != "" {
 		b.WriteString("\n" + msg)
 	}
 	if r.Fix != "" {
-		b.WriteString("\n" + st.Strong.Render("Fix: ") + Sanitize(r.Fix))
+		b.WriteString("\n" + st.Strong.Render("Fix: ") + sanitize(r.Fix))
 	}
 	// Wrapped here, at spaces only: the frame's own wrapping would also
 	// break a GUID or an address at its hyphens and dots.
@@ -131,7 +131,7 @@ func diagnosisView(st Styles, r diag.Result, width int) string {
 
 // fetchEnvironments asks IDM for its environments with the key entered on
 // step 6, or the stored one when editing.
-func (w *Wizard) fetchEnvironments() tea.Cmd {
+func (w *wizard) fetchEnvironments() tea.Cmd {
 	list := w.opts.Environments
 	if list == nil {
 		return func() tea.Msg { return envsMsg{} }
@@ -157,7 +157,7 @@ func listEnvironments(ctx context.Context, list EnvironmentsFunc, url, key strin
 }
 
 // environmentsArrived shows the automation part of step 6 with what IDM said.
-func (w *Wizard) environmentsArrived(msg envsMsg) tea.Cmd {
+func (w *wizard) environmentsArrived(msg envsMsg) tea.Cmd {
 	if w.state != stateLoading {
 		return nil
 	}
@@ -171,7 +171,7 @@ func (w *Wizard) environmentsArrived(msg envsMsg) tea.Cmd {
 
 // startSave tests and saves the set-up in the background (see
 // setup.Save): checkMsg reports each check, savedMsg the outcome.
-func (w *Wizard) startSave() tea.Cmd {
+func (w *wizard) startSave() tea.Cmd {
 	w.state = stateTesting
 	w.notice = ""
 	w.checks = newCheckList(w.opts.Checks)
@@ -216,7 +216,7 @@ func waitForCheck(ch <-chan checkMsg) tea.Cmd {
 }
 
 // checked records a report of the live test.
-func (w *Wizard) checked(m checkMsg) tea.Cmd {
+func (w *wizard) checked(m checkMsg) tea.Cmd {
 	if m.tested {
 		if w.state == stateTesting {
 			w.state = stateSaving
@@ -252,7 +252,7 @@ func saveFailure(results []diag.Result, err error) (fail *diag.Result, cause err
 		return &diag.Result{ID: "live-test", Diagnosis: diag.Diagnosis{Step: 6, Message: "The live test ran no check."}}, nil, nil
 	case errors.As(err, &invalid):
 		return &diag.Result{ID: "config", Diagnosis: diag.Diagnosis{
-			Step: 6, Message: "The settings are not valid: " + invalid.err.Error(), Fix: "Correct the field marked " + SymbolFail + ".",
+			Step: 6, Message: "The settings are not valid: " + invalid.err.Error(), Fix: "Correct the field marked " + symbolFail + ".",
 		}}, invalid.err, nil
 	}
 	return &diag.Result{ID: "save", Diagnosis: diag.Diagnosis{Step: 6, Message: err.Error()}}, err, nil

@@ -83,7 +83,7 @@ type waitingMsg struct {
 
 // createUpdate handles the messages of "Create it for me" and of the live
 // test that waits after it.
-func (w *Wizard) createUpdate(msg tea.Msg) tea.Cmd {
+func (w *wizard) createUpdate(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case createMsg:
 		return w.createEvent(msg)
@@ -101,7 +101,7 @@ func (w *Wizard) createUpdate(msg tea.Msg) tea.Cmd {
 }
 
 // startCreate runs the creation for the name given on step 1.
-func (w *Wizard) startCreate() tea.Cmd {
+func (w *wizard) startCreate() tea.Cmd {
 	w.state = stateCreating
 	w.creating = &creation{}
 	w.notice, w.banner = "", nil
@@ -135,7 +135,7 @@ func countdown() tea.Cmd {
 
 // createEvent records one event; the end goes on to step 4, or back to
 // step 1 saying what went wrong.
-func (w *Wizard) createEvent(m createMsg) tea.Cmd {
+func (w *wizard) createEvent(m createMsg) tea.Cmd {
 	if w.state != stateCreating {
 		if m.done && m.err == nil && m.app.Discard != nil {
 			w.created = &m.app // made after the person left: Run discards it
@@ -169,11 +169,11 @@ func (w *Wizard) createEvent(m createMsg) tea.Cmd {
 // createAppCheck identifies the banner of a creation that stopped.
 const createAppCheck = "create-app"
 
-// sanitizeLines is Sanitize for text of several lines: each line apart.
+// sanitizeLines is sanitize for text of several lines: each line apart.
 func sanitizeLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = Sanitize(l)
+		lines[i] = sanitize(l)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -186,14 +186,14 @@ func createFailed(err error) *diag.Result {
 }
 
 // cancelCreate stops a creation waiting for its sign-in or running.
-func (w *Wizard) cancelCreate() {
+func (w *wizard) cancelCreate() {
 	if w.cancel != nil {
 		w.cancel()
 	}
 }
 
 // createView shows the code with its countdown and the steps done so far.
-func (w *Wizard) createView() string {
+func (w *wizard) createView() string {
 	st := w.c.styles
 	var b strings.Builder
 	c := w.creating
@@ -203,7 +203,7 @@ func (w *Wizard) createView() string {
 	}
 	if len(c.steps) == 0 {
 		fmt.Fprintf(&b, "An administrator of the tenant signs in once. On any device, open\n\n  %s\n\nand enter the code\n\n  %s\n\n",
-			st.Strong.Render(Sanitize(c.code.URL)), st.Title.Render(Sanitize(c.code.UserCode)))
+			st.Strong.Render(sanitize(c.code.URL)), st.Title.Render(sanitize(c.code.UserCode)))
 		if !c.code.Expires.IsZero() {
 			left := max(time.Until(c.code.Expires).Round(time.Second), 0)
 			fmt.Fprintf(&b, "The code works for %d:%02d more. ", int(left.Minutes()), int(left.Seconds())%60)
@@ -213,7 +213,7 @@ func (w *Wizard) createView() string {
 		return b.String()
 	}
 	for _, s := range c.steps {
-		b.WriteString(st.Status.OK.Render(SymbolOK) + " " + Sanitize(s) + "\n")
+		b.WriteString(st.Status.OK.Render(symbolOK) + " " + sanitize(s) + "\n")
 	}
 	b.WriteString(w.spinner.View() + " Working…")
 	return b.String()
@@ -221,7 +221,7 @@ func (w *Wizard) createView() string {
 
 // liveTestWaiting arms the live test's waiting lines when the app or its
 // secret was just created: in.Fresh tells the test to wait for Entra ID.
-func (w *Wizard) liveTestWaiting(in *LiveTestInput) tea.Cmd {
+func (w *wizard) liveTestWaiting(in *LiveTestInput) tea.Cmd {
 	if w.created == nil {
 		return nil
 	}
@@ -241,7 +241,7 @@ func waitForWaiting(ch <-chan string) tea.Cmd {
 }
 
 // discardCreated removes a new client secret nothing was saved with.
-func (w *Wizard) discardCreated(ctx context.Context) string {
+func (w *wizard) discardCreated(ctx context.Context) string {
 	if w.created == nil || w.created.Discard == nil || w.result.Saved {
 		return ""
 	}

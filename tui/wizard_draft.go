@@ -56,8 +56,8 @@ type Secrets struct {
 	IDMAPIKey    string
 }
 
-// NewDraft returns a draft for a new automation with the defaults filled in.
-func NewDraft() Draft {
+// newDraft returns a draft for a new automation with the defaults filled in.
+func newDraft() Draft {
 	d := DraftFromAutomation(config.NewAutomation(""), config.IDM{})
 	d.Editing = ""
 	d.AppName = "Salto-IDM-Calendar-Integration-Production"

@@ -108,7 +108,7 @@ func fieldOfCheck(r diag.Result) string {
 // landOn shows the step with the field key, the problem beside it, and
 // the key that tests and saves again. It returns the commands that start
 // the form and move its focus there.
-func (w *Wizard) landOn(key, problem string) tea.Cmd {
+func (w *wizard) landOn(key, problem string) tea.Cmd {
 	place, ok := fieldPlaces[key]
 	if !ok {
 		key, place = keyReady, fieldPlaces[keyReady]
@@ -127,7 +127,7 @@ func (w *Wizard) landOn(key, problem string) tea.Cmd {
 
 // focus moves the form's focus to the field key: page by page, then field
 // by field, as the person would with Enter.
-func (w *Wizard) focus(key string) tea.Cmd {
+func (w *wizard) focus(key string) tea.Cmd {
 	page, index := -1, -1
 	for p, keys := range w.f.pages {
 		for i, k := range keys {
@@ -155,7 +155,7 @@ func (w *Wizard) focus(key string) tea.Cmd {
 // retry runs the live test again from the step on screen, keeping every
 // answer: the field in focus is checked first, and stays in focus while
 // it is wrong.
-func (w *Wizard) retry() tea.Cmd {
+func (w *wizard) retry() tea.Cmd {
 	if fld := w.form.GetFocusedField(); fld != nil {
 		fld.Blur()
 		if fld.Error() != nil {
@@ -172,7 +172,7 @@ func (w *Wizard) retry() tea.Cmd {
 // beside it and, above, the check's code and what to press.
 // cause, when not nil, is the error behind the result (an invalid setting,
 // a refused save), which may name the field itself.
-func (w *Wizard) failed(r diag.Result, cause error) tea.Cmd {
+func (w *wizard) failed(r diag.Result, cause error) tea.Cmd {
 	key := fieldOfCheck(r)
 	var problem string
 	if k, msg, ok := fieldOfError(cause); ok {
@@ -187,14 +187,14 @@ func (w *Wizard) failed(r diag.Result, cause error) tea.Cmd {
 	if r.Code != "" {
 		problem = r.Code + ": " + problem
 	}
-	cmd := w.landOn(key, Sanitize(problem))
+	cmd := w.landOn(key, sanitize(problem))
 	w.banner = &r
 	return cmd
 }
 
 // resumeSecret asks for the client secret on step 3 before a resumed
 // set-up continues at step, since secrets are never kept between runs.
-func (w *Wizard) resumeSecret(step int) tea.Cmd {
+func (w *wizard) resumeSecret(step int) tea.Cmd {
 	w.resumeAt = step
 	w.goTo(3, 0)
 	w.notice = "Secrets are never kept between runs: enter the client secret of " + w.automationLabel() +
@@ -203,12 +203,12 @@ func (w *Wizard) resumeSecret(step int) tea.Cmd {
 }
 
 // automationLabel names the automation being set up, for messages.
-func (w *Wizard) automationLabel() string {
+func (w *wizard) automationLabel() string {
 	switch name := strings.TrimSpace(w.f.d.Name); {
 	case name != "":
-		return `automation "` + Sanitize(name) + `"`
+		return `automation "` + sanitize(name) + `"`
 	case w.f.d.Editing != "":
-		return `automation "` + Sanitize(w.f.d.Editing) + `"`
+		return `automation "` + sanitize(w.f.d.Editing) + `"`
 	}
 	return "the new automation"
 }
@@ -227,7 +227,7 @@ type validateMsg struct {
 
 // editedField notes a key that edits the focused text field and returns
 // the command that checks it after the pause; nil for other messages.
-func (w *Wizard) editedField(msg tea.Msg) tea.Cmd {
+func (w *wizard) editedField(msg tea.Msg) tea.Cmd {
 	k, ok := msg.(tea.KeyMsg)
 	if !ok || w.state != stateStep {
 		return nil
@@ -249,7 +249,7 @@ func (w *Wizard) editedField(msg tea.Msg) tea.Cmd {
 // validatePaused checks the field typed in, when typing has paused and it
 // still has the focus: huh checks a field as it loses the focus, so it is
 // blurred and focused again.
-func (w *Wizard) validatePaused(m validateMsg) tea.Cmd {
+func (w *wizard) validatePaused(m validateMsg) tea.Cmd {
 	if w.state != stateStep || m.edit != w.edits || w.form.GetFocusedField() != m.field {
 		return nil
 	}

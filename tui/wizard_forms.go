@@ -65,7 +65,7 @@ type fields struct {
 // it has a name yet.
 func (f *fields) secretTitle() string {
 	if name := strings.TrimSpace(f.d.Name); name != "" {
-		return fmt.Sprintf("Client secret value of %q", Sanitize(name))
+		return fmt.Sprintf("Client secret value of %q", sanitize(name))
 	}
 	return "Client secret value"
 }
@@ -134,7 +134,7 @@ func ask[F keyed[F]](f *fields, key, desc string, field F) question {
 		if desc != "" {
 			desc += "\n"
 		}
-		desc += SymbolFail + " " + p
+		desc += symbolFail + " " + p
 	}
 	field.Key(key)
 	if desc != "" {
@@ -410,9 +410,9 @@ func (f *fields) environmentField() question {
 	if len(f.envs) > 0 {
 		opts := make([]huh.Option[string], len(f.envs))
 		for i, e := range f.envs {
-			label := Sanitize(e.Name)
+			label := sanitize(e.Name)
 			if e.TimeZone != "" {
-				label += " (" + Sanitize(e.TimeZone) + ")"
+				label += " (" + sanitize(e.TimeZone) + ")"
 			}
 			opts[i] = huh.NewOption(label, e.Name)
 		}
@@ -421,7 +421,7 @@ func (f *fields) environmentField() question {
 	}
 	desc := "The environment's name as Salto IDM shows it (e.g. Production)."
 	if f.envErr != nil {
-		desc += "\nIDM's list could not be read: " + Sanitize(f.envErr.Error())
+		desc += "\nIDM's list could not be read: " + sanitize(f.envErr.Error())
 	}
 	return ask(f, keyEnvironment, desc, huh.NewInput().Title(f.label("Salto IDM environment", &f.d.Environment)).
 		Value(&f.d.Environment).Validate(f.keep("Salto IDM environment", &f.d.Environment, validateEnvironment)))
@@ -483,5 +483,5 @@ func (f *fields) label(title string, p *string) string {
 	if !f.accessible || *p == "" {
 		return title
 	}
-	return fmt.Sprintf("%s [Enter keeps %s]", title, Sanitize(*p))
+	return fmt.Sprintf("%s [Enter keeps %s]", title, sanitize(*p))
 }

@@ -52,7 +52,7 @@ func TestWizardWrongSecretAgainstTheSimulators(t *testing.T) {
 
 	h.see("Step 3 of 6", "Sign in to Entra ID (client credentials): failed")
 	h.focus("Client secret value")
-	h.see(SymbolFail+" AADSTS7000215: Entra ID rejected the client secret", "ctrl+r test and save again")
+	h.see(symbolFail+" AADSTS7000215: Entra ID rejected the client secret", "ctrl+r test and save again")
 	h.key(tea.KeyCtrlU)
 	h.tm.Type(g.Secret)
 	h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlR})

@@ -7,9 +7,9 @@ import (
 	"invitesync/config"
 )
 
-// UserUnitPath is where a user's systemd units live, as the next steps
+// userUnitPath is where a user's systemd units live, as the next steps
 // write it.
-const UserUnitPath = "~/.config/systemd/user/invitesync.service"
+const userUnitPath = "~/.config/systemd/user/invitesync.service"
 
 // NextSteps is what to do once automation a is saved in the configuration
 // at configPath: the commands that run it as a service, open the
@@ -26,7 +26,7 @@ func NextSteps(configPath string, a config.Automation) string {
 		fmt.Fprintf(&b, "See what it would do, changing nothing:\n  invitesync preview %s --automation %s\n\n", cfg, name)
 	}
 	fmt.Fprintf(&b, "Run it as a service (a systemd user unit; --system gives one for\n/etc/systemd/system, and without -o the unit is printed):\n")
-	fmt.Fprintf(&b, "  invitesync service-unit %s -o %s\n  systemctl --user daemon-reload\n  systemctl --user enable --now invitesync\n\n", cfg, UserUnitPath)
+	fmt.Fprintf(&b, "  invitesync service-unit %s -o %s\n  systemctl --user daemon-reload\n  systemctl --user enable --now invitesync\n\n", cfg, userUnitPath)
 	fmt.Fprintf(&b, "Watch it:\n  invitesync dashboard %s\n\n", cfg)
 	b.WriteString("Send this to the employees:\n")
 	tell := fmt.Sprintf("  To register visitors, add %s to your meeting invitations with external guests, and send them as usual. Each guest from outside becomes a visit in Salto IDM, with you as the host", a.Mailbox)

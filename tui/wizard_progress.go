@@ -14,9 +14,9 @@ import (
 // another version is ignored rather than misread.
 const progressVersion = 1
 
-// ProgressPath is where the wizard keeps its progress between runs: next to
+// progressPathFor is where the wizard keeps its progress between runs: next to
 // the configuration file. It holds a Draft, never a secret.
-func ProgressPath(configPath string) string {
+func progressPathFor(configPath string) string {
 	return filepath.Join(filepath.Dir(configPath), "setup-progress.json")
 }
 

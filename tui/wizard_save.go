@@ -32,7 +32,7 @@ func (e *invalidDraftError) Unwrap() error { return e.err }
 // automation, the secrets typed in this run (one left empty is the stored
 // one, when editing) and the live test, whose report it leaves open.
 // fresh says whether Entra ID is still applying a just-created app.
-func (w *Wizard) saveRequest(fresh LiveTestInput) (wizardRequest, error) {
+func (w *wizard) saveRequest(fresh LiveTestInput) (wizardRequest, error) {
 	a, idm, err := w.f.d.Automation()
 	if err != nil {
 		return wizardRequest{}, &invalidDraftError{err}
@@ -57,7 +57,7 @@ func (w *Wizard) saveRequest(fresh LiveTestInput) (wizardRequest, error) {
 
 // nextSteps is what to do now that a is saved; nothing in the demo (a
 // prefilled draft), whose configuration goes when it ends.
-func (w *Wizard) nextSteps(a config.Automation) string {
+func (w *wizard) nextSteps(a config.Automation) string {
 	if w.opts.Draft != nil {
 		return ""
 	}
@@ -72,7 +72,7 @@ type wizardRequest struct {
 
 // saveFinished shows the success screen, or lands on the field the failure
 // names (step 6 when it names none).
-func (w *Wizard) saveFinished(msg savedMsg) tea.Cmd {
+func (w *wizard) saveFinished(msg savedMsg) tea.Cmd {
 	if w.state != stateTesting && w.state != stateSaving {
 		return nil
 	}
@@ -162,19 +162,19 @@ func setupCommand(configPath string, a config.Automation, idm config.IDM) string
 
 // printSaved writes the success message and the equivalent command where
 // they stay after the full-screen view is gone.
-func printSaved(out io.Writer, st Styles, r Result) {
+func printSaved(out io.Writer, st styleSet, r Result) {
 	fmt.Fprintln(out, savedText(st, r))
 }
 
 // savedText is the success message.
-func savedText(st Styles, r Result) string {
+func savedText(st styleSet, r Result) string {
 	a := r.Automation
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s Saved automation %q: invitesync watches %s every %s\n",
-		st.Status.OK.Render(SymbolOK), a.Name, a.Mailbox, formatInterval(a.Interval))
+		st.Status.OK.Render(symbolOK), a.Name, a.Mailbox, formatInterval(a.Interval))
 	fmt.Fprintf(&b, "and turns its invitations into visits in Salto IDM (%s, %s).\n", a.Environment, a.TimeZone)
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "%s %s %s\n", st.Status.Warn.Render(SymbolWarn+" warning:"), Sanitize(w.Message), Sanitize(w.Fix))
+		fmt.Fprintf(&b, "%s %s %s\n", st.Status.Warn.Render(symbolWarn+" warning:"), sanitize(w.Message), sanitize(w.Fix))
 	}
 	b.WriteString("\nThe same set-up without the wizard (secrets left out: give them as files,\n")
 	b.WriteString("with --client-secret-stdin, or as INVITESYNC_CLIENT_SECRET_FILE and\n")

@@ -26,7 +26,7 @@ type after struct {
 // answered: the next step; step 3 again for a Secret ID pasted as the
 // secret; on a resumed set-up, from step 3 back to where it stopped; after
 // a failed Save, straight back to test and save; at the end, the save.
-func (w *Wizard) afterStep() after {
+func (w *wizard) afterStep() after {
 	switch w.step {
 	case 1:
 		if w.f.createApp {

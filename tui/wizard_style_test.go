@@ -32,7 +32,7 @@ func TestCheckStatusesSayInWords(t *testing.T) {
 	l = l.update(diag.Result{ID: "calendar", Diagnosis: diag.Diagnosis{Step: 2, Code: "ErrorAccessDenied"}})
 	l = l.update(diag.Result{ID: "probe", OK: true, Warning: true})
 	got := l.view(defaultStyles(), "*")
-	for _, want := range []string{SymbolOK + " ok Sign in", SymbolFail + " failed Read the calendar", SymbolWarn + " warning Least privilege", "* Reach IDM"} {
+	for _, want := range []string{symbolOK + " ok Sign in", symbolFail + " failed Read the calendar", symbolWarn + " warning Least privilege", "* Reach IDM"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("check list lacks %q:\n%s", want, got)
 		}

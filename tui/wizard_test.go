@@ -96,7 +96,7 @@ func (h *harness) options() Options {
 
 func (h *harness) start(opts Options) {
 	h.t.Helper()
-	h.tm = teatest.NewTestModel(h.t, New(opts), teatest.WithInitialTermSize(120, 40))
+	h.tm = teatest.NewTestModel(h.t, newWizard(opts), teatest.WithInitialTermSize(120, 40))
 }
 
 // see waits until every s has been drawn after the last match.
@@ -156,9 +156,9 @@ func (h *harness) reject(title, bad, msg string) {
 	h.see(msg)
 }
 
-func (h *harness) final() *Wizard {
+func (h *harness) final() *wizard {
 	h.t.Helper()
-	return h.tm.FinalModel(h.t, teatest.WithFinalTimeout(5*time.Second)).(*Wizard)
+	return h.tm.FinalModel(h.t, teatest.WithFinalTimeout(5*time.Second)).(*wizard)
 }
 
 // steps1to5 answers steps 1–5 with good values, trying a bad one first on
@@ -322,7 +322,7 @@ func TestWizardEveryStepValidatesThenSaves(t *testing.T) {
 			t.Errorf("a secret reached %v", hits)
 		}
 	}
-	if _, err := os.Stat(ProgressPath(h.cfgPath)); !os.IsNotExist(err) {
+	if _, err := os.Stat(progressPathFor(h.cfgPath)); !os.IsNotExist(err) {
 		t.Errorf("progress file left after saving: %v", err)
 	}
 	// Step 5 saved the commands with a byte order mark and copied them.
@@ -378,7 +378,7 @@ func TestWizardFailedSaveLandsOnTheFieldThatFixesIt(t *testing.T) {
 	h.start(opts)
 
 	h.acceptStep6()
-	h.see("Step 4 of 6", SymbolFail+" ErrorInvalidUser: Microsoft Graph finds no mailbox", "ctrl+r test and save again")
+	h.see("Step 4 of 6", symbolFail+" ErrorInvalidUser: Microsoft Graph finds no mailbox", "ctrl+r test and save again")
 	h.focus("Mailbox address")
 	w := h.tm
 	h.key(tea.KeyCtrlU)
@@ -429,7 +429,7 @@ func TestWizardFailedSaveFixedByFinishingTheStep(t *testing.T) {
 	h.acceptStep6()
 	h.see("Step 3 of 6", "Sign in to Entra ID: failed")
 	h.focus("Client secret value")
-	h.see(SymbolFail + " AADSTS7000215: Entra ID refused the client secret. Paste the secret's Value")
+	h.see(symbolFail + " AADSTS7000215: Entra ID refused the client secret. Paste the secret's Value")
 	h.fill(secretVal)
 	h.focus("The secret expires on")
 	h.enter()
@@ -445,7 +445,7 @@ func TestWizardFailedSaveFixedByFinishingTheStep(t *testing.T) {
 
 // prefilled is a complete draft, as the demo passes it.
 func prefilled() Draft {
-	d := NewDraft()
+	d := newDraft()
 	d.AppName = "Salto-IDM-Calendar-Integration-Production"
 	d.ConsentGranted = true
 	d.SecretExpires = "2027-05-31"
@@ -475,7 +475,7 @@ func TestWizardResumesWhereItStopped(t *testing.T) {
 	}
 
 	// What is kept: the finished steps, never a secret, 0600; no config.
-	info, err := os.Stat(ProgressPath(h.cfgPath))
+	info, err := os.Stat(progressPathFor(h.cfgPath))
 	if err != nil {
 		t.Fatal(err)
 	}

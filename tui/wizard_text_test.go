@@ -70,12 +70,12 @@ func TestWizardNeverBreaksATokenOnScreen(t *testing.T) {
 	h := newHarness(t)
 	opts := h.options()
 	opts.Hyperlinks = true
-	d := NewDraft()
+	d := newDraft()
 	d.TenantID, d.ClientID, d.EnterpriseObjectID, d.Mailbox = tenantID, clientID, objectID, mailbox
 	d.Scope, d.FullAccess = powershell.ScopeRBAC, true
 	opts.Draft = &d
 	for _, width := range []int{60, 80, 120, 200} {
-		w := New(opts)
+		w := newWizard(opts)
 		w.Update(tea.WindowSizeMsg{Width: width, Height: 150})
 		for step := 1; step <= stepCount; step++ {
 			w.goTo(step, 0)
@@ -113,7 +113,7 @@ func TestWizardNeverBreaksATokenOnScreen(t *testing.T) {
 // On a standard terminal step 5 begins with its commands.
 func TestWizardStep5ShowsItsCommandsFirst(t *testing.T) {
 	h := newHarness(t)
-	w := New(h.options())
+	w := newWizard(h.options())
 	w.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	w.goTo(5, 0)
 	w.fitForm()

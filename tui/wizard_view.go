@@ -9,7 +9,7 @@ import (
 )
 
 // View implements tea.Model.
-func (w *Wizard) View() string {
+func (w *wizard) View() string {
 	st := w.c.styles
 	width := w.c.contentWidth()
 	var top, bottom []string
@@ -80,17 +80,17 @@ func (w *Wizard) View() string {
 }
 
 // header is the progress line: the step and a dot per step.
-func (w *Wizard) header() string {
+func (w *wizard) header() string {
 	st := w.c.styles
 	var dots strings.Builder
 	for i := 1; i <= stepCount; i++ {
 		switch {
 		case i < w.step || w.state == stateDone:
-			dots.WriteString(st.Status.OK.Render(SymbolDone))
+			dots.WriteString(st.Status.OK.Render(symbolDone))
 		case i == w.step:
-			dots.WriteString(st.Title.Render(SymbolDone))
+			dots.WriteString(st.Title.Render(symbolDone))
 		default:
-			dots.WriteString(st.Muted.Render(SymbolTodo))
+			dots.WriteString(st.Muted.Render(symbolTodo))
 		}
 	}
 	what := fmt.Sprintf("Step %d of %d", w.step, stepCount)
@@ -102,17 +102,17 @@ func (w *Wizard) header() string {
 	}
 	editing := ""
 	if w.f.d.Editing != "" {
-		editing = fmt.Sprintf(" · editing %q", Sanitize(w.f.d.Editing))
+		editing = fmt.Sprintf(" · editing %q", sanitize(w.f.d.Editing))
 	}
 	return st.Header.Render("invitesync set-up · "+what+editing+"  ") + dots.String()
 }
 
-func (w *Wizard) title() string {
+func (w *wizard) title() string {
 	switch w.state {
 	case stateTesting, stateSaving:
 		return "Live test"
 	case stateDone:
-		return SymbolOK + " Saved"
+		return symbolOK + " Saved"
 	case stateCreating:
 		return "Create it for me: steps 1–4 through Microsoft Graph"
 	}
@@ -128,7 +128,7 @@ func (w *Wizard) title() string {
 // fits width: prose wraps at spaces, commands as wrapCommand does, and a
 // row still wider (an address longer than the screen) shows the part at
 // the horizontal scroll, marked where it goes on. wide says some row did.
-func (w *Wizard) stepBody(width int) (body string, wide bool) {
+func (w *wizard) stepBody(width int) (body string, wide bool) {
 	st := w.c.styles
 	var rows []string
 	fit := func(row string, width int) string {
@@ -167,7 +167,7 @@ func (w *Wizard) stepBody(width int) (body string, wide bool) {
 
 // fitRows wraps s at spaces to width and shows each row still wider at
 // the horizontal scroll (see window); wide says some row was.
-func (w *Wizard) fitRows(s string, width int) (string, bool) {
+func (w *wizard) fitRows(s string, width int) (string, bool) {
 	rows := strings.Split(wrapWords(s, width), "\n")
 	wide := false
 	for i, r := range rows {
@@ -181,7 +181,7 @@ func (w *Wizard) fitRows(s string, width int) (string, bool) {
 
 // clip shows at most h lines of s from line offset on, saying how many
 // more there are, and reports whether it can scroll up and down.
-func clip(st Styles, s string, h, offset int) (out string, up, down bool) {
+func clip(st styleSet, s string, h, offset int) (out string, up, down bool) {
 	lines := strings.Split(s, "\n")
 	if len(lines) <= h {
 		return s, false, false
@@ -208,7 +208,7 @@ func clip(st Styles, s string, h, offset int) (out string, up, down bool) {
 // line of instructions and the footer: a taller page scrolls to its focused
 // field instead of pushing the step's title off the screen. A page that
 // fits keeps its own height.
-func (w *Wizard) fitForm() {
+func (w *wizard) fitForm() {
 	if w.state != stateStep {
 		return
 	}
@@ -241,7 +241,7 @@ func (w *Wizard) fitForm() {
 // bannerView is the failed check above the step's form: in full, or —
 // when its diagnosis stands beside the field that fixes it — one line
 // saying so and how to test again.
-func (w *Wizard) bannerView(width int) string {
+func (w *wizard) bannerView(width int) string {
 	st := w.c.styles
 	r := *w.banner
 	if !w.fixing || r.OK {
@@ -256,12 +256,12 @@ func (w *Wizard) bannerView(width int) string {
 	if r.ID == "save" {
 		what = "Saving failed"
 	}
-	text := st.Status.Fail.Render(SymbolFail+" "+what) + ". The field marked " + SymbolFail +
+	text := st.Status.Fail.Render(symbolFail+" "+what) + ". The field marked " + symbolFail +
 		" says why; fix it, then " + st.Strong.Render(w.c.keys.Retry.Help().Key) + " tests and saves again, every other answer kept."
 	return wrapWords(text, width)
 }
 
 // noticeView is the one-line message, wrapped: it often ends in a path.
-func (w *Wizard) noticeView(width int) string {
+func (w *wizard) noticeView(width int) string {
 	return w.c.styles.Muted.Width(width).Render(w.notice)
 }
