@@ -101,8 +101,8 @@ func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 		res sql.Result
 		err error
 	)
-	if st := tx.cache.get(query); st != nil {
-		res, err = tx.tx.StmtContext(tx.ctx, st).ExecContext(tx.ctx, args...)
+	if st := tx.stmt(query); st != nil {
+		res, err = st.ExecContext(tx.ctx, args...)
 	} else {
 		res, err = tx.tx.ExecContext(tx.ctx, query, args...)
 	}
@@ -112,8 +112,8 @@ func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 // query runs query in the transaction, with the cached statement when there
 // is one.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := tx.cache.get(query); st != nil {
-		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if st := tx.stmt(query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return tx.tx.QueryContext(ctx, query, args...)
 }
@@ -121,8 +121,27 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // queryRow runs query in the transaction, with the cached statement when
 // there is one.
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := tx.cache.get(query); st != nil {
-		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	if st := tx.stmt(query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, query, args...)
+}
+
+// stmt returns the cached statement for query bound to the transaction, or
+// nil (see stmtCache.get). Each is bound once per transaction: a page of
+// events runs the same few statements thousands of times.
+func (tx *Tx) stmt(query string) *sql.Stmt {
+	if st := tx.stmts[query]; st != nil {
+		return st
+	}
+	st := tx.cache.get(query)
+	if st == nil {
+		return nil
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	st = tx.tx.StmtContext(tx.ctx, st)
+	tx.stmts[query] = st
+	return st
 }

@@ -213,7 +213,8 @@ type Tx struct {
 	tx    *sql.Tx
 	s     *Store
 	cache *stmtCache
-	now   time.Time // one timestamp for every row the transaction writes
+	now   time.Time            // one timestamp for every row the transaction writes
+	stmts map[string]*sql.Stmt // cached statements bound to tx (see stmt)
 }
 
 // Update runs fn in one write transaction: everything fn writes commits
