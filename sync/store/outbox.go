@@ -37,7 +37,13 @@ var (
 )
 
 // supersede applies supersedeSQL to one ref, or to every ref when ref is "".
+// For one ref it first asks, once per transaction and automation, whether
+// any operation failed at all: in a first round none has, and the thousands
+// of operations it queues then skip the statement.
 func (tx *Tx) supersede(automation, ref string) error {
+	if ref != "" && !tx.mayHaveFailed(automation) {
+		return nil
+	}
 	var err error
 	if ref == "" {
 		_, err = tx.exec(supersedeAllSQL, nanos(tx.now), automation)
@@ -45,6 +51,25 @@ func (tx *Tx) supersede(automation, ref string) error {
 		_, err = tx.exec(supersedeRefSQL, nanos(tx.now), automation, ref)
 	}
 	return err
+}
+
+// mayHaveFailed reports whether the automation may have failed operations
+// in the transaction; false is remembered until MarkFailed.
+func (tx *Tx) mayHaveFailed(automation string) bool {
+	if tx.noFailed[automation] {
+		return false
+	}
+	var failed bool
+	err := tx.queryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE automation = ? AND state = 'failed')`,
+		automation).Scan(&failed)
+	if err != nil || failed {
+		return true // the statement itself then reports the error
+	}
+	if tx.noFailed == nil {
+		tx.noFailed = map[string]bool{}
+	}
+	tx.noFailed[automation] = true
+	return false
 }
 
 // Enqueue adds a pending operation and returns its id. A zero NextAttempt
@@ -133,6 +158,7 @@ func (tx *Tx) MarkFailed(id int64, reason string) error {
 	if err != nil {
 		return err
 	}
+	delete(tx.noFailed, op.Automation)
 	res, err := tx.exec(`
 UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated = ?
 WHERE id = ? AND state = 'pending'`, reason, nanos(tx.now), id)

@@ -215,6 +215,8 @@ type Tx struct {
 	cache *stmtCache
 	now   time.Time            // one timestamp for every row the transaction writes
 	stmts map[string]*sql.Stmt // cached statements bound to tx (see stmt)
+	// noFailed holds the automations known to have no failed operation.
+	noFailed map[string]bool
 }
 
 // Update runs fn in one write transaction: everything fn writes commits
