@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"invitesync/internal/screentest"
 )
 
 // fits reports what of view does not fit a w×h terminal.
@@ -137,15 +139,36 @@ func TestDashboardHelpWrapsOnNarrowTerminals(t *testing.T) {
 	}
 }
 
+// A notice wraps at spaces only: its path stays whole, on a row of its own
+// when the sentence does not fit, and scrolled through to its end when the
+// path alone is wider than the screen.
 func TestWizardNoticeWraps(t *testing.T) {
 	h := newHarness(t)
-	w := newWizard(h.options())
-	w.Update(tea.WindowSizeMsg{Width: 60, Height: 24})
-	w.goTo(6, 0)
-	w.notice = symbolOK + " Saved the commands to /tmp/a-rather-long-directory/exchange-Salto-IDM-Calendar-Integration.ps1"
-	view := w.View()
-	fits(t, view, 60, 24)
-	if !strings.Contains(view, "Integration.ps1") {
-		t.Errorf("the notice lost the end of its path:\n%s", view)
+	const path = "/tmp/a-rather-long-directory/exchange-Salto-IDM-Calendar-Integration.ps1"
+	for _, width := range []int{60, 80, 120} {
+		w := newWizard(h.options())
+		w.Update(tea.WindowSizeMsg{Width: width, Height: 24})
+		w.goTo(6, 0)
+		w.notice = symbolOK + " Saved the commands to " + path
+		w.fitForm()
+		var views []string
+		for i := range 6 {
+			if i > 0 {
+				w.Update(tea.KeyMsg{Type: tea.KeyShiftRight})
+			}
+			view := w.View()
+			fits(t, view, width, 24)
+			views = append(views, ansi.Strip(view))
+		}
+		if err := screentest.Whole(views, path); err != nil {
+			t.Errorf("%d columns: %v\n%s", width, err, views[0])
+		}
+		// Where the path fits the screen, it is whole on the first view.
+		if fitsScreen := len(path) <= w.c.contentWidth(); fitsScreen && !strings.Contains(views[0], path) {
+			t.Errorf("%d columns: the notice broke its path:\n%s", width, views[0])
+		}
+		if end := views[len(views)-1]; !strings.Contains(end, "Calendar-Integration.ps1") {
+			t.Errorf("%d columns: scrolled right, the end of the path is not visible:\n%s", width, end)
+		}
 	}
 }

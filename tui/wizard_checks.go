@@ -99,7 +99,9 @@ func (l checkList) view(st styleSet, spin string) string {
 }
 
 // diagnosisView explains a failed or warning check: code, sentence, fix.
-func diagnosisView(st styleSet, r diag.Result, width int) string {
+// A word wider than the box (a long address) stays whole on a row of its
+// own, shown from offset columns in and cut with marks; wide says one was.
+func diagnosisView(st styleSet, r diag.Result, width, offset int) (view string, wide bool) {
 	var b strings.Builder
 	head := st.Status.Fail.Render(symbolFail + " The live test failed")
 	msg := sanitize(r.Message)
@@ -124,7 +126,8 @@ func diagnosisView(st styleSet, r diag.Result, width int) string {
 	// Wrapped here, at spaces only: the frame's own wrapping would also
 	// break a GUID or an address at its hyphens and dots.
 	inner := max(width-2, 20) - frame.GetHorizontalFrameSize()
-	return frame.Width(max(width-2, 20)).Render(wrapWords(b.String(), inner))
+	rows, wide := wrapWindow(b.String(), inner, offset)
+	return frame.Width(max(width-2, 20)).Render(rows), wide
 }
 
 // --- COMMANDS ---

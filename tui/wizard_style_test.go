@@ -42,7 +42,7 @@ func TestCheckStatusesSayInWords(t *testing.T) {
 func TestDiagnosisViewCleansServerText(t *testing.T) {
 	r := diag.Result{ID: "idm-health", Diagnosis: diag.Diagnosis{Step: 6, Code: "E\x1b[31mVIL",
 		Message: "bad\x1b]52;c;AAAA\x07 key\nnext line", Fix: "Re-enter\x00 it."}}
-	got := diagnosisView(defaultStyles(), r, 80)
+	got, _ := diagnosisView(defaultStyles(), r, 80, 0)
 	if strings.ContainsAny(got, "\x00\x07") || strings.Contains(got, "]52;") || strings.Contains(got, "[31m") {
 		t.Errorf("escape sequences reached the screen: %q", got)
 	}

@@ -141,6 +141,20 @@ func window(row string, width, offset int) string {
 	return left + ansi.Cut(row, offset, offset+avail) + right
 }
 
+// wrapWindow wraps s at spaces to width and shows each row still wider
+// (one word longer than the screen) at offset (see window); wide says some
+// row was.
+func wrapWindow(s string, width, offset int) (out string, wide bool) {
+	rows := strings.Split(wrapWords(s, width), "\n")
+	for i, r := range rows {
+		if ansi.StringWidth(r) > width {
+			wide = true
+			rows[i] = window(r, width, offset)
+		}
+	}
+	return strings.Join(rows, "\n"), wide
+}
+
 // hyperlink makes text a link to url (OSC 8) when on; terminals without
 // hyperlinks show the text alone.
 func hyperlink(on bool, url, text string) string {

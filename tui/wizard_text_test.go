@@ -125,6 +125,33 @@ func TestWizardStep5ShowsItsCommandsFirst(t *testing.T) {
 	}
 }
 
+// A word wider than the diagnosis box (a long address) stays whole on a
+// row of its own, cut at the box's edge with a mark and scrolled through.
+func TestDiagnosisKeepsAnOverWideWordWhole(t *testing.T) {
+	long := "https://login.microsoftonline.com/" + tenantID + "/oauth2/v2.0/token"
+	r := diag.Result{ID: "token", Diagnosis: diag.Diagnosis{Step: 3, Code: "unreachable",
+		Message: "Could not reach " + long + " in time.", Fix: "Check the proxy."}}
+	for _, width := range []int{44, 60, 80} {
+		var views []string
+		for offset := 0; offset <= len(long); offset += 10 {
+			v, wide := diagnosisView(defaultStyles(), r, width, offset)
+			if !wide {
+				t.Errorf("%d columns: a %d-column address is not reported wide", width, len(long))
+			}
+			fits(t, v, width, 20)
+			// The rows without the box's sides, as a person copying reads them.
+			rows := strings.Split(ansi.Strip(v), "\n")
+			for i, row := range rows {
+				rows[i] = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(row), "│"), "│"))
+			}
+			views = append(views, strings.Join(rows, "\n"))
+		}
+		if err := screentest.Whole(views, long); err != nil {
+			t.Errorf("%d columns: %v\n%s", width, err, views[0])
+		}
+	}
+}
+
 // A diagnosis breaks its lines at spaces only: an ID in Entra's message
 // stays whole on a narrow terminal.
 func TestDiagnosisKeepsIDsWhole(t *testing.T) {
@@ -132,7 +159,8 @@ func TestDiagnosisKeepsIDsWhole(t *testing.T) {
 		Message: "Application with identifier '" + clientID + "' was not found in the directory '" + tenantID + "'.",
 		Fix:     "Copy the Application (client) ID from the app's Overview page."}}
 	for width := 44; width <= 120; width++ {
-		view := ansi.Strip(diagnosisView(defaultStyles(), r, width))
+		v, _ := diagnosisView(defaultStyles(), r, width, 0)
+		view := ansi.Strip(v)
 		for _, id := range []string{clientID, tenantID} {
 			if !strings.Contains(view, id) {
 				t.Fatalf("%d columns: %s is broken:\n%s", width, id, view)

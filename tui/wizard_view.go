@@ -31,11 +31,11 @@ func (w *wizard) View() string {
 			body, wide = w.stepBody(width)
 			fitted = true
 		}
-		if w.banner != nil {
-			bottom = append(bottom, w.bannerView(width))
-		}
-		if w.notice != "" {
-			bottom = append(bottom, w.noticeView(width))
+		for _, view := range []func(int) (string, bool){w.bannerView, w.noticeView} {
+			if v, more := view(width); v != "" {
+				bottom = append(bottom, v)
+				wide = wide || more
+			}
 		}
 		bottom = append(bottom, w.form.View())
 	case stateLoading:
@@ -44,13 +44,15 @@ func (w *wizard) View() string {
 		body = w.createView()
 	case stateTesting:
 		body = "Testing the whole chain before saving:\n\n" + w.checks.view(st, w.spinner.View())
-		if w.notice != "" {
-			body += "\n\n" + st.Muted.Render(w.notice)
+		if notice, more := w.noticeView(width); notice != "" {
+			body += "\n\n" + notice
+			wide = more
 		}
 	case stateSaving:
 		body = w.checks.view(st, w.spinner.View()) + "\n\n" + w.spinner.View() + " Storing the secrets and saving the configuration…"
-		if w.notice != "" {
-			body += "\n" + st.Muted.Render(w.notice)
+		if notice, more := w.noticeView(width); notice != "" {
+			body += "\n" + notice
+			wide = more
 		}
 	case stateDone:
 		body, wide = w.fitRows(w.checks.view(st, "")+"\n\n"+savedText(st, w.result), width)
@@ -166,17 +168,9 @@ func (w *wizard) stepBody(width int) (body string, wide bool) {
 }
 
 // fitRows wraps s at spaces to width and shows each row still wider at
-// the horizontal scroll (see window); wide says some row was.
+// the horizontal scroll (see wrapWindow); wide says some row was.
 func (w *wizard) fitRows(s string, width int) (string, bool) {
-	rows := strings.Split(wrapWords(s, width), "\n")
-	wide := false
-	for i, r := range rows {
-		if ansi.StringWidth(r) > width {
-			wide = true
-			rows[i] = window(r, width, w.hscroll)
-		}
-	}
-	return strings.Join(rows, "\n"), wide
+	return wrapWindow(s, width, w.hscroll)
 }
 
 // clip shows at most h lines of s from line offset on, saying how many
@@ -220,11 +214,10 @@ func (w *wizard) fitForm() {
 	// The title lines, the blank lines, a body line, the footer, and the
 	// blank line huh puts above its help without counting it.
 	used := 2 + 2 + 1 + lipgloss.Height(helpView(w.c.help, keys, width)) + 1
-	if w.banner != nil {
-		used += lipgloss.Height(w.bannerView(width))
-	}
-	if w.notice != "" {
-		used += lipgloss.Height(w.noticeView(width))
+	for _, view := range []func(int) (string, bool){w.bannerView, w.noticeView} {
+		if v, _ := view(width); v != "" {
+			used += lipgloss.Height(v)
+		}
 	}
 	room := max(w.c.height-st.App.GetVerticalFrameSize()-used, 5)
 	for _, g := range w.f.groups {
@@ -240,12 +233,16 @@ func (w *wizard) fitForm() {
 
 // bannerView is the failed check above the step's form: in full, or —
 // when its diagnosis stands beside the field that fixes it — one line
-// saying so and how to test again.
-func (w *wizard) bannerView(width int) string {
+// saying so and how to test again. Empty without one; wide says a row is
+// wider than the screen (see wrapWindow).
+func (w *wizard) bannerView(width int) (view string, wide bool) {
+	if w.banner == nil {
+		return "", false
+	}
 	st := w.c.styles
 	r := *w.banner
 	if !w.fixing || r.OK {
-		return diagnosisView(st, r, width)
+		return diagnosisView(st, r, width, w.hscroll)
 	}
 	what := "The live test failed"
 	for _, l := range w.checks.lines {
@@ -258,10 +255,15 @@ func (w *wizard) bannerView(width int) string {
 	}
 	text := st.Status.Fail.Render(symbolFail+" "+what) + ". The field marked " + symbolFail +
 		" says why; fix it, then " + st.Strong.Render(w.c.keys.Retry.Help().Key) + " tests and saves again, every other answer kept."
-	return wrapWords(text, width)
+	return w.fitRows(text, width)
 }
 
-// noticeView is the one-line message, wrapped: it often ends in a path.
-func (w *wizard) noticeView(width int) string {
-	return w.c.styles.Muted.Width(width).Render(w.notice)
+// noticeView is the one-line message, wrapped at spaces only: it often
+// ends in a path, which stays whole (see wrapWindow). Empty without one.
+func (w *wizard) noticeView(width int) (view string, wide bool) {
+	if w.notice == "" {
+		return "", false
+	}
+	rows, wide := w.fitRows(w.notice, width)
+	return w.c.styles.Muted.Render(rows), wide
 }
