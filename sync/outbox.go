@@ -81,43 +81,80 @@ type attempt struct {
 
 // Drain runs the automation's due outbox operations, oldest first and in
 // order per visit, until none is due: a few at a time, each batch's answers
-// recorded in one transaction. A reply is due only once the visits of its
-// meeting are settled (see store.Due); the intent of each reply is recorded
-// before it is sent (see replyFor). When ctx ends it stops, recording what
-// was delivered; the rest stays pending and runs again later (every visit
-// operation is idempotent, so one delivered but not recorded is merely
-// repeated).
+// recorded in one transaction while the next batch is delivered. A reply is
+// due only once the visits of its meeting are settled (see store.Due); the
+// intent of each reply is recorded before it is sent (see replyFor). When
+// ctx ends it stops, recording what was delivered; the rest stays pending
+// and runs again later (every visit operation is idempotent, so one
+// delivered but not recorded is merely repeated).
 func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	var res DrainResult
+	var recording chan error // the previous batch's record, when one runs
+	var inFlight map[int64]bool
+	wait := func() error {
+		if recording == nil {
+			return nil
+		}
+		err := <-recording
+		recording, inFlight = nil, nil
+		return err
+	}
 	for {
-		batch, err := e.store.Due(ctx, e.name, 256)
+		// Until its answers commit, the previous batch is still pending:
+		// Due returns it again, first, and it is left out. Due hands out the
+		// oldest operation of each ref, so no later one of its refs comes.
+		due, err := e.store.Due(ctx, e.name, 256+len(inFlight))
 		if err != nil {
-			return res, err
+			return res, errors.Join(err, wait())
+		}
+		batch := due[:0]
+		for _, op := range due {
+			if !inFlight[op.ID] {
+				batch = append(batch, op)
+			}
 		}
 		if len(batch) == 0 {
-			return res, nil
+			if recording == nil {
+				return res, nil
+			}
+			if err := wait(); err != nil {
+				return res, err
+			}
+			continue
 		}
 		if err := e.markIntents(ctx, batch); err != nil {
+			return res, errors.Join(err, wait())
+		}
+		attempts := e.deliverBatch(ctx, batch)
+		if err := wait(); err != nil {
 			return res, err
 		}
-		attempts := make([]attempt, len(batch))
-		sem := make(chan struct{}, DeliveryConcurrency)
-		var wg stdsync.WaitGroup
-		for i, sop := range batch {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				attempts[i] = e.attempt(ctx, sop)
-			})
+		inFlight = make(map[int64]bool, len(batch))
+		for _, op := range batch {
+			inFlight[op.ID] = true
 		}
-		wg.Wait()
-		if err := e.record(attempts, &res); err != nil {
-			return res, err
-		}
+		recording = make(chan error, 1)
+		go func(done chan<- error) { done <- e.record(attempts, &res) }(recording)
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return res, errors.Join(err, wait())
 		}
 	}
+}
+
+// deliverBatch attempts batch's operations, DeliveryConcurrency at a time.
+func (e *Engine) deliverBatch(ctx context.Context, batch []store.Op) []attempt {
+	attempts := make([]attempt, len(batch))
+	sem := make(chan struct{}, DeliveryConcurrency)
+	var wg stdsync.WaitGroup
+	for i, sop := range batch {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			attempts[i] = e.attempt(ctx, sop)
+		})
+	}
+	wg.Wait()
+	return attempts
 }
 
 // attempt delivers one operation and judges the answer; it writes nothing.
