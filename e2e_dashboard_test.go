@@ -107,6 +107,13 @@ func (term *terminal) keys(keys ...string) {
 	term.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
 }
 
+// text types s literally, even when it begins with a dash (a generated
+// secret may).
+func (term *terminal) text(s string) {
+	term.t.Helper()
+	term.keys("-l", "--", s)
+}
+
 // exitCode waits for the program to end and returns its exit status.
 func (term *terminal) exitCode() int {
 	term.t.Helper()

@@ -174,7 +174,7 @@ func TestE2EDashboardOverview(t *testing.T) {
 	term.keys("Escape")
 	term.waitFor("automation 1 of 3")
 	term.keys("/")
-	term.keys("-l", "ware")
+	term.text("ware")
 	term.waitFor("automation 1 of 1")
 	term.keys("Enter", "Enter")
 	term.waitFor("[Warehouse]", "○ disabled")

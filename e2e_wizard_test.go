@@ -63,7 +63,7 @@ func answer(term *terminal, title, value string) {
 	term.waitFor("┃ " + title)
 	term.keys("C-u")
 	if value != "" {
-		term.keys("-l", value)
+		term.text(value)
 	}
 	term.keys("Enter")
 }
@@ -189,13 +189,13 @@ func TestE2EWizardAccessibleMode(t *testing.T) {
 	term.waitFor("Admin consent granted? [y/N]")
 	term.keys("y", "Enter")
 	term.waitFor("Step 3 of 6: Create a client secret", "Client secret value")
-	term.keys("-l", "has a space")
+	term.text("has a space")
 	term.keys("Enter")
 	term.waitFor("contains spaces or control characters")
-	term.keys("-l", m.graph.Secret)
+	term.text(m.graph.Secret)
 	term.keys("Enter")
 	term.waitFor("The secret expires on (YYYY-MM-DD)")
-	term.keys("-l", "2020-01-01")
+	term.text("2020-01-01")
 	term.keys("Enter")
 	term.waitFor("has passed")
 	if strings.Contains(term.screen(), m.graph.Secret) {
