@@ -206,28 +206,12 @@ func (d Dashboard) updatePane(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 // updateFilter edits the filter; the table follows as it is typed.
 func (d Dashboard) updateFilter(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEnter:
-		d.filtering = false
-		d.filter.Blur()
-		d.layout()
-		return d, nil
-	case tea.KeyEsc:
-		d.filtering = false
-		d.filter.Blur()
-		if d.filter.Value() == "" {
-			d.layout()
-			return d, nil
-		}
-		d.filter.SetValue("")
-	case tea.KeyCtrlC:
+	changed, quit, cmd := typeFilter(&d.filter, &d.filtering, msg)
+	if quit {
 		return d, tea.Quit
 	}
-	before := d.filter.Value()
-	var cmd tea.Cmd
-	d.filter, cmd = d.filter.Update(msg)
 	d.layout()
-	if d.filter.Value() == before && msg.Type != tea.KeyEsc {
+	if !changed {
 		return d, cmd
 	}
 	d.table.reset()

@@ -249,25 +249,15 @@ func (d Dashboard) updateLogKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := d.c.keys.Dashboard
 	p := &d.log
 	if p.filtering {
-		switch msg.Type {
-		case tea.KeyEnter:
-			p.filtering = false
-			p.filter.Blur()
-		case tea.KeyEsc:
-			p.filtering = false
-			p.filter.Blur()
-			p.filter.SetValue("")
-			p.apply()
-		case tea.KeyCtrlC:
+		changed, quit, cmd := typeFilter(&p.filter, &p.filtering, msg)
+		if quit {
 			return d, tea.Quit
-		default:
-			var cmd tea.Cmd
-			p.filter, cmd = p.filter.Update(msg)
+		}
+		if changed {
 			p.apply()
-			return d, cmd
 		}
 		d.layout()
-		return d, nil
+		return d, cmd
 	}
 	switch {
 	case key.Matches(msg, k.Quit):

@@ -154,26 +154,15 @@ func (d Dashboard) updateOverviewKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := d.c.keys.Dashboard
 	o := &d.ov
 	if o.filtering {
-		switch msg.Type {
-		case tea.KeyEnter:
-			o.filtering = false
-			o.filter.Blur()
-		case tea.KeyEsc:
-			o.filtering = false
-			o.filter.Blur()
-			o.filter.SetValue("")
-			d.applyOverviewFilter()
-		case tea.KeyCtrlC:
+		changed, quit, cmd := typeFilter(&o.filter, &o.filtering, msg)
+		if quit {
 			return d, tea.Quit
-		default:
-			var cmd tea.Cmd
-			o.filter, cmd = o.filter.Update(msg)
+		}
+		if changed {
 			d.applyOverviewFilter()
-			d.layout()
-			return d, cmd
 		}
 		d.layout()
-		return d, nil
+		return d, cmd
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
