@@ -280,18 +280,10 @@ func (d Dashboard) updateLogKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		p.filtering = true
 		d.layout()
 		return d, p.filter.Focus()
-	case key.Matches(msg, k.Up):
-		p.scroll(-1)
-	case key.Matches(msg, k.Down):
-		p.scroll(1)
-	case key.Matches(msg, k.PageUp):
-		p.scroll(-p.height)
-	case key.Matches(msg, k.PageDown):
-		p.scroll(p.height)
-	case key.Matches(msg, k.Top):
-		p.scroll(-len(p.shown))
-	case key.Matches(msg, k.Bottom):
-		p.scroll(len(p.shown))
+	default:
+		if delta, ok := listMove(k, msg, p.height, len(p.shown)); ok {
+			p.scroll(delta)
+		}
 	}
 	d.layout()
 	return d, nil

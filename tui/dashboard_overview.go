@@ -182,18 +182,10 @@ func (d Dashboard) updateOverviewKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Back):
 		o.filter.SetValue("")
 		d.applyOverviewFilter()
-	case key.Matches(msg, k.Up):
-		o.move(-1)
-	case key.Matches(msg, k.Down):
-		o.move(1)
-	case key.Matches(msg, k.PageUp):
-		o.move(-o.height)
-	case key.Matches(msg, k.PageDown):
-		o.move(o.height)
-	case key.Matches(msg, k.Top):
-		o.move(-len(o.shown))
-	case key.Matches(msg, k.Bottom):
-		o.move(len(o.shown))
+	default:
+		if delta, ok := listMove(k, msg, o.height, len(o.shown)); ok {
+			o.move(delta)
+		}
 	}
 	d.layout()
 	return d, nil

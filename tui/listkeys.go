@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -25,4 +26,24 @@ func typeFilter(in *textinput.Model, typing *bool, msg tea.KeyMsg) (changed, qui
 		*in, cmd = in.Update(msg)
 	}
 	return in.Value() != before, false, cmd
+}
+
+// listMove is how many rows a navigation key moves a list of n rows shown
+// page at a time (the ends: all of them); ok is false for other keys.
+func listMove(k dashboardKeyMap, msg tea.KeyMsg, page, n int) (delta int, ok bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.Top):
+		return -n, true
+	case key.Matches(msg, k.Bottom):
+		return n, true
+	}
+	return 0, false
 }
