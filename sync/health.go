@@ -78,11 +78,11 @@ func Worst(vs ...Verdict) Health {
 // automation no loop holds counts as not running.
 const staleGrace = time.Minute
 
-// Stale reports whether an automation last polled at last is overdue at
+// stale reports whether an automation last polled at last is overdue at
 // now: no poll within two of its intervals and a minute. A cron job
 // running `invitesync run --once` at the automation's interval keeps it
 // fresh, so such a set-up is healthy without a resident service.
-func Stale(a config.Automation, last, now time.Time) bool {
+func stale(a config.Automation, last, now time.Time) bool {
 	return last.IsZero() || now.Sub(last) > 2*a.Interval+staleGrace
 }
 
@@ -119,7 +119,7 @@ func Judge(a config.Automation, b store.Board, now time.Time) Verdict {
 	switch {
 	case !b.Leased && ls.State == "":
 		v.add(NeedsAttention, "never run: start `invitesync run`")
-	case !b.Leased && !Stale(a, ls.LastPoll, now):
+	case !b.Leased && !stale(a, ls.LastPoll, now):
 		// No loop holds it, but a scheduled `run --once` polls it on time.
 	case !b.Leased && ls.LastPoll.IsZero():
 		v.add(NeedsAttention, "not running: start `invitesync run`")
