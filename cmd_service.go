@@ -82,18 +82,13 @@ func (a *app) serviceUnit(system bool) (string, error) {
 		if err != nil {
 			return "", usageErr(fmt.Errorf("a system unit names each automation's secret: %w", err))
 		}
-		secrets := []config.Secret{config.IDMAPIKey()}
-		for _, au := range cfg.Automations {
-			secrets = append(secrets, config.ClientSecret(au.Name))
-		}
-		for _, s := range secrets {
-			env := s.OwnFileEnv
-			if env == "" {
-				env = s.FileEnv
-			}
-			id := strings.ToLower(strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(env, "INVITESYNC_"), "_FILE"), "_FILE_", "-"))
-			id = strings.ReplaceAll(id, "_", "-")
+		credential := func(id, env string) {
 			fmt.Fprintf(&b, "LoadCredential=%s:/etc/invitesync/%s\nEnvironment=%s=%%d/%s\n", id, id, env, id)
+		}
+		credential("idm-api-key", config.IDMAPIKey().FileEnv)
+		for _, au := range cfg.Automations {
+			name := strings.ToLower(strings.ReplaceAll(config.EnvName(au.Name), "_", "-"))
+			credential("client-secret-"+name, config.ClientSecret(au.Name).OwnFileEnv)
 		}
 	}
 	b.WriteString("Restart=on-failure\n\n[Install]\n")

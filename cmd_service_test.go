@@ -53,13 +53,30 @@ func TestSetupSaysWhatNextAndServiceUnitWritesIt(t *testing.T) {
 		t.Errorf("a user unit reads the keyring, not credentials:\n%s", b)
 	}
 
+	// "Front desk file" gets a credential of its own, not the one of "Front desk".
+	args := e.newAutomationArgs(t, "Front desk file")
+	for i, a := range args {
+		if a == "--mailbox" {
+			args[i+1] = "deliveries@contoso.com"
+		}
+	}
+	if code, stdout, stderr := e.run("", args...); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
 	code, stdout, stderr = e.run("", "service-unit", "--system")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
+	for _, secret := range []string{testClientSecret, testIDMKey} {
+		if strings.Contains(stdout, secret) {
+			t.Errorf("the system unit contains a secret:\n%s", stdout)
+		}
+	}
 	for _, want := range []string{
 		"LoadCredential=client-secret-front-desk:/etc/invitesync/client-secret-front-desk\n",
 		"Environment=INVITESYNC_CLIENT_SECRET_FILE_FRONT_DESK=%d/client-secret-front-desk\n",
+		"LoadCredential=client-secret-front-desk-file:/etc/invitesync/client-secret-front-desk-file\n",
+		"Environment=INVITESYNC_CLIENT_SECRET_FILE_FRONT_DESK_FILE=%d/client-secret-front-desk-file\n",
 		"LoadCredential=idm-api-key:/etc/invitesync/idm-api-key\n",
 		"Environment=INVITESYNC_IDM_API_KEY_FILE=%d/idm-api-key\n",
 		"WantedBy=multi-user.target\n",
