@@ -23,9 +23,10 @@ func newServiceUnitCmd(a *app) *cobra.Command {
 		Long: `Print a systemd unit that runs ` + "`invitesync run`" + ` with this configuration and
 state database, restarting it when it fails; -o FILE writes it there instead.
 
-Without --system it is a user unit: it runs while you are logged in (or always,
-after ` + "`loginctl enable-linger`" + `) and reads the secrets from your keyring, as the
-wizard stored them. Write it to ~/.config/systemd/user/invitesync.service, then
+Without --system it is a user unit that reads the secrets from your keyring, as
+the wizard stored them, so it needs the keyring unlocked: ` + "`loginctl enable-linger`" + `
+keeps it running after you log out, but after a restart it cannot read them
+until you log in. Write it to ~/.config/systemd/user/invitesync.service, then
 run ` + "`systemctl --user daemon-reload`" + ` and ` + "`systemctl --user enable --now invitesync`" + `.
 
 With --system it is a unit for /etc/systemd/system, run as you, which reads
