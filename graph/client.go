@@ -288,7 +288,7 @@ func validTenantID(id string) bool {
 func parseAuthority(raw, name string) (*url.URL, error) {
 	u, err := weburl.Parse(raw)
 	if err != nil || u.Scheme != "https" {
-		return nil, fmt.Errorf("%s: %q is not usable: expected an https URL such as %s", name, raw, DefaultAuthorityHost)
+		return nil, fmt.Errorf("%s: %q is not usable: expected an https URL such as %s", name, weburl.Shown(raw), DefaultAuthorityHost)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -301,7 +301,7 @@ func parseAuthority(raw, name string) (*url.URL, error) {
 func parseGraphURL(raw, name string) (*url.URL, error) {
 	u, err := weburl.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %q is not usable: expected an https URL such as %s", name, raw, DefaultGraphURL)
+		return nil, fmt.Errorf("%s: %q is not usable: expected an https URL such as %s", name, weburl.Shown(raw), DefaultGraphURL)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	if u.Path == "" {

@@ -34,6 +34,17 @@ func TestOptionsFromEnv(t *testing.T) {
 			t.Errorf("a bad %s gave %v, want an error naming it", name, err)
 		}
 	}
+	for name, bad := range map[string][2]string{
+		graph.EnvAuthorityHost: {"https://user:hunter2@login.example/?key=s3cret", ""},
+		graph.EnvGraphURL:      {"", "https://user:hunter2@graph.example/v1.0#s3cret"},
+	} {
+		t.Setenv(graph.EnvAuthorityHost, bad[0])
+		t.Setenv(graph.EnvGraphURL, bad[1])
+		_, err := graph.OptionsFromEnv()
+		if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("a %s with user information, a query or a fragment gave %v, want an error that shows none of them", name, err)
+		}
+	}
 	t.Setenv(graph.EnvAuthorityHost, "")
 	t.Setenv(graph.EnvGraphURL, "")
 	if o, err := graph.OptionsFromEnv(); err != nil || o.AuthorityHost != "" || o.GraphURL != "" {

@@ -121,8 +121,7 @@ func ParseURL(raw string) (*url.URL, error) {
 	if err != nil {
 		// Shown: never the user information, query or fragment, where a
 		// secret might hide.
-		u, _ := url.Parse(raw)
-		shown := text.Clean((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), 200)
+		shown := text.Clean(weburl.Shown(raw), 200)
 		switch {
 		case errors.Is(err, weburl.ErrUserInfo):
 			return nil, fmt.Errorf("%w %q: must not contain a user name or password; the API key is configured separately", ErrInvalidURL, shown)

@@ -44,6 +44,17 @@ func Parse(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// Shown is raw as a message may show it: its scheme, host and path only,
+// never the user information, query or fragment, where a secret might
+// hide; "" when raw is not a URL at all.
+func Shown(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
 // IsLoopback reports whether host, as url.URL.Hostname gives it, names this
 // machine: localhost (any case, with or without the final dot) or a loopback
 // address of either family, 127.0.0.0/8 and ::1, also IPv4-mapped or with

@@ -71,3 +71,16 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func TestShownHidesUserInfoQueryAndFragment(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://user:hunter2@idm.example.com/api/v1?key=s3cret#frag": "https://idm.example.com/api/v1",
+		"http://localhost:8080/api":                                   "http://localhost:8080/api",
+		"idm.example.com":                                             "idm.example.com",
+		"https://idm.example.com/%zz?key=s3cret":                      "",
+	} {
+		if got := Shown(raw); got != want {
+			t.Errorf("Shown(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
