@@ -99,13 +99,19 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 		recording, inFlight = nil, nil
 		return err
 	}
+	// stop ends the drain with err once the record running has finished
+	// adding to res.
+	stop := func(err error) (DrainResult, error) {
+		err = errors.Join(err, wait())
+		return res, err
+	}
 	for {
 		// Until its answers commit, the previous batch is still pending:
 		// Due returns it again, first, and it is left out. Due hands out the
 		// oldest operation of each ref, so no later one of its refs comes.
 		due, err := e.store.Due(ctx, e.name, 256+len(inFlight))
 		if err != nil {
-			return res, errors.Join(err, wait())
+			return stop(err)
 		}
 		batch := due[:0]
 		for _, op := range due {
@@ -123,7 +129,7 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 			continue
 		}
 		if err := e.markIntents(ctx, batch); err != nil {
-			return res, errors.Join(err, wait())
+			return stop(err)
 		}
 		attempts := e.deliverBatch(ctx, batch)
 		if err := wait(); err != nil {
@@ -136,7 +142,7 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 		recording = make(chan error, 1)
 		go func(done chan<- error) { done <- e.record(attempts, &res) }(recording)
 		if err := ctx.Err(); err != nil {
-			return res, errors.Join(err, wait())
+			return stop(err)
 		}
 	}
 }
