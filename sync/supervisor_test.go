@@ -215,13 +215,20 @@ func TestRenewalsGoTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRenewals(h.store)
-	go r.run(ctx)
 	asked := time.Now()
 	errs := make([]error, 3)
 	var wg stdsync.WaitGroup
 	for i, a := range []string{"a", "b", "c"} {
 		wg.Go(func() { errs[i] = r.renew(h.ctx, a, "pid 1 on here", ttl) })
 	}
+	// All three are asked before the writer starts, so they form one batch.
+	waitFor(t, "the three renewals asked", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.pending) == 3
+	})
+	var writer stdsync.WaitGroup
+	writer.Go(func() { r.run(ctx) })
 	wg.Wait()
 	if errs[0] != nil || !errors.Is(errs[1], store.ErrLeaseLost) || errs[2] != nil {
 		t.Fatalf("renewals = %v; want a and c renewed, b lost", errs)
@@ -231,4 +238,12 @@ func TestRenewalsGoTogether(t *testing.T) {
 			t.Errorf("lease %s = %+v, %v, %v; want renewed", a, l, ok, err)
 		}
 	}
+	// One transaction stamps every lease it renews with the same time.
+	la, _, _ := h.store.Lease(h.ctx, "a")
+	lc, _, _ := h.store.Lease(h.ctx, "c")
+	if !la.Expires.Equal(lc.Expires) {
+		t.Errorf("a expires at %v, c at %v; want one renewal for both", la.Expires, lc.Expires)
+	}
+	cancel()
+	writer.Wait()
 }
