@@ -98,40 +98,36 @@ func (s *Store) take(ctx context.Context, automation, mailbox, owner string, ttl
 
 // take is Store.take in tx, once its arguments are checked.
 func (tx *Tx) take(automation, mailbox, owner string, ttl time.Duration, keep bool, held func(Lease) error) (Lease, error) {
-	var l Lease
-	err := func() error {
-		cur, live, err := tx.lease(automation)
+	cur, live, err := tx.lease(automation)
+	if err != nil {
+		return Lease{}, err
+	}
+	switch {
+	case live && cur.Owner != owner:
+		return Lease{}, held(cur)
+	case keep && cur.Owner != "" && cur.Owner != owner:
+		return Lease{}, held(cur) // taken by another since, even if it expired again
+	case keep:
+		mailbox = cur.Mailbox
+	}
+	if mailbox != "" {
+		other, found, err := tx.mailboxLease(mailbox, automation)
 		if err != nil {
-			return err
+			return Lease{}, err
 		}
-		switch {
-		case live && cur.Owner != owner:
-			return held(cur)
-		case keep && cur.Owner != "" && cur.Owner != owner:
-			return held(cur) // taken by another since, even if it expired again
-		case keep:
-			mailbox = cur.Mailbox
+		if found {
+			return Lease{}, held(other)
 		}
-		if mailbox != "" {
-			other, found, err := tx.mailboxLease(mailbox, automation)
-			if err != nil {
-				return err
-			}
-			if found {
-				return held(other)
-			}
-		}
-		l = Lease{Automation: automation, Mailbox: mailbox, Owner: owner, Acquired: tx.now, Expires: tx.now.Add(ttl)}
-		if live {
-			l.Acquired = cur.Acquired
-		}
-		_, err = tx.exec(`
+	}
+	l := Lease{Automation: automation, Mailbox: mailbox, Owner: owner, Acquired: tx.now, Expires: tx.now.Add(ttl)}
+	if live {
+		l.Acquired = cur.Acquired
+	}
+	_, err = tx.exec(`
 INSERT INTO leases (automation, mailbox, owner, acquired, expires) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (automation) DO UPDATE SET mailbox = excluded.mailbox, owner = excluded.owner,
 	acquired = excluded.acquired, expires = excluded.expires`,
-			automation, mailbox, owner, nanos(l.Acquired), nanos(l.Expires))
-		return err
-	}()
+		automation, mailbox, owner, nanos(l.Acquired), nanos(l.Expires))
 	return l, err
 }
 
