@@ -6,6 +6,7 @@ import (
 
 	"invitesync/diag"
 	"invitesync/graph"
+	"invitesync/internal/retry"
 )
 
 // DefaultConsentWait bounds the wait for a new app, secret or consent to
@@ -45,13 +46,15 @@ type Tick struct {
 	Left    time.Duration // until WaitLive gives up
 }
 
+// liveBackoff is WaitLive's pause between live tests.
+var liveBackoff = retry.Backoff{Base: 2 * time.Second, Max: 15 * time.Second}
+
 // WaitLive runs test and, while its results are Pending, runs it again
 // after a pause (2 s, doubling up to 15 s) until it passes, fails for
 // another reason, or bound has passed; tick is told of each pause. It
 // returns the last results.
 func WaitLive(ctx context.Context, bound time.Duration, test func(context.Context) []diag.Result, tick func(Tick)) []diag.Result {
 	deadline := time.Now().Add(bound)
-	pause := 2 * time.Second
 	for attempt := 1; ; attempt++ {
 		results := test(ctx)
 		why, pending := Pending(results)
@@ -59,7 +62,7 @@ func WaitLive(ctx context.Context, bound time.Duration, test func(context.Contex
 		if !pending || left <= 0 || ctx.Err() != nil {
 			return results
 		}
-		next := min(pause, left)
+		next := min(liveBackoff.Step(attempt), left)
 		if tick != nil {
 			tick(Tick{Attempt: attempt, Why: why, Next: next, Left: left})
 		}
@@ -68,6 +71,5 @@ func WaitLive(ctx context.Context, bound time.Duration, test func(context.Contex
 			return results
 		case <-time.After(next):
 		}
-		pause = min(2*pause, 15*time.Second)
 	}
 }
