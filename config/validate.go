@@ -337,7 +337,8 @@ func ValidateIDMURL(s string) error {
 	case errors.Is(err, weburl.ErrUserInfo):
 		return errors.New("contains a user name or password: expected none, the API key is kept with the secrets")
 	case errors.Is(err, weburl.ErrQuery):
-		return fmt.Errorf("%s has a query or fragment: %s", text.Quote(s), expected)
+		// Shown without them: a query may carry a key.
+		return fmt.Errorf("%s has a query or fragment: %s", text.Quote(weburl.Shown(s)), expected)
 	case errors.Is(err, weburl.ErrPlainHTTP):
 		return fmt.Errorf("%s uses http: expected https (http is accepted only for loopback addresses)", text.Quote(s))
 	case errors.Is(err, weburl.ErrScheme):

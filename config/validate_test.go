@@ -37,7 +37,7 @@ func TestValidateMessages(t *testing.T) {
 		{"idm url credentials", func(c *config.Config) { c.IDM.URL = "https://admin:pw@idm.example.com" },
 			`idm.url: contains a user name or password: expected none, the API key is kept with the secrets`},
 		{"idm url query", func(c *config.Config) { c.IDM.URL = "https://idm.example.com/?key=1" },
-			`idm.url: "https://idm.example.com/?key=1" has a query or fragment: expected the API base such as https://idm.example.com/api/v1`},
+			`idm.url: "https://idm.example.com/" has a query or fragment: expected the API base such as https://idm.example.com/api/v1`},
 		{"name missing", func(c *config.Config) { c.Automations[0].Name = "" },
 			`automation #1: name: required: a short name such as "Front desk"`},
 		{"name spaces", func(c *config.Config) { c.Automations[0].Name = " Front desk" },
