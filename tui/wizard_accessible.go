@@ -178,14 +178,11 @@ func (w *wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (
 	say("\nTesting the whole chain before saving…")
 	var p *config.Plan
 	var results []diag.Result
-	req, err := w.saveRequest(LiveTestInput{})
+	req, err := w.saveRequest(LiveTestInput{}, func(r diag.Result) { say("%s: %s", r.ID, checkWord(r)) })
 	if err == nil {
 		tctx, cancel := context.WithTimeout(ctx, liveTestTimeout)
-		req.Request.Test = func(ctx context.Context, p *config.Plan) []diag.Result {
-			return req.Test(ctx, p, func(r diag.Result) { say("%s: %s", r.ID, checkWord(r)) })
-		}
 		req.Tested = func() { say("Storing the secrets and saving the configuration…") }
-		p, results, err = setup.Save(tctx, req.Request)
+		p, results, err = setup.Save(tctx, req)
 		cancel()
 	}
 	fail, cause, warnings := saveFailure(results, err)

@@ -181,12 +181,7 @@ func (w *wizard) startSave() tea.Cmd {
 	w.updateKeys()
 	var fresh LiveTestInput
 	waiting := w.liveTestWaiting(&fresh)
-	req, err := w.saveRequest(fresh)
-	if err != nil {
-		return func() tea.Msg { return savedMsg{err: err} }
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), liveTestTimeout+w.opts.ConsentWait)
-	w.cancel = cancel
 	ch := make(chan checkMsg)
 	send := func(m checkMsg) {
 		m.ch = ch
@@ -195,13 +190,16 @@ func (w *wizard) startSave() tea.Cmd {
 		case <-ctx.Done():
 		}
 	}
-	req.Request.Test = func(ctx context.Context, p *config.Plan) []diag.Result {
-		return req.Test(ctx, p, func(r diag.Result) { send(checkMsg{result: r}) })
+	req, err := w.saveRequest(fresh, func(r diag.Result) { send(checkMsg{result: r}) })
+	if err != nil {
+		cancel()
+		return func() tea.Msg { return savedMsg{err: err} }
 	}
+	w.cancel = cancel
 	req.Tested = func() { send(checkMsg{tested: true}) }
 	run := func() tea.Msg {
 		defer close(ch)
-		p, results, err := setup.Save(ctx, req.Request)
+		p, results, err := setup.Save(ctx, req)
 		return savedMsg{plan: p, results: results, err: err}
 	}
 	return tea.Batch(w.spinner.Tick, run, waitForCheck(ch), waiting)

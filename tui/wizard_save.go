@@ -30,22 +30,22 @@ func (e *invalidDraftError) Unwrap() error { return e.err }
 
 // saveRequest is the set-up as setup.Save takes it: the draft as an
 // automation, the secrets typed in this run (one left empty is the stored
-// one, when editing) and the live test, whose report it leaves open.
+// one, when editing) and the live test, which gives report each check.
 // fresh says whether Entra ID is still applying a just-created app.
-func (w *wizard) saveRequest(fresh LiveTestInput) (wizardRequest, error) {
+func (w *wizard) saveRequest(fresh LiveTestInput, report func(diag.Result)) (setup.Request, error) {
 	a, idm, err := w.f.d.Automation()
 	if err != nil {
-		return wizardRequest{}, &invalidDraftError{err}
+		return setup.Request{}, &invalidDraftError{err}
 	}
 	if w.opts.Store == nil {
-		return wizardRequest{}, errors.New("nothing was saved: no secret store")
+		return setup.Request{}, errors.New("nothing was saved: no secret store")
 	}
 	secrets, _ := config.OpenSecrets(w.opts.ConfigPath, w.opts.Store)
-	req := wizardRequest{Request: setup.Request{ConfigPath: w.opts.ConfigPath, Secrets: secrets, Now: w.opts.Now(),
+	req := setup.Request{ConfigPath: w.opts.ConfigPath, Secrets: secrets, Now: w.opts.Now(),
 		Change: config.Change{Automation: a, IDM: idm, Editing: w.f.d.Editing,
-			ClientSecret: w.f.sec.ClientSecret, IDMAPIKey: w.f.sec.IDMAPIKey}}}
+			ClientSecret: w.f.sec.ClientSecret, IDMAPIKey: w.f.sec.IDMAPIKey}}
 	live := w.opts.LiveTest
-	req.Test = func(ctx context.Context, p *config.Plan, report func(diag.Result)) []diag.Result {
+	req.Test = func(ctx context.Context, p *config.Plan) []diag.Result {
 		if live == nil {
 			return []diag.Result{{ID: "live-test", Diagnosis: diag.Diagnosis{Step: 6, Message: "This build cannot run the live test."}}}
 		}
@@ -62,12 +62,6 @@ func (w *wizard) nextSteps(a config.Automation) string {
 		return ""
 	}
 	return NextSteps(w.opts.ConfigPath, a)
-}
-
-// wizardRequest is a setup.Request whose live test reports each check.
-type wizardRequest struct {
-	setup.Request
-	Test func(ctx context.Context, p *config.Plan, report func(diag.Result)) []diag.Result
 }
 
 // saveFinished shows the success screen, or lands on the field the failure
