@@ -122,6 +122,9 @@ func (s *Supervisor) Start(engines []*Engine) int {
 				s.errs = append(s.errs, err)
 			}
 			s.mu.Unlock()
+			// Nothing hands it commands any more: what it did not take
+			// goes back for whichever loop runs the automation next.
+			s.requeue(e.name, r.in.take())
 			s.stopped(e.name, err)
 			s.signal()
 		})
@@ -201,13 +204,38 @@ func (s *Supervisor) readCommands() {
 		case s.ctx.Err() == nil:
 			s.repeats.fail(s.log, slog.LevelWarn, whatControl, err)
 		}
+		gone := map[string][]store.Command{}
 		s.mu.Lock()
 		for name, cmds := range queued {
 			if r := s.running[name]; r != nil {
 				r.in.put(cmds...)
+			} else {
+				gone[name] = cmds
 			}
 		}
 		s.mu.Unlock()
+		for name, cmds := range gone {
+			s.requeue(name, cmds)
+		}
+	}
+}
+
+// requeueTimeout bounds putting a stopped loop's commands back, which
+// happens while the process shuts down too.
+const requeueTimeout = 5 * time.Second
+
+// requeue puts commands taken for a loop that has stopped back in the
+// control queue, so that no pause, resume or retry is lost.
+func (s *Supervisor) requeue(name string, cmds []store.Command) {
+	if len(cmds) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), requeueTimeout)
+	defer cancel()
+	for _, c := range cmds {
+		if err := s.store.Request(ctx, name, c); err != nil {
+			s.log.Warn("an operator command was lost as its loop stopped", "automation", clean(name), "command", string(c), "error", err)
+		}
 	}
 }
 

@@ -247,3 +247,24 @@ func TestRenewalsGoTogether(t *testing.T) {
 	cancel()
 	writer.Wait()
 }
+
+// TestCommandsOfAStoppedLoopGoBack: commands handed to a loop that stopped
+// before taking them return to the control queue, in order, for whichever
+// loop runs the automation next.
+func TestCommandsOfAStoppedLoopGoBack(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(h.ctx)
+	sup := NewSupervisor(ctx, h.store, nil)
+	cancel() // the supervisor has ended; putting back must still work
+	sup.requeue(h.auto.Name, []store.Command{store.CmdPause, store.CmdRetryFailed})
+	queued, err := h.store.TakeAll(h.ctx, []string{h.auto.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := queued[h.auto.Name]; !slices.Equal(got, []store.Command{store.CmdPause, store.CmdRetryFailed}) {
+		t.Errorf("queued again = %v, want pause then retry-failed", got)
+	}
+	if err := sup.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
