@@ -11,7 +11,10 @@ import (
 
 	"invitesync/config"
 	"invitesync/diag"
+	"invitesync/internal/keyringtest"
 )
+
+func TestMain(m *testing.M) { os.Exit(keyringtest.Main(m)) }
 
 const (
 	tenant = "3f9a2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
@@ -24,8 +27,9 @@ var today = time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 
 func request(t *testing.T) Request {
 	t.Helper()
+	keyringtest.Require(t)
 	path := filepath.Join(t.TempDir(), "config.toml")
-	secrets, _ := config.OpenSecrets(path, config.NewMemoryStore())
+	secrets, _ := config.OpenSecrets(path, config.NewKeyring())
 	a := config.NewAutomation("Front desk")
 	a.Environment, a.Mailbox, a.TimeZone = "Production", "visitors@contoso.com", "Europe/Berlin"
 	a.TenantID, a.ClientID, a.EnterpriseObjectID = tenant, client, "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
