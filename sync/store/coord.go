@@ -206,8 +206,8 @@ func (s *Store) Request(ctx context.Context, automation string, cmd Command) err
 }
 
 // Take returns the automation's queued commands, oldest first, and removes
-// them. It is cheap when the queue is empty (one read, no write lock), so a
-// loop may call it every second or so.
+// them: TakeAll for one automation. A supervisor reads the queue for all
+// its loops with TakeAll.
 func (s *Store) Take(ctx context.Context, automation string) ([]Command, error) {
 	got, err := s.TakeAll(ctx, []string{automation})
 	return got[automation], err
