@@ -38,6 +38,7 @@ const (
 	whatDelivery = "outbox delivery failed"
 	whatStatus   = "cannot record the loop status"
 	whatRenew    = "cannot renew the loop lease"
+	whatDue      = "cannot read when outbox work is due"
 )
 
 // Run polls the automation until ctx ends: at once, then at its slot of
@@ -180,8 +181,12 @@ func (e *Engine) drainDue(ctx context.Context) {
 	if e.now().Sub(e.dueRead) >= dueReread {
 		at, ok, err := e.store.NextDue(ctx, e.name)
 		if err != nil {
+			if ctx.Err() == nil {
+				e.repeats.fail(e.log, slog.LevelWarn, whatDue, err)
+			}
 			return
 		}
+		e.repeats.ok(e.log, whatDue)
 		e.dueAt, e.dueRead = at, e.now()
 		if !ok {
 			e.dueAt = time.Time{}
