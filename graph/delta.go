@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"invitesync/config"
@@ -58,34 +58,29 @@ func (c *Client) DeltaPage(ctx context.Context, cur Cursor) (*Page, error) {
 		}
 		builder = builder.WithUrl(cur.Link)
 	}
-	var resp users.ItemCalendarViewDeltaGetResponseable
-	err := c.call(ctx, "delta", func(ctx context.Context) error {
-		r, err := builder.GetAsDeltaGetResponse(ctx, cfg)
-		resp = r
-		return err
+	body, err := c.getJSON(ctx, "delta", func(ctx context.Context) (*abs.RequestInformation, error) {
+		return builder.ToGetRequestInformation(ctx, cfg)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return c.page(resp)
+	return c.page(body)
 }
 
-// page turns the SDK's delta response into a Page, refusing what is
-// malformed about the page itself. An item that cannot be read comes back
-// as an Event with Unreadable set, so one bad item never stalls the round.
-func (c *Client) page(resp users.ItemCalendarViewDeltaGetResponseable) (*Page, error) {
-	if resp == nil {
-		return nil, fmt.Errorf("%w: an empty delta answer", ErrMalformed)
+// page reads a delta page, refusing what is malformed about the page
+// itself. An item that cannot be read comes back as an Event with
+// Unreadable set, so one bad item never stalls the round.
+func (c *Client) page(body []byte) (*Page, error) {
+	l, events, err := c.decodeList(body)
+	if err != nil {
+		return nil, err
 	}
-	p := &Page{NextLink: deref(resp.GetOdataNextLink()), DeltaLink: deref(resp.GetOdataDeltaLink())}
+	p := &Page{Events: events, NextLink: l.NextLink, DeltaLink: l.DeltaLink}
 	if (p.NextLink == "") == (p.DeltaLink == "") {
 		return nil, fmt.Errorf("%w: a delta page must carry exactly one of @odata.nextLink and @odata.deltaLink", ErrMalformed)
 	}
 	if err := c.checkLink(p.Link()); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	for _, m := range resp.GetValue() {
-		p.Events = append(p.Events, c.event(m))
 	}
 	return p, nil
 }
@@ -101,121 +96,6 @@ func (c *Client) checkLink(link string) error {
 		return fmt.Errorf("the link points at %s, not at %s", cleanText(u.Host), c.graphBase.Host)
 	}
 	return nil
-}
-
-// event maps one SDK event to an Event; what cannot be read comes back
-// with Unreadable saying why.
-func (c *Client) event(m models.Eventable) Event {
-	if m == nil {
-		return Event{Unreadable: "Graph sent a null entry"}
-	}
-	ev, err := c.read(m)
-	if err != nil {
-		ev = Event{ID: ev.ID, Type: ev.Type, SeriesMasterID: ev.SeriesMasterID, Unreadable: err.Error()}
-	}
-	return ev
-}
-
-// read maps one SDK event to an Event, or says why it cannot; the Event
-// returned with an error still carries the id, type and series when known.
-func (c *Client) read(m models.Eventable) (Event, error) {
-	ev := Event{ID: deref(m.GetId())}
-	if ev.ID == "" {
-		return ev, errors.New("an event without an id")
-	}
-	if removed, ok := m.GetAdditionalData()["@removed"]; ok {
-		ev.Removed = true
-		if info, ok := removed.(map[string]any); ok {
-			if reason, ok := info["reason"].(*string); ok && reason != nil {
-				ev.RemovedReason = *reason
-			}
-		}
-		return ev, nil
-	}
-	if t := m.GetTypeEscaped(); t != nil {
-		ev.Type = t.String()
-	}
-	ev.SeriesMasterID = deref(m.GetSeriesMasterId())
-	ev.ICalUID = deref(m.GetICalUId())
-	ev.ChangeKey = deref(m.GetChangeKey())
-	ev.Subject = deref(m.GetSubject())
-	if loc := m.GetLocation(); loc != nil {
-		ev.Location = deref(loc.GetDisplayName())
-	}
-	if org := m.GetOrganizer(); org != nil {
-		ev.Organizer = address(org.GetEmailAddress())
-	}
-	for _, a := range m.GetAttendees() {
-		if a == nil {
-			continue
-		}
-		at := Attendee{Address: address(a.GetEmailAddress())}
-		if t := a.GetTypeEscaped(); t != nil {
-			at.Type = t.String()
-		}
-		if st := a.GetStatus(); st != nil && st.GetResponse() != nil {
-			at.Response = st.GetResponse().String()
-		}
-		ev.Attendees = append(ev.Attendees, at)
-	}
-	ev.IsAllDay = deref(m.GetIsAllDay())
-	ev.IsCancelled = deref(m.GetIsCancelled())
-	ev.IsOrganizer = deref(m.GetIsOrganizer())
-	ev.ResponseRequested = true
-	if rr := m.GetResponseRequested(); rr != nil {
-		ev.ResponseRequested = *rr
-	}
-	if st := m.GetResponseStatus(); st != nil && st.GetResponse() != nil {
-		ev.Response = st.GetResponse().String()
-	}
-	if os := m.GetOriginalStart(); os != nil {
-		ev.OriginalStart = os.UTC()
-	}
-	// Delta strips the occurrences of a series to their id, type, series
-	// and times (graph-notes §0): the rest comes from the series.
-	ev.Partial = ev.SeriesMasterID != "" && m.GetOrganizer() == nil && m.GetICalUId() == nil
-	var err error
-	if ev.Start, err = c.dateTime(m.GetStart()); err != nil {
-		return ev, fmt.Errorf("start: %v", err)
-	}
-	if ev.End, err = c.dateTime(m.GetEnd()); err != nil {
-		return ev, fmt.Errorf("end: %v", err)
-	}
-	if ev.IsAllDay {
-		ev.Start, ev.End = allDayDate(ev.Start, c.loc), allDayDate(ev.End, c.loc)
-	}
-	if ev.End.Before(ev.Start) {
-		return ev, errors.New("it ends before it starts")
-	}
-	return ev, nil
-}
-
-func address(e models.EmailAddressable) Address {
-	if e == nil {
-		return Address{}
-	}
-	return Address{Name: deref(e.GetName()), Email: deref(e.GetAddress())}
-}
-
-// dateTime reads a dateTimeTimeZone: a wall-clock time in a named zone, IANA
-// or Windows.
-func (c *Client) dateTime(v models.DateTimeTimeZoneable) (time.Time, error) {
-	if v == nil || v.GetDateTime() == nil {
-		return time.Time{}, errors.New("missing")
-	}
-	loc, err := c.zones.load(deref(v.GetTimeZone()))
-	if err != nil {
-		return time.Time{}, err
-	}
-	raw := *v.GetDateTime()
-	t, err := time.ParseInLocation("2006-01-02T15:04:05.9999999", raw, loc)
-	if err != nil {
-		if t, err = time.Parse(time.RFC3339Nano, raw); err != nil {
-			return time.Time{}, fmt.Errorf("%q is not a date and time", cleanText(raw))
-		}
-		t = t.In(loc)
-	}
-	return t, nil
 }
 
 // allDayDate returns the date of an all-day event's start or end t as

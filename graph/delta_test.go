@@ -316,7 +316,6 @@ func TestDeltaRefusesMalformedPages(t *testing.T) {
 	bodies := map[string]string{
 		"not JSON":             `{"value": [`,
 		"no links":             `{"value": []}`,
-		"id of the wrong type": `{"@odata.deltaLink": "LINK", "value": [{"id": 5}]}`,
 		"link elsewhere":       `{"@odata.deltaLink": "https://graph.microsoft.com/v1.0/users/x/calendarView/delta?$deltatoken=abc", "value": []}`,
 		"value not a list":     `{"@odata.deltaLink": "LINK", "value": {"id": "a"}}`,
 	}
@@ -341,7 +340,8 @@ func TestDeltaRefusesMalformedPages(t *testing.T) {
 }
 
 // TestDeltaReadsEachItemOnItsOwn: an item that cannot be read comes back
-// marked, with its reason, and the rest of the page is read.
+// marked, with its reason (a field of the wrong JSON type included), and the
+// rest of the page is read.
 func TestDeltaReadsEachItemOnItsOwn(t *testing.T) {
 	s := newSim(t)
 	link := s.GraphURL() + "/users/" + watched + "/calendarView/delta?$deltatoken=x"
@@ -351,6 +351,9 @@ func TestDeltaReadsEachItemOnItsOwn(t *testing.T) {
 		{"id": "start", "start": {"dateTime": "yesterday", "timeZone": "UTC"}, "end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}},
 		{"id": "zone", "type": "occurrence", "seriesMasterId": "M", "start": {"dateTime": "2025-03-10T09:00:00.0000000", "timeZone": "Mars/Olympus"}, "end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}},
 		{"id": "backwards", "start": {"dateTime": "2025-03-10T11:00:00.0000000", "timeZone": "UTC"}, "end": {"dateTime": "2025-03-10T10:00:00.0000000", "timeZone": "UTC"}},
+		{"id": 5, ` + times + `},
+		{"id": "typed", "type": "occurrence", "seriesMasterId": "M", "subject": 7, ` + times + `},
+		null,
 		{"id": "good", "subject": "Visit", "iCalUId": "U", "organizer": {"emailAddress": {"address": "h@contoso.example"}}, ` + times + `}]}`})
 	p, err := newClient(t, s, automationFor(s), optionsFor(s)).DeltaPage(context.Background(), graph.Cursor{Start: day(0, 0, 0), End: day(30, 0, 0)})
 	if err != nil {
@@ -358,7 +361,8 @@ func TestDeltaReadsEachItemOnItsOwn(t *testing.T) {
 	}
 	want := []struct{ id, reason string }{
 		{"", "without an id"}, {"start", `start: "yesterday" is not a date and time`},
-		{"zone", `unknown time zone "Mars/Olympus"`}, {"backwards", "ends before it starts"}, {"good", ""},
+		{"zone", `unknown time zone "Mars/Olympus"`}, {"backwards", "ends before it starts"},
+		{"", "its id is a JSON number"}, {"typed", "its subject is a JSON number"}, {"", "null entry"}, {"good", ""},
 	}
 	if len(p.Events) != len(want) {
 		t.Fatalf("%d events, want %d: %+v", len(p.Events), len(want), p.Events)
@@ -372,7 +376,10 @@ func TestDeltaReadsEachItemOnItsOwn(t *testing.T) {
 	if z := p.Events[2]; z.Type != graph.TypeOccurrence || z.SeriesMasterID != "M" {
 		t.Errorf("the unreadable occurrence lost its series: %+v", z)
 	}
-	if g := p.Events[4]; g.Subject != "Visit" || g.Organizer.Email != "h@contoso.example" || !g.Start.Equal(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)) {
+	if z := p.Events[5]; z.Type != graph.TypeOccurrence || z.SeriesMasterID != "M" {
+		t.Errorf("the occurrence with a bad field lost its series: %+v", z)
+	}
+	if g := p.Events[7]; g.Subject != "Visit" || g.Organizer.Email != "h@contoso.example" || !g.Start.Equal(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("the readable item = %+v", g)
 	}
 }

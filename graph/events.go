@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
 
@@ -25,19 +25,13 @@ func (c *Client) GetEvent(ctx context.Context, id string) (Event, error) {
 		return Event{}, err
 	}
 	cfg := &users.ItemEventsEventItemRequestBuilderGetRequestConfiguration{Headers: c.preferHeaders()}
-	var m models.Eventable
-	err := c.call(ctx, "get event", func(ctx context.Context) error {
-		r, err := c.graph.Users().ByUserId(c.a.Mailbox).Events().ByEventId(id).Get(ctx, cfg)
-		m = r
-		return err
+	body, err := c.getJSON(ctx, "get event", func(ctx context.Context) (*abs.RequestInformation, error) {
+		return c.graph.Users().ByUserId(c.a.Mailbox).Events().ByEventId(id).ToGetRequestInformation(ctx, cfg)
 	})
 	if err != nil {
 		return Event{}, err
 	}
-	if m == nil {
-		return Event{}, fmt.Errorf("%w: an empty answer for event %s", ErrMalformed, cleanText(id))
-	}
-	ev := c.event(m)
+	ev := c.decodeEvent(body)
 	if ev.Unreadable != "" {
 		return Event{}, fmt.Errorf("%w: event %s: %s", ErrMalformed, cleanText(id), ev.Unreadable)
 	}
@@ -64,22 +58,18 @@ func (c *Client) Instances(ctx context.Context, masterID string, start, end time
 	builder := c.graph.Users().ByUserId(c.a.Mailbox).Events().ByEventId(masterID).Instances()
 	var out []Event
 	for range maxInstancePages {
-		var resp models.EventCollectionResponseable
-		err := c.call(ctx, "instances", func(ctx context.Context) error {
-			r, err := builder.Get(ctx, cfg)
-			resp = r
-			return err
+		body, err := c.getJSON(ctx, "instances", func(ctx context.Context) (*abs.RequestInformation, error) {
+			return builder.ToGetRequestInformation(ctx, cfg)
 		})
 		if err != nil {
 			return nil, err
 		}
-		if resp == nil {
-			return nil, fmt.Errorf("%w: an empty answer for the instances of %s", ErrMalformed, cleanText(masterID))
+		l, events, err := c.decodeList(body)
+		if err != nil {
+			return nil, err
 		}
-		for _, m := range resp.GetValue() {
-			out = append(out, c.event(m))
-		}
-		next := deref(resp.GetOdataNextLink())
+		out = append(out, events...)
+		next := l.NextLink
 		if next == "" {
 			return out, nil
 		}
