@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -89,27 +88,32 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 			rs.replied[target] = plans[i].Reply
 		}
 	}
-	var logged []store.Activity
+	var logged []*store.Activity
 	err = e.store.Update(ctx, func(tx *store.Tx) error {
+		logged = logged[:0]
+		w := &planWrites{tx: tx, now: e.now}
 		for i, ev := range work {
 			var a *store.Activity
 			var err error
 			switch {
 			case ev.Unreadable != "":
-				a, err = e.recordFailure(tx, ev, known[ev.ID], round)
+				a, err = e.recordFailure(w, ev, known[ev.ID], round)
 			case ev.Partial:
 				err = e.recordWaiting(tx, ev, known[ev.ID], round)
 			case ev.Type == graph.TypeSeriesMaster && !ev.Removed:
 				err = e.recordMaster(tx, ev, known[ev.ID], round)
 			default:
-				a, err = e.commitPlan(tx, ev, plans[i], known[ev.ID], round, replied[i])
+				a, err = e.commitPlan(w, ev, plans[i], known[ev.ID], round, replied[i])
 			}
 			if err != nil {
 				return err
 			}
 			if a != nil {
-				logged = append(logged, *a)
+				logged = append(logged, a)
 			}
+		}
+		if err := w.flush(); err != nil {
+			return err
 		}
 		if next == nil {
 			return nil
@@ -155,10 +159,12 @@ func (e *Engine) loadSeriesReplies(ctx context.Context, rs *roundSeries, work []
 	})
 }
 
-// commitPlan writes one plan in tx: the event, its visits, the reply
-// fingerprint, the operations and the activity line (returned, when any).
+// commitPlan writes one plan in w's transaction: the event and the reply
+// fingerprint, and gathers in w its visits, its operations and the
+// activity line (returned, when any; its ID is set when w is flushed).
 // replied is, for an occurrence, its series' reply before the plan.
-func (e *Engine) commitPlan(tx *store.Tx, ev graph.Event, p Plan, s *stored, round time.Time, replied string) (*store.Activity, error) {
+func (e *Engine) commitPlan(w *planWrites, ev graph.Event, p Plan, s *stored, round time.Time, replied string) (*store.Activity, error) {
+	tx := w.tx
 	if s == nil && (ev.Removed || p.Outcome == OutcomeUnchanged) {
 		return nil, nil // never seen, nothing to remember
 	}
@@ -194,18 +200,15 @@ func (e *Engine) commitPlan(tx *store.Tx, ev graph.Event, p Plan, s *stored, rou
 		switch op.Kind {
 		case OpPut:
 			v := op.Visit
-			err := tx.PutVisit(store.Visit{
+			w.putVisit(store.Visit{
 				Automation: e.name, Ref: v.Ref, EventID: ev.ID,
 				VisitorEmail: v.VisitorEmail, VisitorName: v.VisitorName,
 				HostEmail: v.HostEmail, HostID: v.HostEmployeeID,
 				Arrival: v.Arrival, Departure: v.Departure,
 				Status: store.VisitPending, BodyHash: v.Hash,
 			})
-			if err != nil {
-				return nil, err
-			}
 		case OpDelete:
-			if err := tx.SetVisitState(e.name, op.Ref, store.VisitCancelled, ""); err != nil && !errors.Is(err, store.ErrNotFound) {
+			if err := w.cancelVisit(e.name, op.Ref); err != nil {
 				return nil, err
 			}
 		}
@@ -213,20 +216,17 @@ func (e *Engine) commitPlan(tx *store.Tx, ev graph.Event, p Plan, s *stored, rou
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Enqueue(store.Op{Automation: e.name, Ref: op.Ref, EventID: ev.ID, Kind: store.OpKind(op.Kind), Payload: payload}); err != nil {
-			return nil, err
-		}
+		w.enqueue(store.Op{Automation: e.name, Ref: op.Ref, EventID: ev.ID, Kind: store.OpKind(op.Kind), Payload: payload})
 	}
 	if p.Outcome == OutcomeUnchanged {
 		return nil, nil
 	}
-	a := store.Activity{
+	a := &store.Activity{
 		Automation: e.name, EventID: ev.ID, Subject: rec.Subject, Host: rec.OrganizerEmail,
 		Visitors: visitorList(p, s), Outcome: p.Outcome, Reason: p.Reason,
 	}
-	id, err := tx.AddActivity(a)
-	a.ID, a.At = id, e.now()
-	return &a, err
+	w.addActivity(a)
+	return a, nil
 }
 
 // commitReply records a new reply signature: on the event itself, or for an
@@ -293,7 +293,8 @@ func (e *Engine) recordWaiting(tx *store.Tx, ev graph.Event, s *stored, round ti
 // reason, marked to be read again next round; what the store knew of it
 // (its visits above all) stays as it was. The activity log says so once
 // per reason.
-func (e *Engine) recordFailure(tx *store.Tx, ev graph.Event, s *stored, round time.Time) (*store.Activity, error) {
+func (e *Engine) recordFailure(w *planWrites, ev graph.Event, s *stored, round time.Time) (*store.Activity, error) {
+	tx := w.tx
 	rec := store.Event{Automation: e.name, ID: ev.ID, Start: ev.Start, End: ev.End, IsAllDay: ev.IsAllDay}
 	if s != nil {
 		rec = s.event
@@ -314,11 +315,10 @@ func (e *Engine) recordFailure(tx *store.Tx, ev graph.Event, s *stored, round ti
 	if logged {
 		return nil, nil
 	}
-	a := store.Activity{Automation: e.name, EventID: ev.ID, Subject: rec.Subject, Host: rec.OrganizerEmail,
+	a := &store.Activity{Automation: e.name, EventID: ev.ID, Subject: rec.Subject, Host: rec.OrganizerEmail,
 		Outcome: store.OutcomeFailed, Reason: reason}
-	id, err := tx.AddActivity(a)
-	a.ID, a.At = id, e.now()
-	return &a, err
+	w.addActivity(a)
+	return a, nil
 }
 
 // visitorList names the visitors a decision is about, for the activity log.

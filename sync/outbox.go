@@ -90,7 +90,7 @@ type attempt struct {
 func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	var res DrainResult
 	var recording chan error // the previous batch's record, when one runs
-	var inFlight map[int64]bool
+	var inFlight []int64
 	wait := func() error {
 		if recording == nil {
 			return nil
@@ -107,17 +107,11 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	}
 	for {
 		// Until its answers commit, the previous batch is still pending:
-		// Due returns it again, first, and it is left out. Due hands out the
-		// oldest operation of each ref, so no later one of its refs comes.
-		due, err := e.store.Due(ctx, e.name, 256+len(inFlight))
+		// Due leaves it out. Due hands out the oldest operation of each
+		// ref, so no later one of its refs comes.
+		batch, err := e.store.Due(ctx, e.name, 256, inFlight...)
 		if err != nil {
 			return stop(err)
-		}
-		batch := due[:0]
-		for _, op := range due {
-			if !inFlight[op.ID] {
-				batch = append(batch, op)
-			}
 		}
 		if len(batch) == 0 {
 			if recording == nil {
@@ -135,9 +129,9 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 		if err := wait(); err != nil {
 			return res, err
 		}
-		inFlight = make(map[int64]bool, len(batch))
-		for _, op := range batch {
-			inFlight[op.ID] = true
+		inFlight = make([]int64, len(batch))
+		for i, op := range batch {
+			inFlight[i] = op.ID
 		}
 		recording = make(chan error, 1)
 		go func(done chan<- error) { done <- e.record(attempts, &res) }(recording)
@@ -212,14 +206,14 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 	defer cancel()
 	err := e.store.Update(ctx, func(tx *store.Tx) error {
 		failures = failures[:0]
+		var done []store.Answer
+		var settled []store.Settled
 		for _, a := range attempts {
 			switch {
 			case a.err == nil:
-				if err := tx.MarkDone(a.sop.ID, a.result); err != nil {
-					return err
-				}
-				if err := e.settleVisit(tx, a.op, store.VisitActive, a.result.VisitID); err != nil {
-					return err
+				done = append(done, store.Answer{ID: a.sop.ID, Result: a.result})
+				if a.op.Kind == OpPut {
+					settled = append(settled, settledVisit(a.op, store.VisitActive, a.result.VisitID))
 				}
 			case a.kept:
 				act, err := e.keepInTx(tx, a.sop, a.op, a.reason)
@@ -241,7 +235,10 @@ func (e *Engine) record(attempts []attempt, res *DrainResult) error {
 				failures = append(failures, act)
 			}
 		}
-		return nil
+		if err := tx.MarkAllDone(done...); err != nil {
+			return err
+		}
+		return tx.SettleVisits(e.name, settled...)
 	})
 	if err != nil {
 		return err
@@ -323,8 +320,13 @@ func (e *Engine) settleVisit(tx *store.Tx, op Op, status store.VisitStatus, idmI
 	if op.Kind != OpPut {
 		return nil
 	}
+	return tx.SettleVisits(e.name, settledVisit(op, status, idmID))
+}
+
+// settledVisit is the answer to the put op for its visit.
+func settledVisit(op Op, status store.VisitStatus, idmID string) store.Settled {
 	// op.Visit came back from the stored payload, which leaves Hash out.
-	return tx.SettleVisit(e.name, op.Ref, op.Visit.BodyHash(), status, idmID)
+	return store.Settled{Ref: op.Ref, BodyHash: op.Visit.BodyHash(), Status: status, IDMID: idmID}
 }
 
 // failInTx records a permanent failure in tx: on the operation, the visit,

@@ -288,8 +288,10 @@ func (e *Engine) reconcile(ctx context.Context, cur store.Cursor) error {
 	if err != nil {
 		return err
 	}
-	var logged []store.Activity
+	var logged []*store.Activity
 	err = e.store.Update(ctx, func(tx *store.Tx) error {
+		logged = logged[:0]
+		w := &planWrites{tx: tx, now: e.now}
 		for _, id := range ids {
 			s := known[id]
 			if s == nil || len(s.known.Visits) == 0 {
@@ -297,15 +299,15 @@ func (e *Engine) reconcile(ctx context.Context, cur store.Cursor) error {
 			}
 			gone := graph.Event{ID: id, Removed: true, RemovedReason: removedMissing}
 			p := e.rules.Plan(PlanInput{Event: gone, Known: s.known, Window: Window{cur.WindowStart, cur.WindowEnd}, Now: now})
-			a, err := e.commitPlan(tx, gone, p, s, s.event.Round, "")
+			a, err := e.commitPlan(w, gone, p, s, s.event.Round, "")
 			if err != nil {
 				return err
 			}
 			if a != nil {
-				logged = append(logged, *a)
+				logged = append(logged, a)
 			}
 		}
-		return nil
+		return w.flush()
 	})
 	if err != nil {
 		return err
@@ -315,11 +317,11 @@ func (e *Engine) reconcile(ctx context.Context, cur store.Cursor) error {
 }
 
 // announce logs decisions and publishes them on the feed.
-func (e *Engine) announce(acts []store.Activity) {
+func (e *Engine) announce(acts []*store.Activity) {
 	for _, a := range acts {
 		// What a person reads first comes first: a narrow log pane cuts the rest.
 		e.log.Info("event "+string(a.Outcome), "subject", a.Subject, "host", a.Host,
 			"visitors", a.Visitors, "reason", a.Reason, "event", a.EventID)
-		e.feed.publish(FeedEvent{Automation: e.name, At: a.At, Kind: FeedDecision, Activity: a})
+		e.feed.publish(FeedEvent{Automation: e.name, At: a.At, Kind: FeedDecision, Activity: *a})
 	}
 }

@@ -11,31 +11,67 @@ import (
 // AddActivity appends a line to the activity log and counts its outcome. A
 // zero At means now.
 func (tx *Tx) AddActivity(a Activity) (int64, error) {
-	if err := required("activity.automation", a.Automation); err != nil {
-		return 0, err
-	}
-	if err := oneOf("activity.outcome", a.Outcome, Outcomes...); err != nil {
-		return 0, err
-	}
-	at := a.At
-	if at.IsZero() {
-		at = tx.now
-	}
-	res, err := tx.exec(`
-INSERT INTO activity (automation, at, event_id, subject, host, visitors, outcome, reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.Automation, nanos(at), a.EventID, a.Subject, a.Host, a.Visitors, a.Outcome, a.Reason)
+	ids, err := tx.AddActivities(a)
 	if err != nil {
 		return 0, err
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
+	return ids[0], nil
+}
+
+// AddActivities is AddActivity for several lines, in order; it returns
+// their ids. Nothing is written when one of them is invalid.
+func (tx *Tx) AddActivities(acts ...Activity) ([]int64, error) {
+	type key struct {
+		automation string
+		outcome    Outcome
 	}
-	_, err = tx.exec(`
-INSERT INTO outcome_counts (automation, outcome, n) VALUES (?, ?, 1)
-ON CONFLICT (automation, outcome) DO UPDATE SET n = n + 1`, a.Automation, a.Outcome)
-	return id, err
+	counts := map[key]int{}
+	var order []key
+	rows := make([][]any, len(acts))
+	for i, a := range acts {
+		if err := required("activity.automation", a.Automation); err != nil {
+			return nil, err
+		}
+		if err := oneOf("activity.outcome", a.Outcome, Outcomes...); err != nil {
+			return nil, err
+		}
+		at := a.At
+		if at.IsZero() {
+			at = tx.now
+		}
+		rows[i] = []any{a.Automation, nanos(at), a.EventID, a.Subject, a.Host, a.Visitors, a.Outcome, a.Reason}
+		k := key{a.Automation, a.Outcome}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	// The rows of one statement take consecutive ids: SQLite gives an
+	// AUTOINCREMENT table's new rows the next ids, one after the other.
+	ids := make([]int64, 0, len(acts))
+	err := inChunks(rows, nil, func(n int, args []any) error {
+		res, err := tx.exec(`INSERT INTO activity (automation, at, event_id, subject, host, visitors, outcome, reason)
+VALUES `+rowValues(n, "(?, ?, ?, ?, ?, ?, ?, ?)"), args...)
+		if err != nil {
+			return err
+		}
+		last, err := res.LastInsertId()
+		for id := last - int64(n) + 1; id <= last; id++ {
+			ids = append(ids, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range order {
+		if _, err := tx.exec(`
+INSERT INTO outcome_counts (automation, outcome, n) VALUES (?, ?, ?)
+ON CONFLICT (automation, outcome) DO UPDATE SET n = n + excluded.n`, k.automation, k.outcome, counts[k]); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
 }
 
 // SetLoopStatus stores what the poll loop reports about itself.

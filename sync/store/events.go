@@ -171,7 +171,25 @@ func (tx *Tx) Visit(automation, ref string) (v Visit, ok bool, err error) {
 // PutVisit stores a visit (insert or replace). An empty IDMID keeps the one
 // already stored. The visit's event must be stored (PutEvent) by the end of
 // the transaction.
-func (tx *Tx) PutVisit(v Visit) error {
+func (tx *Tx) PutVisit(v Visit) error { return tx.PutVisits(v) }
+
+// PutVisits is PutVisit for several visits, in order, in few statements.
+// Nothing is written when one of them is invalid.
+func (tx *Tx) PutVisits(vs ...Visit) error {
+	rows := make([][]any, len(vs))
+	for i, v := range vs {
+		if err := v.check(); err != nil {
+			return err
+		}
+		rows[i] = []any{v.Automation, v.Ref, v.EventID, v.VisitorEmail, v.VisitorName, v.HostEmail, v.HostID,
+			nanos(v.Arrival), nanos(v.Departure), v.IDMID, v.Status, v.BodyHash, nanos(tx.now)}
+	}
+	_, _, err := tx.execRows(putVisitsSQL, rows)
+	return err
+}
+
+// check refuses a visit that cannot be stored.
+func (v Visit) check() error {
 	if err := required("visit.automation", v.Automation); err != nil {
 		return err
 	}
@@ -184,20 +202,18 @@ func (tx *Tx) PutVisit(v Visit) error {
 	if err := required("visit.visitor_email", v.VisitorEmail); err != nil {
 		return err
 	}
-	if err := oneOf("visit.status", v.Status, VisitPending, VisitActive, VisitCancelled, VisitFailed); err != nil {
-		return err
-	}
-	_, err := tx.exec(`
-INSERT INTO visits (`+visitColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	return oneOf("visit.status", v.Status, VisitPending, VisitActive, VisitCancelled, VisitFailed)
+}
+
+// putVisitsSQL upserts n visits. Of two rows for one ref, the later wins.
+func putVisitsSQL(n int) string {
+	return `INSERT INTO visits (` + visitColumns + `) VALUES ` + rowValues(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + `
 ON CONFLICT (automation, ref) DO UPDATE SET event_id = excluded.event_id,
 	visitor_email = excluded.visitor_email, visitor_name = excluded.visitor_name,
 	host_email = excluded.host_email, host_id = excluded.host_id,
 	arrival = excluded.arrival, departure = excluded.departure,
 	idm_id = coalesce(nullif(excluded.idm_id, ''), visits.idm_id),
-	status = excluded.status, body_hash = excluded.body_hash, updated = excluded.updated`,
-		v.Automation, v.Ref, v.EventID, v.VisitorEmail, v.VisitorName, v.HostEmail, v.HostID,
-		nanos(v.Arrival), nanos(v.Departure), v.IDMID, v.Status, v.BodyHash, nanos(tx.now))
-	return err
+	status = excluded.status, body_hash = excluded.body_hash, updated = excluded.updated`
 }
 
 // SetVisitState records what IDM answered for a visit: its status and, when
@@ -212,20 +228,44 @@ WHERE automation = ? AND ref = ?`, status, idmID, nanos(tx.now), automation, ref
 	return affected(res, err, "visit "+ref)
 }
 
-// SettleVisit is SetVisitState for the answer to an operation that wrote
-// the visit with body hash bodyHash: it changes the visit only while it
-// still has that body and is not cancelled (a later change or a
-// cancellation wins), and changes nothing otherwise, the visit gone
-// included.
+// Settled is what IDM answered for an operation that wrote a visit (see
+// SettleVisits).
+type Settled struct {
+	Ref      string
+	BodyHash string // the body the operation sent
+	Status   VisitStatus
+	IDMID    string // "" keeps the id stored
+}
+
+// SettleVisit is SettleVisits for one visit.
 func (tx *Tx) SettleVisit(automation, ref, bodyHash string, status VisitStatus, idmID string) error {
-	if err := oneOf("visit.status", status, VisitPending, VisitActive, VisitCancelled, VisitFailed); err != nil {
-		return err
+	return tx.SettleVisits(automation, Settled{Ref: ref, BodyHash: bodyHash, Status: status, IDMID: idmID})
+}
+
+// SettleVisits is SetVisitState for the answers to operations that wrote
+// the automation's visits: each visit changes only while it still has the
+// body its operation sent and is not cancelled (a later change or a
+// cancellation wins), and nothing changes otherwise, the visit gone
+// included.
+func (tx *Tx) SettleVisits(automation string, answers ...Settled) error {
+	rows := make([][]any, len(answers))
+	for i, a := range answers {
+		if err := oneOf("visit.status", a.Status, VisitPending, VisitActive, VisitCancelled, VisitFailed); err != nil {
+			return err
+		}
+		rows[i] = []any{a.Ref, a.BodyHash, a.Status, a.IDMID}
 	}
-	_, err := tx.exec(`
-UPDATE visits SET status = ?, idm_id = coalesce(nullif(?, ''), idm_id), updated = ?
-WHERE automation = ? AND ref = ? AND body_hash = ? AND status <> 'cancelled'`,
-		status, idmID, nanos(tx.now), automation, ref, bodyHash)
+	_, _, err := tx.execRows(settleVisitsSQL, rows, nanos(tx.now), automation)
 	return err
+}
+
+// settleVisitsSQL settles n visits; its last two arguments are the time
+// and the automation.
+func settleVisitsSQL(n int) string {
+	return `WITH a (ref, body_hash, status, idm_id) AS (VALUES ` + rowValues(n, "(?, ?, ?, ?)") + `)
+UPDATE visits SET status = a.status, idm_id = coalesce(nullif(a.idm_id, ''), visits.idm_id), updated = ?
+FROM a WHERE visits.automation = ? AND visits.ref = a.ref AND visits.body_hash = a.body_hash
+	AND visits.status <> 'cancelled'`
 }
 
 // Reply returns the outcome fingerprint of the last reply planned for an

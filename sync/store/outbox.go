@@ -72,37 +72,58 @@ func (tx *Tx) mayHaveFailed(automation string) bool {
 	return false
 }
 
-// Enqueue adds a pending operation and returns its id. A zero NextAttempt
-// means now. Failed operations of the same ref become superseded.
-func (tx *Tx) Enqueue(op Op) (int64, error) {
-	if err := required("op.automation", op.Automation); err != nil {
+// Enqueue adds pending operations, in order, and returns the id of the
+// last. A zero NextAttempt means now. Failed operations of the same refs
+// become superseded. Nothing is written when one of them is invalid.
+func (tx *Tx) Enqueue(ops ...Op) (int64, error) {
+	rows := make([][]any, len(ops))
+	for i, op := range ops {
+		if err := op.check(); err != nil {
+			return 0, err
+		}
+		next := op.NextAttempt
+		if next.IsZero() {
+			next = tx.now
+		}
+		rows[i] = []any{op.Automation, op.Ref, op.EventID, op.Kind, string(op.Payload), nanos(next), nanos(tx.now), nanos(tx.now)}
+	}
+	_, last, err := tx.execRows(enqueueSQL, rows)
+	if err != nil || last == nil {
 		return 0, err
+	}
+	id, err := last.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	for _, op := range ops {
+		if err := tx.supersede(op.Automation, op.Ref); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// check refuses an operation that cannot be queued.
+func (op Op) check() error {
+	if err := required("op.automation", op.Automation); err != nil {
+		return err
 	}
 	if err := required("op.ref", op.Ref); err != nil {
-		return 0, err
+		return err
 	}
 	if err := oneOf("op.kind", op.Kind, OpPut, OpDelete, OpReply); err != nil {
-		return 0, err
+		return err
 	}
 	if !json.Valid(op.Payload) {
-		return 0, &InvalidError{Field: "op.payload", Want: "a JSON document", Got: truncate(string(op.Payload), 40)}
+		return &InvalidError{Field: "op.payload", Want: "a JSON document", Got: truncate(string(op.Payload), 40)}
 	}
-	next := op.NextAttempt
-	if next.IsZero() {
-		next = tx.now
-	}
-	res, err := tx.exec(`
-INSERT INTO outbox (automation, ref, event_id, kind, payload, state, attempts, next_attempt, created, updated)
-VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-		op.Automation, op.Ref, op.EventID, op.Kind, string(op.Payload), nanos(next), nanos(tx.now), nanos(tx.now))
-	if err != nil {
-		return 0, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
-	}
-	return id, tx.supersede(op.Automation, op.Ref)
+	return nil
+}
+
+// enqueueSQL inserts n pending operations.
+func enqueueSQL(n int) string {
+	return `INSERT INTO outbox (automation, ref, event_id, kind, payload, state, attempts, next_attempt, created, updated)
+VALUES ` + rowValues(n, "(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)")
 }
 
 // Op returns one operation by id.
@@ -118,12 +139,55 @@ func (tx *Tx) Op(id int64) (Op, error) {
 }
 
 // MarkDone records that a pending operation succeeded, with IDM's answer.
-func (tx *Tx) MarkDone(id int64, r Result) error {
-	res, err := tx.exec(`
-UPDATE outbox SET state = 'done', attempts = attempts + 1, result_code = ?, result_id = ?,
-	result_status = ?, result_message = ?, result_notice = ?, updated = ?
-WHERE id = ? AND state = 'pending'`, r.Code, r.VisitID, r.Status, r.Message, r.Notice, nanos(tx.now), id)
-	return affected(res, err, pendingOp(id))
+func (tx *Tx) MarkDone(id int64, r Result) error { return tx.MarkAllDone(Answer{ID: id, Result: r}) }
+
+// Answer is the result of one delivered operation.
+type Answer struct {
+	ID     int64
+	Result Result
+}
+
+// MarkAllDone is MarkDone for several operations. ErrNotFound names the
+// first that is not pending.
+func (tx *Tx) MarkAllDone(answers ...Answer) error {
+	rows := make([][]any, len(answers))
+	for i, a := range answers {
+		r := a.Result
+		rows[i] = []any{a.ID, r.Code, r.VisitID, r.Status, r.Message, r.Notice}
+	}
+	done := make(map[int64]bool, len(answers))
+	err := inChunks(rows, []any{nanos(tx.now)}, func(n int, args []any) error {
+		ids, err := queryAll(tx.ctx, tx, scanID, markDoneSQL(n), args...)
+		for _, id := range ids {
+			done[id] = true
+		}
+		return err
+	})
+	if err != nil {
+		return tx.s.fail(err)
+	}
+	for _, a := range answers {
+		if !done[a.ID] {
+			return fmt.Errorf("%s: %w", pendingOp(a.ID), ErrNotFound)
+		}
+		delete(done, a.ID) // an id given twice was pending once
+	}
+	return nil
+}
+
+func scanID(r scanner) (int64, error) {
+	var id int64
+	err := r.Scan(&id)
+	return id, err
+}
+
+// markDoneSQL records n answers and returns the ids it found pending; its
+// last argument is the time.
+func markDoneSQL(n int) string {
+	return `WITH a (id, code, visit_id, status, message, notice) AS (VALUES ` + rowValues(n, "(?, ?, ?, ?, ?, ?)") + `)
+UPDATE outbox SET state = 'done', attempts = attempts + 1, result_code = a.code, result_id = a.visit_id,
+	result_status = a.status, result_message = a.message, result_notice = a.notice, updated = ?
+FROM a WHERE outbox.id = a.id AND outbox.state = 'pending' RETURNING outbox.id`
 }
 
 // MarkIntent records, before they are sent, that these pending replies are
@@ -210,13 +274,20 @@ const readySQL = `o.automation = ? AND o.state = 'pending'
 
 // Due returns up to limit operations to run now, oldest first: pending, due by
 // the store's clock, and ready (see readySQL), so the operations of one ref
-// run in order and a reply follows the visits of its meeting.
-func (s *Store) Due(ctx context.Context, automation string, limit int) ([]Op, error) {
+// run in order and a reply follows the visits of its meeting. The
+// operations except names (being delivered, their answers not yet
+// recorded) are left out, and so are the later operations of their refs.
+func (s *Store) Due(ctx context.Context, automation string, limit int, except ...int64) ([]Op, error) {
 	if limit <= 0 {
 		limit = 100
 	}
+	skip, err := json.Marshal(append([]int64{}, except...)) // [] rather than null
+	if err != nil {
+		return nil, err
+	}
 	ops, err := queryAll(ctx, s.rc, scanOp, `SELECT `+opColumns+` FROM outbox o WHERE `+readySQL+`
-	AND o.next_attempt <= ? ORDER BY o.id LIMIT ?`, automation, nanos(s.now()), limit)
+	AND o.next_attempt <= ? AND o.id NOT IN (SELECT value FROM json_each(?)) ORDER BY o.id LIMIT ?`,
+		automation, nanos(s.now()), string(skip), limit)
 	return ops, s.fail(err)
 }
 
