@@ -14,7 +14,7 @@ import (
 
 // printSaved shows what `setup --no-input` saved (never a secret), which
 // stored secrets it kept, and the next step.
-func printSaved(w io.Writer, p *config.Plan, tested bool) {
+func printSaved(w io.Writer, p *config.Plan, statePath string, tested bool) {
 	au := p.Automation
 	verb := "Updated"
 	if p.Created {
@@ -57,7 +57,7 @@ func printSaved(w io.Writer, p *config.Plan, tested bool) {
 	} else {
 		fmt.Fprintln(w, "\nNothing was tested (no --check). Next: run `invitesync check` to test every link, from Entra ID to Salto IDM.")
 	}
-	fmt.Fprintf(w, "\n%s\n", tui.NextSteps(p.Path, au))
+	fmt.Fprintf(w, "\n%s\n", tui.NextSteps(p.Path, statePath, au))
 }
 
 // secretState says what happened to one secret: stored, to be given at run

@@ -314,10 +314,10 @@ func TestDeltaKeepsTheDatesOfAllDayEvents(t *testing.T) {
 
 func TestDeltaRefusesMalformedPages(t *testing.T) {
 	bodies := map[string]string{
-		"not JSON":             `{"value": [`,
-		"no links":             `{"value": []}`,
-		"link elsewhere":       `{"@odata.deltaLink": "https://graph.microsoft.com/v1.0/users/x/calendarView/delta?$deltatoken=abc", "value": []}`,
-		"value not a list":     `{"@odata.deltaLink": "LINK", "value": {"id": "a"}}`,
+		"not JSON":         `{"value": [`,
+		"no links":         `{"value": []}`,
+		"link elsewhere":   `{"@odata.deltaLink": "https://graph.microsoft.com/v1.0/users/x/calendarView/delta?$deltatoken=abc", "value": []}`,
+		"value not a list": `{"@odata.deltaLink": "LINK", "value": {"id": "a"}}`,
 	}
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {

@@ -13,10 +13,14 @@ const userUnitPath = "~/.config/systemd/user/invitesync.service"
 
 // NextSteps is what to do once automation a is saved in the configuration
 // at configPath: the commands that run it as a service, open the
-// dashboard and preview it; the text to send the employees; and what is
-// left to do in Salto IDM.
-func NextSteps(configPath string, a config.Automation) string {
+// dashboard and preview it, with the state database at statePath ("": the
+// default); the text to send the employees; and what is left to do in
+// Salto IDM.
+func NextSteps(configPath, statePath string, a config.Automation) string {
 	cfg := "--config " + shellQuote(configPath)
+	if statePath != "" {
+		cfg += " --state " + shellQuote(statePath)
+	}
 	name := shellQuote(a.Name)
 	var b strings.Builder
 	b.WriteString("What next\n\n")

@@ -61,7 +61,7 @@ func (w *wizard) nextSteps(a config.Automation) string {
 	if w.opts.Draft != nil {
 		return ""
 	}
-	return NextSteps(w.opts.ConfigPath, a)
+	return NextSteps(w.opts.ConfigPath, w.opts.StatePath, a)
 }
 
 // saveFinished shows the success screen, or lands on the field the failure
