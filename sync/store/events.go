@@ -246,7 +246,7 @@ func (tx *Tx) SettleVisit(automation, ref, bodyHash string, status VisitStatus, 
 // the automation's visits: each visit changes only while it still has the
 // body its operation sent and is not cancelled (a later change or a
 // cancellation wins), and nothing changes otherwise, the visit gone
-// included.
+// included. answers holds at most one answer per ref.
 func (tx *Tx) SettleVisits(automation string, answers ...Settled) error {
 	rows := make([][]any, len(answers))
 	for i, a := range answers {
