@@ -325,8 +325,11 @@ func (e *Engine) settleVisit(tx *store.Tx, op Op, status store.VisitStatus, idmI
 
 // settledVisit is the answer to the put op for its visit.
 func settledVisit(op Op, status store.VisitStatus, idmID string) store.Settled {
-	// op.Visit came back from the stored payload, which leaves Hash out.
-	return store.Settled{Ref: op.Ref, BodyHash: op.Visit.BodyHash(), Status: status, IDMID: idmID}
+	hash := op.Visit.Hash
+	if hash == "" {
+		hash = op.Visit.BodyHash()
+	}
+	return store.Settled{Ref: op.Ref, BodyHash: hash, Status: status, IDMID: idmID}
 }
 
 // failInTx records a permanent failure in tx: on the operation, the visit,

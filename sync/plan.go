@@ -40,8 +40,10 @@ type PlannedVisit struct {
 	Location       string    `json:"location,omitempty"`
 	EventID        string    `json:"eventId"`
 	ICalUID        string    `json:"iCalUId,omitempty"`
-	// Hash is BodyHash as last planned; the store keeps it.
-	Hash string `json:"-"`
+	// Hash is BodyHash as planned; the store keeps it, and so does the
+	// operation that sends the visit (absent from operations stored by
+	// earlier versions).
+	Hash string `json:"hash,omitempty"`
 }
 
 // BodyHash is a digest of everything the visit sends to IDM: equal hashes
