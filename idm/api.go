@@ -100,18 +100,25 @@ func (c *Client) FindEmployee(ctx context.Context, email string) (Employee, erro
 // whether IDM created it (201) rather than updating it or finding it
 // unchanged (200). Text fields are sent through text.Clean with the
 // Max…Length limits and times without sub-second parts, so IDM never
-// receives control characters or over-long fields. A visitor who has checked
-// in answers ErrVisitInProgress.
+// receives control characters or over-long fields. The visit returned holds
+// IDM's reference, id and status, and the body as sent: of IDM's answer
+// only those are read. A visitor who has checked in answers
+// ErrVisitInProgress.
 func (c *Client) PutVisit(ctx context.Context, ref string, v Visit) (StoredVisit, bool, error) {
 	if err := ValidRef(ref); err != nil {
 		return StoredVisit{}, false, err
 	}
-	var sv StoredVisit
-	status, err := c.do(ctx, http.MethodPut, []string{"visits", ref}, nil, normalize(v), &sv)
+	body := normalize(v)
+	var answer struct {
+		Ref    string `json:"ref"`
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	status, err := c.do(ctx, http.MethodPut, []string{"visits", ref}, nil, body, &answer)
 	if err != nil {
 		return StoredVisit{}, false, err
 	}
-	return sv, status == http.StatusCreated, nil
+	return StoredVisit{Ref: answer.Ref, ID: answer.ID, Status: answer.Status, Visit: body}, status == http.StatusCreated, nil
 }
 
 // GetVisit returns the visit with reference ref, cancelled ones included;
