@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,7 +64,7 @@ func TestSetupSaysWhatNextAndServiceUnitWritesIt(t *testing.T) {
 	if code, stdout, stderr := e.run("", args...); code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = e.run("", "service-unit", "--system")
+	code, stdout, stderr = e.run("", "service-unit", "--system", "--user", "invitesync")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -79,11 +80,78 @@ func TestSetupSaysWhatNextAndServiceUnitWritesIt(t *testing.T) {
 		"Environment=INVITESYNC_CLIENT_SECRET_FILE_FRONT_DESK_FILE=%d/client-secret-front-desk-file\n",
 		"LoadCredential=idm-api-key:/etc/invitesync/idm-api-key\n",
 		"Environment=INVITESYNC_IDM_API_KEY_FILE=%d/idm-api-key\n",
+		"User=invitesync\n",
 		"WantedBy=multi-user.target\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the system unit lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// A system unit never runs the service as root unasked: under sudo it runs
+// as the user who ran sudo, as root without sudo it asks for --user, and
+// --user wins over both.
+func TestServiceUnitUser(t *testing.T) {
+	ana := func() (*user.User, error) { return &user.User{Username: "ana"}, nil }
+	for _, c := range []struct {
+		runAs string
+		euid  int
+		sudo  string
+		want  string // the user, or what the error says
+	}{
+		{"", 1000, "", "ana"},
+		{"", 1000, "bob", "ana"}, // SUDO_USER counts for root only
+		{"", 0, "bob", "bob"},
+		{"", 0, "", "error: --user NAME"},
+		{"", 0, "root", "error: --user NAME"},
+		{"", 0, "bob\nExecStartPre=/bin/sh", "error: --user NAME"},
+		{"svc", 0, "bob", "svc"},
+		{"svc", 1000, "", "svc"},
+		{"root", 0, "", "root"},
+		{"1001", 0, "", "1001"},
+		{"svc\nExecStartPre=/bin/sh", 0, "", "error: is not a user name"},
+		{"-svc", 1000, "", "error: is not a user name"},
+	} {
+		got, err := unitUser(c.runAs, c.euid, c.sudo, ana)
+		if err != nil {
+			got = "error: " + err.Error()
+		}
+		if got != c.want && !(strings.HasPrefix(c.want, "error: ") && strings.Contains(got, strings.TrimPrefix(c.want, "error: "))) {
+			t.Errorf("unitUser(%q, %d, %q) = %q; want %q", c.runAs, c.euid, c.sudo, got, c.want)
+		}
+	}
+
+	e := exchangeEnv(t, frontDesk("Front desk", "visitors@contoso.com"))
+	if code, out, errOut := e.run("", "service-unit", "--system", "--user", "invitesync"); code != exitOK || !strings.Contains(out, "\nUser=invitesync\n") {
+		t.Errorf("--user: exit %d, %s%s", code, out, errOut)
+	}
+	if code, out, errOut := e.run("", "service-unit", "--user", "invitesync"); code != exitUsage || out != "" || !strings.Contains(errOut, "--user goes with --system") {
+		t.Errorf("--user without --system: exit %d, %q %q", code, out, errOut)
+	}
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SUDO_USER", "bob")
+	want := "\nUser=" + me.Username + "\n"
+	if os.Geteuid() == 0 {
+		want = "\nUser=bob\n"
+	}
+	if code, out, errOut := e.run("", "service-unit", "--system"); code != exitOK || !strings.Contains(out, want) {
+		t.Errorf("SUDO_USER=bob: exit %d, want %q in\n%s%s", code, want, out, errOut)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	t.Setenv("SUDO_USER", "")
+	unit := filepath.Join(t.TempDir(), "invitesync.service")
+	code, out, errOut := e.run("", "service-unit", "--system", "-o", unit)
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "--user NAME") {
+		t.Errorf("root without sudo: exit %d, %q %q", code, out, errOut)
+	}
+	if _, err := os.Stat(unit); !os.IsNotExist(err) {
+		t.Errorf("a unit was written: %v", err)
 	}
 }
 
