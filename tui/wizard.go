@@ -111,6 +111,8 @@ type Result struct {
 	Step int
 	// Next is what to do now that it is saved (see NextSteps).
 	Next string
+	// Notes say what opening the secret store changed (config.OpenSecrets).
+	Notes []string
 }
 
 // state is the wizard's screen.

@@ -195,7 +195,7 @@ func (w *wizard) accessibleSave(ctx context.Context, say func(string, ...any)) (
 	}
 	_ = removeProgress(w.progressPath())
 	res := Result{Saved: true, Automation: p.Automation, Warnings: warnings,
-		Command: setupCommand(w.opts.ConfigPath, p.Automation, p.Config.IDM), Next: w.nextSteps(p.Automation)}
+		Command: setupCommand(w.opts.ConfigPath, p.Automation, p.Config.IDM), Next: w.nextSteps(p.Automation), Notes: w.result.Notes}
 	say("%s", savedText(plainStyles(), res))
 	return res, true
 }

@@ -88,6 +88,21 @@ func (a *accessibleRun) wait(question string) {
 	}
 }
 
+// saved waits for the run to end, fails unless it saved, and returns all
+// it said.
+func (a *accessibleRun) saved() string {
+	a.t.Helper()
+	select {
+	case <-a.done:
+	case <-time.After(30 * time.Second):
+		a.t.Fatalf("still running:\n%s", a.out.String())
+	}
+	if a.err != nil || !a.res.Saved {
+		a.t.Fatalf("not saved: %v\n%s", a.err, a.out.String())
+	}
+	return a.out.String()
+}
+
 // fullScreenOrder is the full-screen wizard's questions, step by step, as
 // a new automation meets them (e2e_wizard_test types through the same).
 var fullScreenOrder = [][]string{
@@ -130,15 +145,7 @@ func TestAccessibleModeFollowsTheFullScreenOrder(t *testing.T) {
 			run.answer(q, line)
 		}
 	}
-	select {
-	case <-run.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("still running:\n%s", run.out.String())
-	}
-	if run.err != nil || !run.res.Saved {
-		t.Fatalf("not saved: %v\n%s", run.err, run.out.String())
-	}
-	out := run.out.String()
+	out := run.saved()
 	step5 := out[strings.Index(out, "Step 5 of 6"):strings.Index(out, "Step 6 of 6")]
 	first, chosen := strings.Index(step5, "The commands:"), strings.Index(step5, "The commands, as you chose them:")
 	text, save := strings.Index(step5, "Run these commands in PowerShell"), strings.Index(step5, "Save the commands as")

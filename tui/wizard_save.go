@@ -31,7 +31,9 @@ func (e *invalidDraftError) Unwrap() error { return e.err }
 // saveRequest is the set-up as setup.Save takes it: the draft as an
 // automation, the secrets typed in this run (one left empty is the stored
 // one, when editing) and the live test, which gives report each check.
-// fresh says whether Entra ID is still applying a just-created app.
+// fresh says whether Entra ID is still applying a just-created app. What
+// opening the store changed is kept for the result: it happens once, so a
+// later attempt would not say it again.
 func (w *wizard) saveRequest(fresh LiveTestInput, report func(diag.Result)) (setup.Request, error) {
 	a, idm, err := w.f.d.Automation()
 	if err != nil {
@@ -40,7 +42,8 @@ func (w *wizard) saveRequest(fresh LiveTestInput, report func(diag.Result)) (set
 	if w.opts.Store == nil {
 		return setup.Request{}, errors.New("nothing was saved: no secret store")
 	}
-	secrets, _ := config.OpenSecrets(w.opts.ConfigPath, w.opts.Store)
+	secrets, notes := config.OpenSecrets(w.opts.ConfigPath, w.opts.Store)
+	w.result.Notes = append(w.result.Notes, notes...)
 	req := setup.Request{ConfigPath: w.opts.ConfigPath, Secrets: secrets, Now: w.opts.Now(),
 		Change: config.Change{Automation: a, IDM: idm, Editing: w.f.d.Editing,
 			ClientSecret: w.f.sec.ClientSecret, IDMAPIKey: w.f.sec.IDMAPIKey}}
@@ -169,6 +172,9 @@ func savedText(st styleSet, r Result) string {
 	fmt.Fprintf(&b, "and turns its invitations into visits in Salto IDM (%s, %s).\n", a.Environment, a.TimeZone)
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "%s %s %s\n", st.Status.Warn.Render(symbolWarn+" warning:"), sanitize(w.Message), sanitize(w.Fix))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "%s %s.\n", st.Muted.Render("note:"), sanitize(n))
 	}
 	b.WriteString("\nThe same set-up without the wizard (secrets left out: give them as files,\n")
 	b.WriteString("with --client-secret-stdin, or as INVITESYNC_CLIENT_SECRET_FILE and\n")
