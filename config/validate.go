@@ -325,7 +325,9 @@ func ValidateTimeZone(s string) error {
 }
 
 // ValidateIDMURL checks the Salto IDM API base URL: required, https, or
-// http to a loopback address only.
+// http to a loopback address only. A message shows the URL only without
+// user information, query and fragment, and not at all when it does not
+// parse as one with a host, since a secret may be anywhere in it.
 func ValidateIDMURL(s string) error {
 	const expected = "expected the API base such as https://idm.example.com/api/v1"
 	_, err := weburl.Parse(s)
@@ -344,7 +346,7 @@ func ValidateIDMURL(s string) error {
 	case errors.Is(err, weburl.ErrScheme):
 		return fmt.Errorf("%s is not an http(s) URL: %s", text.Quote(s), expected)
 	}
-	return fmt.Errorf("%s is not a URL: %s", text.Quote(s), expected)
+	return errors.New("not a URL with a scheme and host (not shown, in case it holds a password or key): " + expected)
 }
 
 var dayTimePattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

@@ -31,7 +31,7 @@ func TestValidateMessages(t *testing.T) {
 		{"idm url http", func(c *config.Config) { c.IDM.URL = "http://idm.example.com/api" },
 			`idm.url: "http://idm.example.com/api" uses http: expected https (http is accepted only for loopback addresses)`},
 		{"idm url not a url", func(c *config.Config) { c.IDM.URL = "idm.example.com" },
-			`idm.url: "idm.example.com" is not a URL: expected the API base such as https://idm.example.com/api/v1`},
+			`idm.url: not a URL with a scheme and host (not shown, in case it holds a password or key): expected the API base such as https://idm.example.com/api/v1`},
 		{"idm url ftp", func(c *config.Config) { c.IDM.URL = "ftp://idm.example.com" },
 			`idm.url: "ftp://idm.example.com" is not an http(s) URL: expected the API base such as https://idm.example.com/api/v1`},
 		{"idm url credentials", func(c *config.Config) { c.IDM.URL = "https://admin:pw@idm.example.com" },
@@ -160,6 +160,30 @@ func TestValidateAcceptsLoopbackHTTP(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:8443/api/v1", "http://localhost/api", "http://[::1]:9000", "https://idm.example.com"} {
 		if err := config.ValidateIDMURL(u); err != nil {
 			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+// A URL that is refused is never echoed with a secret it may hold: not
+// when it does not parse, nor its user information, query or fragment.
+func TestValidateIDMURLNeverEchoesASecret(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"https://admin:s3cret@idm example.com/api", "not a URL with a scheme and host"},
+		{"https://idm.example.com/api\x7f?token=s3cret", "not a URL with a scheme and host"},
+		{"https://idm.example.com/api%zz?key=s3cret", "not a URL with a scheme and host"},
+		{"idm.example.com/api?token=s3cret", "not a URL with a scheme and host"},
+		{"https:/admin:s3cret@idm.example.com/api", "not a URL with a scheme and host"},
+		{"https:admin:s3cret@idm.example.com", "not a URL with a scheme and host"},
+		{"//admin:s3cret@idm.example.com", "contains a user name or password"},
+		{"https://admin:s3cret@idm.example.com/api", "contains a user name or password"},
+		{"https://idm.example.com/api?key=s3cret", `"https://idm.example.com/api" has a query or fragment`},
+		{"https://idm.example.com/api#s3cret", `"https://idm.example.com/api" has a query or fragment`},
+		{"ftp://idm.example.com/api", `"ftp://idm.example.com/api" is not an http(s) URL`},
+	} {
+		err := config.ValidateIDMURL(tc.url)
+		if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), tc.want) ||
+			!strings.Contains(err.Error(), "expected") {
+			t.Errorf("ValidateIDMURL(%q) = %v; want %q, what is expected and no secret", tc.url, err, tc.want)
 		}
 	}
 }
