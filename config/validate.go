@@ -346,7 +346,11 @@ func ValidateIDMURL(s string) error {
 	case errors.Is(err, weburl.ErrScheme):
 		return fmt.Errorf("%s is not an http(s) URL: %s", text.Quote(s), expected)
 	}
-	return errors.New("not a URL with a scheme and host (not shown, in case it holds a password or key): " + expected)
+	shown := "not shown"
+	if n := utf8.RuneCountInString(s); n > text.QuoteMax {
+		shown = fmt.Sprintf("%d characters, not shown", n)
+	}
+	return fmt.Errorf("not a URL with a scheme and host (%s, in case it holds a password or key): %s", shown, expected)
 }
 
 var dayTimePattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
