@@ -11,8 +11,9 @@ import (
 )
 
 // After `setup --no-input` come the next steps: the service, the
-// dashboard, the preview, the text for the employees and the word on IDM's
-// own automations; `service-unit` then prints or writes the unit they name.
+// dashboard, the preview (each with the configuration and the state
+// database given), the text for the employees and the word on IDM's own
+// automations; `service-unit` then prints or writes the unit they name.
 func TestSetupSaysWhatNextAndServiceUnitWritesIt(t *testing.T) {
 	keyringtest.Require(t)
 	e := newSetupEnv(t)
@@ -20,7 +21,9 @@ func TestSetupSaysWhatNextAndServiceUnitWritesIt(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	cfg := "--config " + e.configPath()
+	// The state database was given with --state: the commands name it too.
+	state := filepath.Join(e.stateDir, "state.db")
+	cfg := "--config " + e.configPath() + " --state " + state
 	for _, want := range []string{
 		"invitesync preview " + cfg + " --automation 'Front desk'",
 		"invitesync service-unit " + cfg + " -o ~/.config/systemd/user/invitesync.service",
@@ -43,7 +46,6 @@ func TestSetupSaysWhatNextAndServiceUnitWritesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	exe, _ := os.Executable()
-	state := filepath.Join(e.stateDir, "state.db")
 	for _, want := range []string{"ExecStart=" + exe + " run --config " + e.configPath() + " --state " + state + "\n",
 		"Restart=on-failure\n", "WantedBy=default.target\n"} {
 		if !strings.Contains(string(b), want) {

@@ -299,7 +299,7 @@ func (a *app) runSetupNoInput(ctx context.Context, f *pflag.FlagSet) error {
 			fmt.Fprintf(a.stderr, "  for %s: %s\n", s.Label, s.Variables())
 		}
 	}
-	printSaved(a.stdout, plan, a.statePath, check)
+	printSaved(a.stdout, plan, a.stepsState(), check)
 	return nil
 }
 

@@ -155,7 +155,7 @@ func (a *app) runCreateApp(ctx context.Context, f *pflag.FlagSet) error {
 		return undo(err)
 	}
 	fmt.Fprintln(a.stdout)
-	printSaved(a.stdout, plan, a.statePath, true)
+	printSaved(a.stdout, plan, a.stepsState(), true)
 	printStep5(a.stdout, plan.Automation)
 	return nil
 }

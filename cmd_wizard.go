@@ -81,7 +81,7 @@ func (a *app) wizard(ctx context.Context, draft *tui.Draft, secrets tui.Secrets,
 	}
 	opts := tui.Options{
 		ConfigPath: a.configPath,
-		StatePath:  a.statePath,
+		StatePath:  a.stepsState(),
 		Config:     cfg,
 		Draft:      draft,
 		Secrets:    secrets,

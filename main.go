@@ -40,6 +40,7 @@ const (
 type app struct {
 	configPath string
 	statePath  string
+	stateGiven bool // statePath came from --state
 	stdin      io.Reader
 	stdout     io.Writer
 	stderr     io.Writer
@@ -204,6 +205,7 @@ func (a *app) resolvePaths() error {
 		}
 		a.configPath = filepath.Join(dir, "invitesync", "config.toml")
 	}
+	a.stateGiven = a.statePath != ""
 	if a.statePath == "" {
 		a.statePath = os.Getenv(envState)
 	}
@@ -232,6 +234,16 @@ func (a *app) warnPermissions() {
 	if w, err := config.CheckPermissions(a.configPath); err == nil && w != "" {
 		fmt.Fprintf(a.stderr, "invitesync: warning: %s\n", w)
 	}
+}
+
+// stepsState is the state database the suggested next commands name: the
+// one given with --state; "" when it came from the environment or the
+// default, which those commands find again the same way.
+func (a *app) stepsState() string {
+	if a.stateGiven {
+		return a.statePath
+	}
+	return ""
 }
 
 // stateDir is $XDG_STATE_HOME, else ~/.local/state.

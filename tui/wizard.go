@@ -62,7 +62,7 @@ type CheckInfo struct {
 type Options struct {
 	// ConfigPath is the configuration file; the progress file lives beside it.
 	ConfigPath string
-	// StatePath is the state database the next steps name ("": the default).
+	// StatePath is the state database the next steps name ("": none).
 	StatePath string
 	// Config is the current configuration, nil when there is none yet.
 	Config *config.Config
