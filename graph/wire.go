@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -89,10 +90,8 @@ var (
 
 // known returns v when it is one of values, "" otherwise.
 func known(v string, values []string) string {
-	for _, k := range values {
-		if v == k {
-			return v
-		}
+	if slices.Contains(values, v) {
+		return v
 	}
 	return ""
 }
