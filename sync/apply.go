@@ -89,9 +89,10 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 		}
 	}
 	var logged []*store.Activity
+	var w *planWrites
 	err = e.store.Update(ctx, func(tx *store.Tx) error {
 		logged = logged[:0]
-		w := &planWrites{tx: tx, now: e.now}
+		w = &planWrites{tx: tx, now: e.now}
 		for i, ev := range work {
 			var a *store.Activity
 			var err error
@@ -123,6 +124,7 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 	if err != nil {
 		return err
 	}
+	e.handoff.put(w.queued...)
 	for _, ev := range work {
 		if !ev.Partial {
 			rs.seen[ev.ID] = true
@@ -216,7 +218,7 @@ func (e *Engine) commitPlan(w *planWrites, ev graph.Event, p Plan, s *stored, ro
 		if err != nil {
 			return nil, err
 		}
-		w.enqueue(store.Op{Automation: e.name, Ref: op.Ref, EventID: ev.ID, Kind: store.OpKind(op.Kind), Payload: payload})
+		w.enqueue(op, store.Op{Automation: e.name, Ref: op.Ref, EventID: ev.ID, Kind: store.OpKind(op.Kind), Payload: payload})
 	}
 	if p.Outcome == OutcomeUnchanged {
 		return nil, nil

@@ -96,6 +96,9 @@ type Engine struct {
 	// only such a round, once complete, may reconcile absent events.
 	freshRound time.Time
 
+	// handoff passes the operations polls queue to their delivery.
+	handoff handoff
+
 	envMu stdsync.Mutex
 	env   *idmEnvironment // resolved on first use
 

@@ -39,6 +39,10 @@ func (r *DrainResult) add(o DrainResult) {
 	}
 }
 
+// drainBatch is how many due operations a drain reads at a time; their
+// answers are then recorded in one transaction.
+const drainBatch = 1024
+
 // DeliveryConcurrency is how many operations are in flight at once. Due
 // hands out one operation per ref, so a batch never holds two operations
 // of one visit.
@@ -109,7 +113,7 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 		// Until its answers commit, the previous batch is still pending:
 		// Due leaves it out. Due hands out the oldest operation of each
 		// ref, so no later one of its refs comes.
-		batch, err := e.store.Due(ctx, e.name, 256, inFlight...)
+		batch, err := e.store.Due(ctx, e.name, drainBatch, inFlight...)
 		if err != nil {
 			return stop(err)
 		}
@@ -147,10 +151,11 @@ func (e *Engine) deliverBatch(ctx context.Context, batch []store.Op) []attempt {
 	sem := make(chan struct{}, DeliveryConcurrency)
 	var wg stdsync.WaitGroup
 	for i, sop := range batch {
+		planned := e.handoff.take(sop.ID) // in order: see handoff.take
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			attempts[i] = e.attempt(ctx, sop)
+			attempts[i] = e.attempt(ctx, sop, planned)
 		})
 	}
 	wg.Wait()
@@ -158,9 +163,13 @@ func (e *Engine) deliverBatch(ctx context.Context, batch []store.Op) []attempt {
 }
 
 // attempt delivers one operation and judges the answer; it writes nothing.
-func (e *Engine) attempt(ctx context.Context, sop store.Op) attempt {
+// planned is the operation as the poll queued it (see handoff); nil: it is
+// decoded from sop.
+func (e *Engine) attempt(ctx context.Context, sop store.Op, planned *Op) attempt {
 	a := attempt{sop: sop}
-	if err := json.Unmarshal(sop.Payload, &a.op); err != nil || !a.op.valid() {
+	if planned != nil {
+		a.op = *planned
+	} else if err := json.Unmarshal(sop.Payload, &a.op); err != nil || !a.op.valid() {
 		a.err = fmt.Errorf("the stored operation is unreadable (%v)", err)
 		a.reason = a.err.Error() + "; it cannot be delivered"
 		return a

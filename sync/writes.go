@@ -15,8 +15,12 @@ type planWrites struct {
 	tx     *store.Tx
 	visits []store.Visit
 	ops    []store.Op
-	acts   []*store.Activity // their IDs and times are set by flush
-	now    func() time.Time  // the time an announced activity carries
+	// planned are ops as planned; once queued they are in queued, with
+	// their ids, for the handoff to delivery.
+	planned []Op
+	queued  []queuedOp
+	acts    []*store.Activity // their IDs and times are set by flush
+	now     func() time.Time  // the time an announced activity carries
 }
 
 // putVisit gathers a visit to store.
@@ -35,8 +39,11 @@ func (w *planWrites) cancelVisit(automation, ref string) error {
 	return err
 }
 
-// enqueue gathers an operation to queue.
-func (w *planWrites) enqueue(op store.Op) { w.ops = append(w.ops, op) }
+// enqueue gathers an operation to queue: op as planned, and as stored.
+func (w *planWrites) enqueue(op Op, stored store.Op) {
+	w.planned = append(w.planned, op)
+	w.ops = append(w.ops, stored)
+}
 
 // addActivity gathers an activity line, stored at the transaction's time;
 // flush sets its ID and At.
@@ -48,10 +55,15 @@ func (w *planWrites) flush() error {
 		return err
 	}
 	if len(w.ops) > 0 {
-		if _, err := w.tx.Enqueue(w.ops...); err != nil {
+		last, err := w.tx.Enqueue(w.ops...)
+		if err != nil {
 			return err
 		}
-		w.ops = w.ops[:0]
+		first := last - int64(len(w.ops)) + 1 // one statement's ids follow each other
+		for i, op := range w.planned {
+			w.queued = append(w.queued, queuedOp{first + int64(i), op})
+		}
+		w.ops, w.planned = w.ops[:0], w.planned[:0]
 	}
 	if len(w.acts) == 0 {
 		return nil

@@ -163,6 +163,9 @@ func dsn(path string, busy time.Duration, write bool) string {
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// A statement of many rows keeps its journal in memory, not in
+		// a temporary file it writes and drops.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", autoCheckpointPages))
 		q.Set("_txlock", "immediate")
