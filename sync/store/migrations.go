@@ -192,6 +192,17 @@ CREATE INDEX events_outcome ON events (automation, outcome, event_type);
 	`
 CREATE INDEX events_starts ON events (automation, starts);
 `,
+	// Version 8: an operation's answer is recorded without moving it
+	// between index entries: the outbox is found by ref whatever the state,
+	// and its pending and its failed operations each have an index of their
+	// own, which an operation leaves when it is done.
+	`
+DROP INDEX outbox_state;
+DROP INDEX outbox_ref;
+CREATE INDEX outbox_ref ON outbox (automation, ref, id);
+CREATE INDEX outbox_pending ON outbox (automation, id) WHERE state = 'pending';
+CREATE INDEX outbox_failed ON outbox (automation, id) WHERE state = 'failed';
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

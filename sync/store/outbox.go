@@ -272,6 +272,10 @@ const readySQL = `o.automation = ? AND o.state = 'pending'
 	AND (o.kind <> 'reply' OR NOT EXISTS (SELECT 1 FROM outbox v WHERE v.automation = o.automation
 		AND v.event_id = o.event_id AND v.kind <> 'reply' AND v.state = 'pending' AND v.id < o.id))`
 
+// dueSQL reads the operations Due returns.
+const dueSQL = `SELECT ` + opColumns + ` FROM outbox o WHERE ` + readySQL + `
+	AND o.next_attempt <= ? AND o.id NOT IN (SELECT value FROM json_each(?)) ORDER BY o.id LIMIT ?`
+
 // Due returns up to limit operations to run now, oldest first: pending, due by
 // the store's clock, and ready (see readySQL), so the operations of one ref
 // run in order and a reply follows the visits of its meeting. The
@@ -285,9 +289,7 @@ func (s *Store) Due(ctx context.Context, automation string, limit int, except ..
 	if err != nil {
 		return nil, err
 	}
-	ops, err := queryAll(ctx, s.rc, scanOp, `SELECT `+opColumns+` FROM outbox o WHERE `+readySQL+`
-	AND o.next_attempt <= ? AND o.id NOT IN (SELECT value FROM json_each(?)) ORDER BY o.id LIMIT ?`,
-		automation, nanos(s.now()), string(skip), limit)
+	ops, err := queryAll(ctx, s.rc, scanOp, dueSQL, automation, nanos(s.now()), string(skip), limit)
 	return ops, s.fail(err)
 }
 
@@ -309,9 +311,10 @@ func nextDue(ctx context.Context, q querier, automation string) (time.Time, erro
 	return fromNanos(*next), nil
 }
 
+// outboxCountsSQL counts each state from its own index (see schema version 8).
 const outboxCountsSQL = `
-SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'failed')
-FROM outbox WHERE automation = ? AND state IN ('pending', 'failed')`
+SELECT (SELECT count(*) FROM outbox WHERE automation = ?1 AND state = 'pending'),
+	(SELECT count(*) FROM outbox WHERE automation = ?1 AND state = 'failed')`
 
 // OutboxCounts returns how many of the automation's operations are pending
 // and how many failed permanently.
@@ -367,13 +370,15 @@ func (s *Store) MarkIntent(ctx context.Context, ids ...int64) error {
 	return s.Update(ctx, func(tx *Tx) error { return tx.MarkIntent(ids...) })
 }
 
+const failedOpsSQL = `SELECT ` + opColumns + ` FROM outbox
+WHERE automation = ? AND state = 'failed' ORDER BY id DESC LIMIT ?`
+
 // FailedOps returns up to limit of the automation's failed operations, newest first.
 func (s *Store) FailedOps(ctx context.Context, automation string, limit int) ([]Op, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	ops, err := queryAll(ctx, s.rc, scanOp, `SELECT `+opColumns+` FROM outbox
-WHERE automation = ? AND state = 'failed' ORDER BY id DESC LIMIT ?`, automation, limit)
+	ops, err := queryAll(ctx, s.rc, scanOp, failedOpsSQL, automation, limit)
 	return ops, s.fail(err)
 }
 

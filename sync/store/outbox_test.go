@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -224,5 +225,30 @@ func TestSettleVisitOnlyTheBodyItWrote(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOutboxReadsUseTheirStatesIndexes: the pending and the failed
+// operations are read from their own partial indexes, not from a scan of
+// every operation an automation ever queued.
+func TestOutboxReadsUseTheirStatesIndexes(t *testing.T) {
+	s := openTemp(t)
+	for _, c := range []struct {
+		name, query, index string
+		args               []any
+	}{
+		{"Due", dueSQL, "outbox_pending", []any{"a", 0, "[]", 10}},
+		{"OutboxCounts", outboxCountsSQL, "outbox_pending", []any{"a"}},
+		{"OutboxCounts", outboxCountsSQL, "outbox_failed", []any{"a"}},
+		{"FailedOps", failedOpsSQL, "outbox_failed", []any{"a", 10}},
+		{"RetryFailed", supersedeAllSQL, "outbox_failed", []any{0, "a"}},
+	} {
+		plan := planOf(t, s, c.query, c.args...)
+		if !strings.Contains(plan, "USING INDEX "+c.index) && !strings.Contains(plan, "USING COVERING INDEX "+c.index) {
+			t.Errorf("%s does not read %s:\n%s", c.name, c.index, plan)
+		}
+		if strings.Contains(plan, "SCAN o\n") || strings.Contains(plan, "SCAN outbox\n") || strings.HasSuffix(plan, "SCAN outbox") {
+			t.Errorf("%s scans the outbox:\n%s", c.name, plan)
+		}
 	}
 }
