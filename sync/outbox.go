@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"invitesync/idm"
@@ -145,17 +146,22 @@ func (e *Engine) Drain(ctx context.Context) (DrainResult, error) {
 	}
 }
 
-// deliverBatch attempts batch's operations, DeliveryConcurrency at a time.
+// deliverBatch attempts batch's operations in order, DeliveryConcurrency
+// at a time, on as many workers: a goroutine's stack grows once per
+// worker, not once per operation.
 func (e *Engine) deliverBatch(ctx context.Context, batch []store.Op) []attempt {
-	attempts := make([]attempt, len(batch))
-	sem := make(chan struct{}, DeliveryConcurrency)
-	var wg stdsync.WaitGroup
+	planned := make([]*Op, len(batch))
 	for i, sop := range batch {
-		planned := e.handoff.take(sop.ID) // in order: see handoff.take
-		sem <- struct{}{}
+		planned[i] = e.handoff.take(sop.ID) // in order: see handoff.take
+	}
+	attempts := make([]attempt, len(batch))
+	var next atomic.Int64
+	var wg stdsync.WaitGroup
+	for range min(DeliveryConcurrency, len(batch)) {
 		wg.Go(func() {
-			defer func() { <-sem }()
-			attempts[i] = e.attempt(ctx, sop, planned)
+			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
+				attempts[i] = e.attempt(ctx, batch[i], planned[i])
+			}
 		})
 	}
 	wg.Wait()
