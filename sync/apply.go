@@ -98,11 +98,11 @@ func (e *Engine) apply(ctx context.Context, rs *roundSeries, events []graph.Even
 			var err error
 			switch {
 			case ev.Unreadable != "":
-				a, err = e.recordFailure(w, ev, known[ev.ID], round)
+				a = e.recordFailure(w, ev, known[ev.ID], round)
 			case ev.Partial:
-				err = e.recordWaiting(tx, ev, known[ev.ID], round)
+				e.recordWaiting(w, ev, known[ev.ID], round)
 			case ev.Type == graph.TypeSeriesMaster && !ev.Removed:
-				err = e.recordMaster(tx, ev, known[ev.ID], round)
+				e.recordMaster(w, ev, known[ev.ID], round)
 			default:
 				a, err = e.commitPlan(w, ev, plans[i], known[ev.ID], round, replied[i])
 			}
@@ -166,7 +166,6 @@ func (e *Engine) loadSeriesReplies(ctx context.Context, rs *roundSeries, work []
 // activity line (returned, when any; its ID is set when w is flushed).
 // replied is, for an occurrence, its series' reply before the plan.
 func (e *Engine) commitPlan(w *planWrites, ev graph.Event, p Plan, s *stored, round time.Time, replied string) (*store.Activity, error) {
-	tx := w.tx
 	if s == nil && (ev.Removed || p.Outcome == OutcomeUnchanged) {
 		return nil, nil // never seen, nothing to remember
 	}
@@ -192,10 +191,8 @@ func (e *Engine) commitPlan(w *planWrites, ev graph.Event, p Plan, s *stored, ro
 	if rec.Outcome == "" {
 		rec.Outcome, rec.Reason = store.OutcomeSkipped, p.Reason
 	}
-	if err := tx.PutEvent(rec); err != nil {
-		return nil, err
-	}
-	if err := e.commitReply(tx, ev, p, s, round, replied); err != nil {
+	w.putEvent(rec)
+	if err := e.commitReply(w, ev, p, s, round, replied); err != nil {
 		return nil, err
 	}
 	for _, op := range p.Ops {
@@ -234,7 +231,7 @@ func (e *Engine) commitPlan(w *planWrites, ev graph.Event, p Plan, s *stored, ro
 // commitReply records a new reply signature: on the event itself, or for an
 // occurrence on its series master, whose record is made when the store
 // does not hold it yet (delta may send the master after its occurrences).
-func (e *Engine) commitReply(tx *store.Tx, ev graph.Event, p Plan, s *stored, round time.Time, replied string) error {
+func (e *Engine) commitReply(w *planWrites, ev graph.Event, p Plan, s *stored, round time.Time, replied string) error {
 	target := replyTarget(ev)
 	before := replied
 	if target == ev.ID {
@@ -247,24 +244,21 @@ func (e *Engine) commitReply(tx *store.Tx, ev graph.Event, p Plan, s *stored, ro
 		return nil
 	}
 	if target != ev.ID {
-		if _, ok, err := tx.Event(e.name, target); err != nil || !ok {
+		if _, ok, err := w.event(e.name, target); err != nil || !ok {
 			if err != nil {
 				return err
 			}
-			master := store.Event{Automation: e.name, ID: target, Type: graph.TypeSeriesMaster, Round: round,
-				Outcome: store.OutcomeSkipped, Reason: seriesMasterReason}
-			if err := tx.PutEvent(master); err != nil {
-				return err
-			}
+			w.putEvent(store.Event{Automation: e.name, ID: target, Type: graph.TypeSeriesMaster, Round: round,
+				Outcome: store.OutcomeSkipped, Reason: seriesMasterReason})
 		}
 	}
-	return tx.SetReply(e.name, target, p.Reply)
+	return w.tx.SetReply(e.name, target, p.Reply)
 }
 
 // recordMaster stores a series master as delta sent it, without times (its
 // own are its first occurrence's, however long ago) and without an
 // activity line: it is never a visit itself.
-func (e *Engine) recordMaster(tx *store.Tx, ev graph.Event, s *stored, round time.Time) error {
+func (e *Engine) recordMaster(w *planWrites, ev graph.Event, s *stored, round time.Time) {
 	rec := store.Event{Automation: e.name, ID: ev.ID}
 	if s != nil {
 		rec = s.event
@@ -275,28 +269,27 @@ func (e *Engine) recordMaster(tx *store.Tx, ev graph.Event, s *stored, round tim
 	rec.OrganizerName, rec.OrganizerEmail = clean(ev.Organizer.Name), clean(strings.ToLower(ev.Organizer.Email))
 	rec.Start, rec.End, rec.IsAllDay = time.Time{}, time.Time{}, ev.IsAllDay
 	rec.Outcome, rec.Reason = store.OutcomeSkipped, seriesMasterReason
-	return tx.PutEvent(rec)
+	w.putEvent(rec)
 }
 
 // recordWaiting records an occurrence that waits for its series master,
 // marked to be read again should the round not end (a crash, an error);
 // what the store knew of it stays as it was.
-func (e *Engine) recordWaiting(tx *store.Tx, ev graph.Event, s *stored, round time.Time) error {
+func (e *Engine) recordWaiting(w *planWrites, ev graph.Event, s *stored, round time.Time) {
 	rec := store.Event{Automation: e.name, ID: ev.ID, Start: ev.Start, End: ev.End,
 		Outcome: store.OutcomeSkipped, Reason: waitingReason}
 	if s != nil {
 		rec = s.event
 	}
 	rec.Type, rec.SeriesID, rec.Round, rec.Reread = ev.Type, ev.SeriesMasterID, round, true
-	return tx.PutEvent(rec)
+	w.putEvent(rec)
 }
 
 // recordFailure records an event that could not be read: failed, with the
 // reason, marked to be read again next round; what the store knew of it
 // (its visits above all) stays as it was. The activity log says so once
 // per reason.
-func (e *Engine) recordFailure(w *planWrites, ev graph.Event, s *stored, round time.Time) (*store.Activity, error) {
-	tx := w.tx
+func (e *Engine) recordFailure(w *planWrites, ev graph.Event, s *stored, round time.Time) *store.Activity {
 	rec := store.Event{Automation: e.name, ID: ev.ID, Start: ev.Start, End: ev.End, IsAllDay: ev.IsAllDay}
 	if s != nil {
 		rec = s.event
@@ -310,17 +303,15 @@ func (e *Engine) recordFailure(w *planWrites, ev graph.Event, s *stored, round t
 	reason := readFailure + clean(ev.Unreadable)
 	logged := rec.Outcome == store.OutcomeFailed && rec.Reason == reason
 	rec.Round, rec.Reread, rec.Outcome, rec.Reason = round, true, store.OutcomeFailed, reason
-	if err := tx.PutEvent(rec); err != nil {
-		return nil, err
-	}
+	w.putEvent(rec)
 	e.log.Warn("cannot read an event; it is read again next round", "event", clean(ev.ID), "reason", clean(ev.Unreadable))
 	if logged {
-		return nil, nil
+		return nil
 	}
 	a := &store.Activity{Automation: e.name, EventID: ev.ID, Subject: rec.Subject, Host: rec.OrganizerEmail,
 		Outcome: store.OutcomeFailed, Reason: reason}
 	w.addActivity(a)
-	return a, nil
+	return a
 }
 
 // visitorList names the visitors a decision is about, for the activity log.

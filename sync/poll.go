@@ -209,14 +209,12 @@ type stored struct {
 func (e *Engine) load(ctx context.Context, ids []string) (map[string]*stored, error) {
 	out := make(map[string]*stored, len(ids))
 	err := e.store.View(ctx, func(tx *store.Tx) error {
-		for _, id := range ids {
-			ev, ok, err := tx.Event(e.name, id)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
+		evs, err := tx.Events(e.name, ids...)
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			id := ev.ID
 			vs, err := tx.Visits(e.name, id)
 			if err != nil {
 				return err

@@ -7,12 +7,14 @@ import (
 	"invitesync/sync/store"
 )
 
-// planWrites gathers what the plans of one transaction write to visits,
-// the outbox and the activity log, and writes it in few statements
+// planWrites gathers what the plans of one transaction write to events,
+// visits, the outbox and the activity log, and writes it in few statements
 // (flush) rather than a few per event. Writes keep their order: a visit's
-// cancellation first writes the visits gathered before it.
+// cancellation first writes the visits gathered before it, and reading an
+// event first writes the events gathered.
 type planWrites struct {
 	tx     *store.Tx
+	events []store.Event
 	visits []store.Visit
 	ops    []store.Op
 	// planned are ops as planned; once queued they are in queued, with
@@ -21,6 +23,17 @@ type planWrites struct {
 	queued  []queuedOp
 	acts    []*store.Activity // their IDs and times are set by flush
 	now     func() time.Time  // the time an announced activity carries
+}
+
+// putEvent gathers an event to store.
+func (w *planWrites) putEvent(e store.Event) { w.events = append(w.events, e) }
+
+// event reads a stored event, as the events gathered so far leave it.
+func (w *planWrites) event(automation, id string) (store.Event, bool, error) {
+	if err := w.flushEvents(); err != nil {
+		return store.Event{}, false, err
+	}
+	return w.tx.Event(automation, id)
 }
 
 // putVisit gathers a visit to store.
@@ -49,8 +62,12 @@ func (w *planWrites) enqueue(op Op, stored store.Op) {
 // flush sets its ID and At.
 func (w *planWrites) addActivity(a *store.Activity) { w.acts = append(w.acts, a) }
 
-// flush writes what was gathered: visits, then operations, then activity.
+// flush writes what was gathered: events, visits, operations, then
+// activity.
 func (w *planWrites) flush() error {
+	if err := w.flushEvents(); err != nil {
+		return err
+	}
 	if err := w.flushVisits(); err != nil {
 		return err
 	}
@@ -89,5 +106,14 @@ func (w *planWrites) flushVisits() error {
 	}
 	err := w.tx.PutVisits(w.visits...)
 	w.visits = w.visits[:0]
+	return err
+}
+
+func (w *planWrites) flushEvents() error {
+	if len(w.events) == 0 {
+		return nil
+	}
+	err := w.tx.PutEvents(w.events...)
+	w.events = w.events[:0]
 	return err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -76,30 +77,59 @@ func (tx *Tx) Event(automation, id string) (e Event, ok bool, err error) {
 	return e, true, nil
 }
 
+// Events returns the stored events among ids, in no particular order.
+func (tx *Tx) Events(automation string, ids ...string) ([]Event, error) {
+	list, err := json.Marshal(append([]string{}, ids...)) // [] rather than null
+	if err != nil {
+		return nil, err
+	}
+	es, err := queryAll(tx.ctx, tx, scanEvent, `SELECT `+eventColumns+` FROM events
+WHERE automation = ? AND event_id IN (SELECT value FROM json_each(?))`, automation, string(list))
+	return es, tx.s.fail(err)
+}
+
 // PutEvent stores an event (insert or replace), keeping its FirstSeen.
-func (tx *Tx) PutEvent(e Event) error {
+func (tx *Tx) PutEvent(e Event) error { return tx.PutEvents(e) }
+
+// PutEvents is PutEvent for several events, in order, in few statements;
+// of two for one event, the later wins. Nothing is written when one of
+// them is invalid.
+func (tx *Tx) PutEvents(es ...Event) error {
+	rows := make([][]any, len(es))
+	for i, e := range es {
+		if err := e.check(); err != nil {
+			return err
+		}
+		rows[i] = []any{e.Automation, e.ID, e.ICalUID, e.ChangeKey, e.Subject, e.OrganizerName, e.OrganizerEmail,
+			e.Location, nanos(e.Start), nanos(e.End), e.IsAllDay, e.Type, e.SeriesID, e.Occurrence, e.Reread,
+			e.Outcome, e.Reason, nanos(e.Round), nanos(tx.now), nanos(tx.now)}
+	}
+	_, _, err := tx.execRows(putEventsSQL, rows)
+	return err
+}
+
+// check refuses an event that cannot be stored.
+func (e Event) check() error {
 	if err := required("event.automation", e.Automation); err != nil {
 		return err
 	}
 	if err := required("event.id", e.ID); err != nil {
 		return err
 	}
-	if err := oneOf("event.outcome", e.Outcome, Outcomes...); err != nil {
-		return err
-	}
-	_, err := tx.exec(`
-INSERT INTO events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	return oneOf("event.outcome", e.Outcome, Outcomes...)
+}
+
+// putEventsSQL upserts n events.
+func putEventsSQL(n int) string {
+	return `INSERT INTO events (` + eventColumns + `) VALUES ` +
+		rowValues(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + `
 ON CONFLICT (automation, event_id) DO UPDATE SET ical_uid = excluded.ical_uid,
 	change_key = excluded.change_key, subject = excluded.subject,
 	organizer_name = excluded.organizer_name, organizer_email = excluded.organizer_email,
 	location = excluded.location, starts = excluded.starts, ends = excluded.ends,
 	all_day = excluded.all_day, event_type = excluded.event_type, series_id = excluded.series_id,
 	occurrence = excluded.occurrence, reread = excluded.reread, outcome = excluded.outcome,
-	reason = excluded.reason, round = excluded.round, updated = excluded.updated`,
-		e.Automation, e.ID, e.ICalUID, e.ChangeKey, e.Subject, e.OrganizerName, e.OrganizerEmail,
-		e.Location, nanos(e.Start), nanos(e.End), e.IsAllDay, e.Type, e.SeriesID, e.Occurrence, e.Reread,
-		e.Outcome, e.Reason, nanos(e.Round), nanos(tx.now), nanos(tx.now))
-	return err
+	reason = excluded.reason, round = excluded.round, updated = excluded.updated`
 }
 
 // EventsNotSeenInRound returns the automation's events whose Round is before

@@ -18,17 +18,22 @@ func TestChunkSizes(t *testing.T) {
 	}
 }
 
-// TestManyRowsAreWrittenInOrder: visits, operations and activity lines
-// written many at a time are each stored, in order: of two visits with one
-// ref the later wins, operations and lines get ids in the order given, and
-// the outcomes are counted once per line.
+// TestManyRowsAreWrittenInOrder: events, visits, operations and activity
+// lines written many at a time are each stored, in order: of two events
+// with one id or two visits with one ref the later wins, operations and
+// lines get ids in the order given, and the outcomes are counted once per
+// line.
 func TestManyRowsAreWrittenInOrder(t *testing.T) {
 	s := openTemp(t)
+	var events []Event
+	var eventIDs []string
 	var visits []Visit
 	var ops []Op
 	var acts []Activity
 	for i := range manyRows {
 		id := fmt.Sprintf("event-%03d", i)
+		events = append(events, sampleEvent("a", id))
+		eventIDs = append(eventIDs, id)
 		v := sampleVisit("a", id, "ann@fabrikam.com")
 		visits = append(visits, v)
 		ops = append(ops, putOp("a", id, v.Ref))
@@ -38,6 +43,9 @@ func TestManyRowsAreWrittenInOrder(t *testing.T) {
 		}
 		acts = append(acts, Activity{Automation: "a", EventID: id, Outcome: outcome})
 	}
+	laterEvent := events[9]
+	laterEvent.Subject = "Moved"
+	events = append(events, laterEvent)
 	later := visits[5]
 	later.VisitorName, later.BodyHash = "Ann Later", "h2"
 	visits = append(visits, later)
@@ -45,10 +53,8 @@ func TestManyRowsAreWrittenInOrder(t *testing.T) {
 	var lastOp int64
 	var ids []int64
 	update(t, s, func(tx *Tx) error {
-		for i := range manyRows {
-			if err := tx.PutEvent(sampleEvent("a", fmt.Sprintf("event-%03d", i))); err != nil {
-				return err
-			}
+		if err := tx.PutEvents(events...); err != nil {
+			return err
 		}
 		if err := tx.PutVisits(visits...); err != nil {
 			return err
@@ -62,6 +68,19 @@ func TestManyRowsAreWrittenInOrder(t *testing.T) {
 	})
 
 	update(t, s, func(tx *Tx) error {
+		got, err := tx.Events("a", append(eventIDs, "unknown")...)
+		if err != nil || len(got) != manyRows {
+			t.Fatalf("Events = %d events, %v; want %d", len(got), err, manyRows)
+		}
+		for _, e := range got {
+			want := "Supplier visit " + e.ID
+			if e.ID == laterEvent.ID {
+				want = laterEvent.Subject
+			}
+			if e.Subject != want || e.FirstSeen.IsZero() {
+				t.Errorf("event %s: subject %q, first seen %v; want %q", e.ID, e.Subject, e.FirstSeen, want)
+			}
+		}
 		for i, want := range visits[:manyRows] {
 			if i == 5 {
 				want = later
