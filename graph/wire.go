@@ -2,21 +2,23 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"invitesync/internal/wirejson"
 )
 
 // The calendar reads (delta pages, instances, one event) go out through the
 // SDK, with its middleware, authentication and error mapping, but their
-// answers are decoded here with encoding/json into the few fields
-// invitesync reads: the SDK's own parse tree of a page costs several times
-// the page itself.
+// answers are decoded here (see wirejson) into the few fields invitesync
+// reads: the SDK's own parse tree of a page costs several times the page
+// itself.
 
 // wireEvent is a Graph event as JSON carries it, reduced to what Event
 // holds. Pointers tell "absent or null" from empty.
@@ -125,14 +127,14 @@ func (c *Client) getJSON(ctx context.Context, what string, info func(context.Con
 // round; a page that is not a page is an ErrMalformed error.
 func (c *Client) decodeList(body []byte) (wireList, []Event, error) {
 	var l wireList
-	if err := json.Unmarshal(body, &l); err != nil {
+	if err := wirejson.Unmarshal(body, &l); err != nil {
 		// Read again item by item, to tell the bad ones from the rest.
 		var raw struct {
-			Value     []json.RawMessage `json:"value"`
-			NextLink  string            `json:"@odata.nextLink"`
-			DeltaLink string            `json:"@odata.deltaLink"`
+			Value     []jsontext.Value `json:"value"`
+			NextLink  string           `json:"@odata.nextLink"`
+			DeltaLink string           `json:"@odata.deltaLink"`
 		}
-		if err := json.Unmarshal(body, &raw); err != nil {
+		if err := wirejson.Unmarshal(body, &raw); err != nil {
 			return wireList{}, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 		l = wireList{NextLink: raw.NextLink, DeltaLink: raw.DeltaLink}
@@ -153,7 +155,7 @@ func (c *Client) decodeList(body []byte) (wireList, []Event, error) {
 // Unreadable saying why.
 func (c *Client) decodeEvent(item []byte) Event {
 	var w *wireEvent
-	if err := json.Unmarshal(item, &w); err != nil {
+	if err := wirejson.Unmarshal(item, &w); err != nil {
 		ev := Event{Unreadable: "Graph sent an item that is not an event" + wrongField(err)}
 		if w != nil {
 			// What was read besides the bad field still names the event.
@@ -270,9 +272,8 @@ func (c *Client) dateTime(v *wireDateTime) (time.Time, error) {
 
 // wrongField says which field of an item held what, when err says so.
 func wrongField(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf(": its %s is a JSON %s", cleanText(te.Field), te.Value)
+	if field, kind, ok := wirejson.WrongKind(err); ok {
+		return fmt.Sprintf(": its %s is a JSON %s", cleanText(field), kind)
 	}
 	return ""
 }

@@ -20,6 +20,7 @@ import (
 	"invitesync/internal/retry"
 	"invitesync/internal/text"
 	"invitesync/internal/weburl"
+	"invitesync/internal/wirejson"
 )
 
 // DefaultTimeout bounds every request when Options.Timeout is zero.
@@ -289,7 +290,7 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		if err != nil {
 			return cutAnswer(op, resp, len(data), err)
 		}
-		if err := json.Unmarshal(data, out); err != nil {
+		if err := wirejson.Unmarshal(data, out); err != nil {
 			ct := text.Clean(resp.Header.Get("Content-Type"), 60)
 			return &Error{Op: op, Status: resp.StatusCode, Code: "bad_response",
 				Message: fmt.Sprintf("the answer is not the IDM API's JSON (content type %q); check the IDM URL", ct)}
@@ -301,7 +302,7 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		return cutAnswer(op, resp, len(data), err)
 	}
 	var eb ErrorBody
-	_ = json.Unmarshal(data, &eb)
+	_ = wirejson.Unmarshal(data, &eb)
 	e := &Error{
 		Op:        op,
 		Status:    resp.StatusCode,
