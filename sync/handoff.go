@@ -1,19 +1,31 @@
 package sync
 
-import stdsync "sync"
-
-// handoffSize bounds the operations a handoff holds: about 0.7 KiB each.
-const handoffSize = 16384
+import (
+	stdsync "sync"
+	"sync/atomic"
+)
 
 // handoff passes the operations a poll queued to the delivery that runs
 // them, as planned, so that delivery need not decode what the poll has
-// just encoded. It is a cache: an operation it does not hold (dropped when
-// full, queued by an earlier process, or taken out of order) is decoded
-// from the store, whose copy is the same.
+// just encoded. It is a cache: an operation it does not hold (dropped for
+// want of room, queued by an earlier process, or taken out of order) is
+// decoded from the store, whose copy is the same.
 type handoff struct {
 	mu     stdsync.Mutex
 	queued []queuedOp // ascending ids
+	budget *handoffBudget
 }
+
+// handoffBudget bounds the operations several handoffs hold together.
+type handoffBudget struct {
+	limit int64
+	held  atomic.Int64
+}
+
+// processHandoffs is the budget of the handoffs of one process: their
+// operations take about 1 KiB each, so a first round over many large
+// calendars at once holds at most some 16 MiB.
+var processHandoffs = &handoffBudget{limit: 16384}
 
 // queuedOp is an operation with its outbox id.
 type queuedOp struct {
@@ -21,15 +33,25 @@ type queuedOp struct {
 	op Op
 }
 
+func (h *handoff) budgeted() *handoffBudget {
+	if h.budget == nil {
+		h.budget = processHandoffs
+	}
+	return h.budget
+}
+
 // put adds operations just committed with ascending ids, all greater than
-// those it holds; what does not fit is dropped.
+// those it holds; what the budget has no room for is dropped.
 func (h *handoff) put(ops ...queuedOp) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if n := handoffSize - len(h.queued); len(ops) > n {
-		ops = ops[:max(n, 0)]
+	b := h.budgeted()
+	n := min(int64(len(ops)), b.limit-b.held.Load())
+	if n <= 0 {
+		return
 	}
-	h.queued = append(h.queued, ops...)
+	b.held.Add(n)
+	h.queued = append(h.queued, ops[:n]...)
 }
 
 // take returns the operation with id, or nil when it is not held.
@@ -48,7 +70,23 @@ func (h *handoff) take(id int64) *Op {
 		op = &held
 		i++
 	}
-	clear(h.queued[:i]) // the backing array no longer holds them
-	h.queued = h.queued[i:]
+	h.drop(i)
 	return op
+}
+
+// clear drops every operation held, giving their room back to the budget.
+func (h *handoff) clear() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.drop(len(h.queued))
+}
+
+// drop drops the n oldest operations held; h.mu is held.
+func (h *handoff) drop(n int) {
+	if n == 0 {
+		return
+	}
+	clear(h.queued[:n]) // the backing array no longer holds them
+	h.queued = h.queued[n:]
+	h.budgeted().held.Add(-int64(n))
 }

@@ -3,7 +3,7 @@ package sync
 import "testing"
 
 func TestHandoffGivesEachOperationOnceInOrder(t *testing.T) {
-	var h handoff
+	h := handoff{budget: &handoffBudget{limit: 10}}
 	op := func(ref string) Op { return Op{Kind: OpPut, Ref: ref} }
 	h.put(queuedOp{1, op("r1")}, queuedOp{2, op("r2")}, queuedOp{4, op("r4")})
 	if got := h.take(2); got == nil || got.Ref != "r2" {
@@ -21,23 +21,32 @@ func TestHandoffGivesEachOperationOnceInOrder(t *testing.T) {
 	if got := h.take(4); got != nil {
 		t.Errorf("a second take(4) = %+v, want nil", got)
 	}
-	if len(h.queued) != 0 {
-		t.Errorf("%d operations still held", len(h.queued))
+	if len(h.queued) != 0 || h.budget.held.Load() != 0 {
+		t.Errorf("%d operations still held, %d counted", len(h.queued), h.budget.held.Load())
 	}
 }
 
-func TestHandoffDropsWhatDoesNotFit(t *testing.T) {
-	var h handoff
-	ops := make([]queuedOp, handoffSize+2)
-	for i := range ops {
-		ops[i] = queuedOp{int64(i + 1), Op{Kind: OpPut, Ref: "r"}}
+// TestHandoffsShareTheirBudget: what two handoffs hold together stays
+// within their budget; room comes back as operations are taken and when a
+// handoff is cleared.
+func TestHandoffsShareTheirBudget(t *testing.T) {
+	budget := &handoffBudget{limit: 3}
+	a, b := handoff{budget: budget}, handoff{budget: budget}
+	op := Op{Kind: OpPut, Ref: "r"}
+	a.put(queuedOp{1, op}, queuedOp{2, op})
+	b.put(queuedOp{3, op}, queuedOp{4, op})
+	if len(a.queued) != 2 || len(b.queued) != 1 || budget.held.Load() != 3 {
+		t.Fatalf("held %d and %d (%d counted), want 2 and the 1 that fits", len(a.queued), len(b.queued), budget.held.Load())
 	}
-	h.put(ops[:2]...)
-	h.put(ops[2:]...)
-	if len(h.queued) != handoffSize {
-		t.Fatalf("holds %d, want %d", len(h.queued), handoffSize)
+	if b.take(3) == nil || b.take(4) != nil {
+		t.Error("the operation that fitted should be held, and the one that did not dropped")
 	}
-	if h.take(handoffSize) == nil || h.take(handoffSize+1) != nil {
-		t.Errorf("the last that fits should be held, and the first that does not fit dropped")
+	a.clear()
+	if budget.held.Load() != 0 {
+		t.Fatalf("%d counted after taking and clearing everything", budget.held.Load())
+	}
+	b.put(queuedOp{5, op}, queuedOp{6, op}, queuedOp{7, op})
+	if len(b.queued) != 3 {
+		t.Errorf("after the room came back, %d held, want 3", len(b.queued))
 	}
 }

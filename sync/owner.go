@@ -64,8 +64,11 @@ func (e *Engine) acquire(ctx context.Context) error {
 	return err
 }
 
-// release gives the lease back, even when the run's context has ended.
+// release gives the lease back, even when the run's context has ended,
+// and the room of the operations the handoff still holds: whoever holds
+// the lease next reads them from the store.
 func (e *Engine) release() {
+	e.handoff.clear()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.store.Release(ctx, e.name, e.owner); err != nil {
