@@ -23,9 +23,9 @@ type handoffBudget struct {
 }
 
 // processHandoffs is the budget of the handoffs of one process: their
-// operations take about 1 KiB each, so a first round over many large
-// calendars at once holds at most some 16 MiB.
-var processHandoffs = &handoffBudget{limit: 16384}
+// operations take about 1 KiB each, so however many first rounds run at
+// once they hold at most some 4 MiB.
+var processHandoffs = &handoffBudget{limit: 4096}
 
 // queuedOp is an operation with its outbox id.
 type queuedOp struct {
