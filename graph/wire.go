@@ -11,12 +11,12 @@ import (
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
-	"invitesync/internal/wirejson"
+	"invitesync/internal/readjson"
 )
 
 // The calendar reads (delta pages, instances, one event) go out through the
 // SDK, with its middleware, authentication and error mapping, but their
-// answers are decoded here (see wirejson) into the few fields invitesync
+// answers are decoded here (see readjson) into the few fields invitesync
 // reads: the SDK's own parse tree of a page costs several times the page
 // itself.
 
@@ -127,14 +127,14 @@ func (c *Client) getJSON(ctx context.Context, what string, info func(context.Con
 // round; a page that is not a page is an ErrMalformed error.
 func (c *Client) decodeList(body []byte) (wireList, []Event, error) {
 	var l wireList
-	if err := wirejson.Unmarshal(body, &l); err != nil {
+	if err := readjson.Unmarshal(body, &l); err != nil {
 		// Read again item by item, to tell the bad ones from the rest.
 		var raw struct {
 			Value     []jsontext.Value `json:"value"`
 			NextLink  string           `json:"@odata.nextLink"`
 			DeltaLink string           `json:"@odata.deltaLink"`
 		}
-		if err := wirejson.Unmarshal(body, &raw); err != nil {
+		if err := readjson.Unmarshal(body, &raw); err != nil {
 			return wireList{}, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 		l = wireList{NextLink: raw.NextLink, DeltaLink: raw.DeltaLink}
@@ -155,7 +155,7 @@ func (c *Client) decodeList(body []byte) (wireList, []Event, error) {
 // Unreadable saying why.
 func (c *Client) decodeEvent(item []byte) Event {
 	var w *wireEvent
-	if err := wirejson.Unmarshal(item, &w); err != nil {
+	if err := readjson.Unmarshal(item, &w); err != nil {
 		ev := Event{Unreadable: "Graph sent an item that is not an event" + wrongField(err)}
 		if w != nil {
 			// What was read besides the bad field still names the event.
@@ -272,7 +272,7 @@ func (c *Client) dateTime(v *wireDateTime) (time.Time, error) {
 
 // wrongField says which field of an item held what, when err says so.
 func wrongField(err error) string {
-	if field, kind, ok := wirejson.WrongKind(err); ok {
+	if field, kind, ok := readjson.WrongKind(err); ok {
 		return fmt.Sprintf(": its %s is a JSON %s", cleanText(field), kind)
 	}
 	return ""

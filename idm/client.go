@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"invitesync/internal/neterr"
+	"invitesync/internal/readjson"
 	"invitesync/internal/retry"
 	"invitesync/internal/text"
 	"invitesync/internal/weburl"
-	"invitesync/internal/wirejson"
 )
 
 // DefaultTimeout bounds every request when Options.Timeout is zero.
@@ -290,7 +290,7 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		if err != nil {
 			return cutAnswer(op, resp, len(data), err)
 		}
-		if err := wirejson.Unmarshal(data, out); err != nil {
+		if err := readjson.Unmarshal(data, out); err != nil {
 			ct := text.Clean(resp.Header.Get("Content-Type"), 60)
 			return &Error{Op: op, Status: resp.StatusCode, Code: "bad_response",
 				Message: fmt.Sprintf("the answer is not the IDM API's JSON (content type %q); check the IDM URL", ct)}
@@ -302,7 +302,7 @@ func (c *Client) answer(op string, resp *http.Response, out any) *Error {
 		return cutAnswer(op, resp, len(data), err)
 	}
 	var eb ErrorBody
-	_ = wirejson.Unmarshal(data, &eb)
+	_ = readjson.Unmarshal(data, &eb)
 	e := &Error{
 		Op:        op,
 		Status:    resp.StatusCode,

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"invitesync/idm"
+	"invitesync/internal/readjson"
 	"invitesync/internal/text"
 	"invitesync/sync/store"
 )
@@ -175,7 +175,7 @@ func (e *Engine) attempt(ctx context.Context, sop store.Op, planned *Op) attempt
 	a := attempt{sop: sop}
 	if planned != nil {
 		a.op = *planned
-	} else if err := json.Unmarshal(sop.Payload, &a.op); err != nil || !a.op.valid() {
+	} else if err := readjson.Unmarshal(sop.Payload, &a.op); err != nil || !a.op.valid() {
 		a.err = fmt.Errorf("the stored operation is unreadable (%v)", err)
 		a.reason = a.err.Error() + "; it cannot be delivered"
 		return a

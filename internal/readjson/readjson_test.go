@@ -1,4 +1,4 @@
-package wirejson
+package readjson
 
 import "testing"
 

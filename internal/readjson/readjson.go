@@ -1,12 +1,14 @@
-// Package wirejson decodes the JSON that Microsoft Graph and IDM send.
+// Package readjson decodes the JSON invitesync reads in bulk: Microsoft
+// Graph's pages of events, IDM's answers and the operations its outbox
+// stored.
 //
 // It decodes with JSON v2 (github.com/go-json-experiment/json, which is
-// encoding/json/v2 of the standard library from Go 1.27 on): a page of
-// calendar events or an IDM answer is read in less than half the time
-// encoding/json takes. It reads as leniently as encoding/json does: invalid
-// UTF-8 becomes U+FFFD and, of two members with one name, the last wins.
-// Member names match exactly, as both services spell them.
-package wirejson
+// encoding/json/v2 of the standard library from Go 1.27 on), in less than
+// half the time encoding/json takes, and as leniently: invalid UTF-8
+// becomes U+FFFD and, of two members with one name, the last wins. Member
+// names match exactly, as Graph and IDM spell them and as encoding/json
+// writes them.
+package readjson
 
 import (
 	"errors"
