@@ -81,8 +81,12 @@ const nameQuotes = "\"“”„«»‘’ "
 // empty when the display name is empty or an address.
 func fromDisplayName(displayName string) (first, last string) {
 	name := text.Clean(displayName, maxRawName)
-	name = angleAddr.ReplaceAllString(name, " ")
-	name = bracketed.ReplaceAllString(name, " ")
+	if strings.ContainsRune(name, '<') { // the expressions cost more than the test
+		name = angleAddr.ReplaceAllString(name, " ")
+	}
+	if strings.ContainsAny(name, "([{") {
+		name = bracketed.ReplaceAllString(name, " ")
+	}
 	for _, sep := range []string{" | ", " / ", " - ", " – ", " — "} {
 		name, _, _ = strings.Cut(name, sep) // "Ann Guest | Fabrikam"
 	}
