@@ -195,8 +195,10 @@ CREATE INDEX events_starts ON events (automation, starts);
 	// Version 8: an operation's answer is recorded without moving it
 	// between index entries: the outbox is found by ref whatever the state,
 	// and its pending and its failed operations each have an index of their
-	// own, which an operation leaves when it is done.
+	// own, which an operation leaves when it is done. No query looks events
+	// up by iCalUID: its index, which every new event paid for, goes.
 	`
+DROP INDEX events_ical;
 DROP INDEX outbox_state;
 DROP INDEX outbox_ref;
 CREATE INDEX outbox_ref ON outbox (automation, ref, id);
