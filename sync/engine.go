@@ -91,6 +91,9 @@ type Engine struct {
 	now    func() time.Time
 	// maxPages is the most pages a delta round may take.
 	maxPages int
+	// roundBatch is how many events of a round's pages are committed
+	// together, at least (see the constant).
+	roundBatch int
 
 	// freshRound is the RoundStarted of a fresh round this process began;
 	// only such a round, once complete, may reconcile absent events.
@@ -157,6 +160,7 @@ func NewEngine(o Options) (*Engine, error) {
 	if e.ttl <= 0 {
 		e.ttl = LeaseTTL
 	}
+	e.roundBatch = roundBatch
 	if e.maxPages = o.MaxRoundPages; e.maxPages <= 0 {
 		e.maxPages = defaultMaxRoundPages
 	}

@@ -2,6 +2,8 @@ package sync
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +80,47 @@ func TestRoundsThatNeverEndAreEnded(t *testing.T) {
 				t.Errorf("visits: %v", h.active())
 			}
 		})
+	}
+}
+
+// TestRoundPagesAreCommittedAFewAtATime: a round's pages are committed
+// roundBatch events at a time, with the link that follows the last of
+// them. When a page fails, what was committed stays, and the next poll
+// goes on from there: it reads again only the pages not committed, and
+// every meeting becomes one visit.
+func TestRoundPagesAreCommittedAFewAtATime(t *testing.T) {
+	h := newHarness(t, pageSize(2))
+	h.eng.roundBatch = 4 // two pages a transaction
+	for i := range 7 {   // pages of 2, 2, 2 and 1
+		h.add(invitation(fmt.Sprintf("Visit %d", i), localDay(1+i).Add(9*time.Hour), simAnn))
+	}
+	deltas := func() (n int) {
+		for _, r := range h.graph.GraphRequests() {
+			if strings.Contains(r.Path, "calendarView/delta") {
+				n++
+			}
+		}
+		return n
+	}
+	h.graph.InjectFault(graphtest.Fault{Status: http.StatusInternalServerError, Code: "ErrorInternalServerError",
+		PathContains: "calendarView/delta", After: 3, Times: 1})
+	if _, err := h.eng.Poll(h.ctx); err == nil {
+		t.Fatal("Poll succeeded through a failed page")
+	}
+	if n := len(h.activity()); n != 4 {
+		t.Fatalf("%d meetings recorded after the fourth page failed, want the first two pages' 4: the third waited for the fourth", n)
+	}
+	before := deltas()
+	if _, err := h.eng.Poll(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := deltas() - before; n != 2 {
+		t.Errorf("the next poll read %d pages, want the 2 not committed", n)
+	}
+	if res := h.cycle(); !res.OK() {
+		t.Fatalf("cycle = %+v", res)
+	}
+	if n, visits := len(h.activity()), len(h.active()[simAnn.Address]); n != 7 || visits != 7 {
+		t.Errorf("%d meetings recorded and %d visits, want 7 each", n, visits)
 	}
 }

@@ -13,9 +13,10 @@ import (
 
 // Poll runs one delta round to its deltaLink: the rest of an interrupted
 // round, the next incremental round, or — with no cursor, after the window
-// rolled to a new day, or when Graph expired the link — a fresh round. Each
-// page is planned and committed with the next link in one transaction. It
-// reports the number of events Graph returned.
+// rolled to a new day, or when Graph expired the link — a fresh round. The
+// pages are planned and committed with the next link, a few at a time (see
+// roundBatch), in one transaction. It reports the number of events Graph
+// returned.
 func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 	return e.poll(ctx, func() {})
 }
@@ -25,14 +26,21 @@ func (e *Engine) Poll(ctx context.Context) (events int, err error) {
 // few.
 const endBatch = 200
 
+// roundBatch is how many events of a round's pages, at least, are decided
+// and committed together, unless the round ends first: a transaction
+// writes each index page it changes once, and the events of one page touch
+// many index pages of a large calendar. A round of one page, the usual
+// incremental one, commits as soon as it is read.
+const roundBatch = 400
+
 // fetched is a delta page on its way.
 type fetched struct {
 	page *graph.Page
 	err  error
 }
 
-// poll is Poll calling committed after each page's transaction. While a
-// page is planned and committed, the next one is already being fetched: a
+// poll is Poll calling committed after each transaction. While pages are
+// planned and committed, the next one is already being fetched: a
 // read that is simply dropped if the commit fails.
 func (e *Engine) poll(ctx context.Context, committed func()) (events int, err error) {
 	now := e.now()
@@ -73,6 +81,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 	rs := newRoundSeries(Window{cur.WindowStart, cur.WindowEnd})
 	pages := newPageGuard(e.maxPages)
 	pages.follow(cur.Link)
+	var held []graph.Event // read, not yet committed: see roundBatch
 	for {
 		f := <-incoming
 		if isResync(f.err) && !resynced && cur.Link != "" {
@@ -86,6 +95,7 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 			cur = e.freshCursor(win, e.now())
 			rs = newRoundSeries(Window{cur.WindowStart, cur.WindowEnd})
 			pages = newPageGuard(e.maxPages)
+			held = nil
 			incoming = fetch(cur)
 			continue
 		}
@@ -111,11 +121,16 @@ func (e *Engine) poll(ctx context.Context, committed func()) (events int, err er
 		default:
 			return events, errors.New("graph: a delta page carried neither a nextLink nor a deltaLink")
 		}
-		if err := e.apply(ctx, rs, f.page.Events, next.RoundStarted, &next); err != nil {
+		cur = next
+		held = append(held, f.page.Events...)
+		if len(held) < e.roundBatch && !cur.Complete {
+			continue
+		}
+		if err := e.apply(ctx, rs, held, cur.RoundStarted, &cur); err != nil {
 			return events, err
 		}
+		held = nil
 		committed()
-		cur = next
 		if cur.Complete {
 			break
 		}

@@ -432,6 +432,7 @@ func TestEngineAllDayDatesWhateverTheOrganizersZone(t *testing.T) {
 // master resumes where it stopped and completes them, each once.
 func TestEngineRoundStoppedWhileOccurrencesWait(t *testing.T) {
 	h := newHarness(t, pageSize(2))
+	h.eng.roundBatch = 1 // each page commits on its own
 	_, occ, inside := h.weekly(invitation("Weekly review", localDay(1).Add(15*time.Hour), simAnn), 10)
 	h.add(invitation("Supplier visit", localDay(9).Add(9*time.Hour), simBob)) // on the second page
 	h.idm.Fail(-1, http.StatusInternalServerError, 0)

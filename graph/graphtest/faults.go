@@ -22,11 +22,13 @@ type Fault struct {
 	PathContains string
 	// Times is how many requests it answers; 0: every request until ClearFaults.
 	Times int
+	// After is how many matching requests it lets through first.
+	After int
 }
 
 type fault struct {
 	Fault
-	used int
+	passed, used int
 }
 
 // InjectFault adds a fault. Faults are tried in the order they were added;
@@ -99,6 +101,10 @@ func (s *Server) takeFault(mailbox, path string) (Fault, bool) {
 			continue
 		}
 		if f.PathContains != "" && !strings.Contains(path, f.PathContains) {
+			continue
+		}
+		if f.passed < f.After {
+			f.passed++
 			continue
 		}
 		f.used++

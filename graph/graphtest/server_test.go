@@ -259,6 +259,12 @@ func TestFaultsAndPolicies(t *testing.T) {
 	if a := do(t, s, "GET", "/users/other@contoso.example/calendar", tok, nil, nil); a.status != http.StatusOK {
 		t.Errorf("a one-time fault answered twice: %d", a.status)
 	}
+	s.InjectFault(graphtest.Fault{Status: http.StatusServiceUnavailable, Mailbox: "other@contoso.example", After: 2, Times: 1})
+	for i, want := range []int{http.StatusOK, http.StatusOK, http.StatusServiceUnavailable, http.StatusOK} {
+		if a := do(t, s, "GET", "/users/other@contoso.example/calendar", tok, nil, nil); a.status != want {
+			t.Errorf("request %d with a fault after 2: %d, want %d", i+1, a.status, want)
+		}
+	}
 	s.Throttle(1, 3*time.Second)
 	if a := do(t, s, "GET", "/users/"+mailbox+"/calendar", tok, nil, nil); a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") != "3" {
 		t.Errorf("throttle: %d, Retry-After %q", a.status, a.header.Get("Retry-After"))
