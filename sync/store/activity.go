@@ -232,18 +232,22 @@ WHERE a.automation = ? AND a.event_id = ? ORDER BY a.id DESC LIMIT 50`, automati
 // look-ahead window rolls to a new day.
 const HistoryKept = 90 * 24 * time.Hour
 
+// pruneSQL deletes what Prune deletes, older than ?1. Deleting an event
+// deletes its visits and replies (ON DELETE CASCADE), found by event.
+var pruneSQL = []string{
+	`DELETE FROM activity WHERE at < ?1`,
+	`DELETE FROM outbox WHERE state IN ('done', 'superseded') AND updated < ?1`,
+	`DELETE FROM events WHERE ends <> 0 AND ends < ?1 AND NOT EXISTS (SELECT 1 FROM outbox o
+		WHERE o.automation = events.automation AND o.event_id = events.event_id)`,
+}
+
 // Prune deletes history older than before: activity lines, finished
 // operations (done or superseded), and events that ended before it with
 // nothing left to run, with their visits and replies. Counts are kept.
 func (s *Store) Prune(ctx context.Context, before time.Time) error {
 	b := nanos(before)
 	return s.Update(ctx, func(tx *Tx) error {
-		for _, q := range []string{
-			`DELETE FROM activity WHERE at < ?1`,
-			`DELETE FROM outbox WHERE state IN ('done', 'superseded') AND updated < ?1`,
-			`DELETE FROM events WHERE ends <> 0 AND ends < ?1 AND NOT EXISTS (SELECT 1 FROM outbox o
-				WHERE o.automation = events.automation AND o.event_id = events.event_id)`,
-		} {
+		for _, q := range pruneSQL {
 			if _, err := tx.exec(q, b); err != nil {
 				return err
 			}

@@ -231,3 +231,17 @@ func TestReadsOfAYearAreServedByIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneFindsWhatItDeletesByEvent: the daily prune looks up an ended
+// event's operations, and deletes its visits and replies, through their
+// indexes by event, not by a scan of the automation's rows for each event.
+func TestPruneFindsWhatItDeletesByEvent(t *testing.T) {
+	s := openTemp(t)
+	plan := planOf(t, s, pruneSQL[2], 0)
+	for _, want := range []string{"INDEX outbox_event (automation=? AND event_id=?)",
+		"INDEX visits_event (automation=? AND event_id=?)", "INDEX sqlite_autoindex_replies_1 (automation=? AND event_id=?)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the prune of events does not search %s:\n%s", want, plan)
+		}
+	}
+}

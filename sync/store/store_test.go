@@ -99,6 +99,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1)`, e.Automation, e.ID, e.ICalUID, e.Subject, n
 	if d.Event.Subject != "Supplier visit e1" || len(d.Visits) != 1 || len(d.Ops) != 1 {
 		t.Fatalf("data after migration: %+v", d)
 	}
+	want := sampleVisit("a", "e1", "ann@fabrikam.com")
+	if v := d.Visits[0]; v.Ref != want.Ref || v.VisitorEmail != want.VisitorEmail || v.HostID != want.HostID ||
+		!v.Arrival.Equal(want.Arrival) || v.Status != want.Status || v.BodyHash != want.BodyHash {
+		t.Fatalf("the visit after migration: %+v, want %+v", v, want)
+	}
 	if e := d.Event; e.Type != "" || e.SeriesID != "" || e.Occurrence != "" || e.Reread {
 		t.Fatalf("version 3 columns of an event from version 1: %+v", e)
 	}
