@@ -100,20 +100,16 @@ func (w *planWrites) flush() error {
 	return nil
 }
 
-func (w *planWrites) flushVisits() error {
-	if len(w.visits) == 0 {
-		return nil
-	}
-	err := w.tx.PutVisits(w.visits...)
-	w.visits = w.visits[:0]
-	return err
-}
+func (w *planWrites) flushVisits() error { return flushRows(&w.visits, w.tx.PutVisits) }
 
-func (w *planWrites) flushEvents() error {
-	if len(w.events) == 0 {
+func (w *planWrites) flushEvents() error { return flushRows(&w.events, w.tx.PutEvents) }
+
+// flushRows writes the rows gathered with put and empties them.
+func flushRows[T any](rows *[]T, put func(...T) error) error {
+	if len(*rows) == 0 {
 		return nil
 	}
-	err := w.tx.PutEvents(w.events...)
-	w.events = w.events[:0]
+	err := put(*rows...)
+	*rows = (*rows)[:0]
 	return err
 }

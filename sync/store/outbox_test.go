@@ -247,8 +247,10 @@ func TestOutboxReadsUseTheirStatesIndexes(t *testing.T) {
 		if !strings.Contains(plan, "USING INDEX "+c.index) && !strings.Contains(plan, "USING COVERING INDEX "+c.index) {
 			t.Errorf("%s does not read %s:\n%s", c.name, c.index, plan)
 		}
-		if strings.Contains(plan, "SCAN o\n") || strings.Contains(plan, "SCAN outbox\n") || strings.HasSuffix(plan, "SCAN outbox") {
-			t.Errorf("%s scans the outbox:\n%s", c.name, plan)
+		for _, step := range strings.Split(plan, "\n") {
+			if step == "SCAN o" || step == "SCAN outbox" {
+				t.Errorf("%s scans the outbox:\n%s", c.name, plan)
+			}
 		}
 	}
 }
